@@ -1,0 +1,30 @@
+"""The check registry: every check a rule file may name, explicitly listed.
+
+To add a check: write a small pure function with `@check(name, ParamsDataclass)` in the
+module of its family, add it to `_ALL` below, and give it a passing and a failing test in
+tests/test_checks_*.py. The rule loader validates parameters against the dataclass.
+"""
+from __future__ import annotations
+
+from . import columns, content, freshness
+from .base import CheckContext, CheckSpec, Evidence, Outcome, build_params
+
+_ALL: list[CheckSpec] = [
+    columns.column_exists,
+    columns.subcolumns,
+    columns.column_order,
+    columns.blank_columns,
+    content.content_published,
+    content.annual_report,
+    content.link_present,
+    content.contact_published,
+    content.category_coverage,
+    freshness.column_freshness,
+    freshness.homepage_updated,
+    freshness.stale_columns,
+    freshness.update_cadence,
+]
+
+REGISTRY: dict[str, CheckSpec] = {spec.name: spec for spec in _ALL}
+
+__all__ = ["REGISTRY", "CheckContext", "CheckSpec", "Evidence", "Outcome", "build_params"]

@@ -1,0 +1,200 @@
+"""Checks on what the site publishes: content by keywords and year, reports by a date,
+links, contact numbers, category coverage."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..model import SiteItem, SiteModel
+from ..names import normalize
+from .base import (
+    CheckContext,
+    ColumnPath,
+    Evidence,
+    Keywords,
+    Names,
+    Outcome,
+    check,
+    failed,
+    passed,
+    unknown,
+)
+from .columns import _not_crawled, find_child, find_columns
+
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def year_forms(year: int) -> tuple[str, ...]:
+    cn = "".join(_CN_DIGITS[int(d)] for d in str(year))
+    return (str(year), cn, cn.replace("〇", "零"))
+
+
+def title_matches(title: str, keywords: tuple[tuple[str, ...], ...]) -> bool:
+    t = normalize(title)
+    return all(any(normalize(a) in t for a in alts) for alts in keywords)
+
+
+def _year_ok(item: SiteItem, year: int | None) -> bool:
+    if year is None:
+        return True
+    if any(y in item.title for y in year_forms(year)):
+        return True
+    # a title naming another year is about that year; an undated title falls back to its date
+    if any(str(y) in item.title for y in range(year - 15, year + 15) if y != year):
+        return False
+    return item.date is not None and item.date.year == year
+
+
+def items_in(site: SiteModel, column: tuple[str, ...] | None, ctx: CheckContext) -> list[SiteItem] | None:
+    """Items listed under the column (and its sub-columns); None when it is not found."""
+    if not column:
+        return site.items
+    cols = find_columns(site, column, ctx.synonyms)
+    if not cols:
+        return None
+    prefixes = [c.path for c in cols]
+    return [i for i in site.items if any(i.column[: len(px)] == px for px in prefixes)]
+
+
+def _kw(keywords: tuple[tuple[str, ...], ...]) -> str:
+    return " + ".join("|".join(a) for a in keywords)
+
+
+@dataclass(frozen=True)
+class ContentParams:
+    keywords: Keywords
+    year: int | None = None
+    column: ColumnPath | None = None
+    min_items: int = 1
+
+
+@check("content_published", ContentParams)
+def content_published(site: SiteModel, p: ContentParams, ctx: CheckContext) -> Outcome:
+    """内容已公开：在指定栏目（或全站）找到标题含关键词（及年份）的信息。"""
+    if (o := _not_crawled(site)) is not None:
+        return o
+    pool = items_in(site, p.column, ctx)
+    where = f"栏目“{' > '.join(p.column)}”" if p.column else "全站"
+    if pool is None:
+        pool = site.items
+        where = f"全站（未找到栏目“{' > '.join(p.column or ())}”）"
+    hits = [i for i in pool if title_matches(i.title, p.keywords) and _year_ok(i, p.year)]
+    desc = _kw(p.keywords) + (f"（{p.year}年）" if p.year else "")
+    ev = [Evidence(i.url, f"{i.title}" + (f"（{i.date.isoformat()}）" if i.date else "")) for i in hits[:20]]
+    if len(hits) >= p.min_items:
+        return passed(f"在{where}找到 {len(hits)} 条相关信息：{hits[0].title}", ev, matches=len(hits))
+    return failed(f"在{where}未找到标题含“{desc}”的信息", ev, matches=len(hits))
+
+
+@dataclass(frozen=True)
+class AnnualReportParams:
+    keywords: Keywords
+    due: str  # "MM-DD" of the year after the report's year
+    column: ColumnPath | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            date(2000, int(self.due[:2]), int(self.due[3:5]))
+            assert len(self.due) == 5 and self.due[2] == "-"
+        except (ValueError, AssertionError):
+            raise ValueError("due 应为 MM-DD，例如 04-01") from None
+
+
+@check("annual_report", AnnualReportParams)
+def annual_report(site: SiteModel, p: AnnualReportParams, ctx: CheckContext) -> Outcome:
+    """年度报告按时公开：上一年度的报告在法定日期前公开（如法治政府建设年度报告 4月1日前）。"""
+    if (o := _not_crawled(site)) is not None:
+        return o
+    year = ctx.as_of.year - 1
+    due = date(ctx.as_of.year, int(p.due[:2]), int(p.due[3:5]))
+    pool = items_in(site, p.column, ctx) or site.items
+    hits = [i for i in pool if title_matches(i.title, p.keywords) and any(y in i.title for y in year_forms(year))]
+    desc = f"{year}年度{_kw(p.keywords)}"
+    if hits:
+        hit = min(hits, key=lambda i: i.date or date.max)
+        ev = [Evidence(i.url, i.title) for i in hits[:5]]
+        if hit.date and hit.date > due:
+            return failed(f"{desc}已公开，但发布日期 {hit.date} 晚于法定时限 {due}", ev, due=due.isoformat())
+        return passed(f"已公开{desc}：{hit.title}" + (f"（{hit.date}）" if hit.date else ""), ev,
+                      due=due.isoformat())
+    return failed(f"未找到{desc}（法定时限 {due}）", due=due.isoformat())
+
+
+@dataclass(frozen=True)
+class LinkPresentParams:
+    text: Keywords
+    column: ColumnPath | None = None
+    url_contains: tuple[str, ...] = ()
+
+
+@check("link_present", LinkPresentParams)
+def link_present(site: SiteModel, p: LinkPresentParams, ctx: CheckContext) -> Outcome:
+    """链接已设置：在指定栏目页面（或首页及各栏目页）上有文字含关键词的链接。"""
+    if (o := _not_crawled(site)) is not None:
+        return o
+    if p.column:
+        cols = find_columns(site, p.column, ctx.synonyms)
+        if not cols:
+            return failed(f"未找到栏目“{' > '.join(p.column)}”，无法设置链接", missing=[p.column[-1]])
+        pages = [c for col in cols[:3] for c in col.walk()]
+    else:
+        pages = [site.root, *site.columns]
+    for col in pages:
+        for text, url in col.links:
+            if title_matches(text, p.text) and all(s in url for s in p.url_contains):
+                return passed(f"在“{col.display_path() or '首页'}”找到链接“{text}”",
+                              [Evidence(url, text), Evidence(col.url or site.site_url, col.display_path() or "首页")])
+    where = f"栏目“{' > '.join(p.column)}”" if p.column else "首页及各栏目页"
+    return failed(f"在{where}未找到文字含“{_kw(p.text)}”的链接")
+
+
+@dataclass(frozen=True)
+class ContactParams:
+    kind: str = "phone"
+    column: ColumnPath | None = None
+
+
+@check("contact_published", ContactParams)
+def contact_published(site: SiteModel, p: ContactParams, ctx: CheckContext) -> Outcome:
+    """联系方式已公开：页面上公开了咨询/联系电话。"""
+    if (o := _not_crawled(site)) is not None:
+        return o
+    if p.kind != "phone":
+        return unknown(f"暂不支持自动核查联系方式类型“{p.kind}”，请人工核对")
+    if p.column:
+        cols = find_columns(site, p.column, ctx.synonyms)
+        if not cols:
+            return failed(f"未找到栏目“{' > '.join(p.column)}”", missing=[p.column[-1]])
+        phones = [(ph, c.url) for col in cols[:3] for c in col.walk() for ph in c.phones]
+    else:
+        phones = list((site.facts.get("phones") or {}).items())
+    if phones:
+        return passed(f"已公开联系电话：{'、'.join(ph for ph, _ in phones[:5])}",
+                      [Evidence(u, ph) for ph, u in phones[:5]])
+    return failed("未在页面上找到公开的联系电话")
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    path: ColumnPath
+    categories: Names
+    min_share: float = 1.0
+
+
+@check("category_coverage", CoverageParams)
+def category_coverage(site: SiteModel, p: CoverageParams, ctx: CheckContext) -> Outcome:
+    """分类覆盖：栏目下设有规定的各类子栏目（如条例第二十条的 15 类）。"""
+    if (o := _not_crawled(site)) is not None:
+        return o
+    cols = find_columns(site, p.path, ctx.synonyms)
+    if not cols:
+        return failed(f"未找到栏目“{' > '.join(p.path)}”", missing=list(p.categories))
+    best = max(cols[:5], key=lambda c: sum(1 for n in p.categories if find_child(c, n, ctx.synonyms, 3)))
+    found = [n for n in p.categories if find_child(best, n, ctx.synonyms, 3)]
+    missing = [n for n in p.categories if n not in found]
+    share = len(found) / len(p.categories)
+    ev = [Evidence(best.url or site.site_url, best.display_path())]
+    msg = f"“{best.display_path()}”覆盖 {len(found)}/{len(p.categories)} 类"
+    if share + 1e-9 >= p.min_share:
+        return passed(msg + (f"；未见：{'、'.join(missing)}" if missing else ""), ev, missing=missing, share=share)
+    return failed(msg + f"；缺少：{'、'.join(missing)}", ev, missing=missing, share=share)

@@ -1,0 +1,134 @@
+"""Rules × site model → findings; findings → findings.json.
+
+The evaluator runs each rule's check, then stamps the rule's id, title, source, units and
+deadline on the outcome. A failure whose deadline is after the audit date is `pending`
+(not yet due is not a failure); a check that crashes is `unknown` with the reason, so one
+bad check never loses the rest of an audit.
+"""
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .audit_rules import AuditRule
+from .checks import REGISTRY, CheckContext
+from .checks.base import Outcome
+from .model import Column, SiteModel
+from .names import Synonyms, default_synonyms
+
+FINDINGS_SCHEMA = "govaudit.findings/1"
+STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    title: str
+    check: str
+    status: str  # pass | fail | pending | unknown (| waived, set by reports)
+    message: str
+    severity: str
+    evidence: list[dict[str, str]] = field(default_factory=list)
+    source: dict[str, Any] = field(default_factory=dict)
+    deadline: str = ""
+    lead_units: list[str] = field(default_factory=list)
+    responsible_units: list[str] = field(default_factory=list)
+    warning: bool = False
+    note: str = ""
+    draft: bool = False
+    rubric: dict[str, Any] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    rule_file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        details = d.pop("details")
+        for k, v in details.items():  # e.g. "missing" at top level, as documented
+            d.setdefault(k, v)
+        return d
+
+
+def _due_date(rule: AuditRule, outcome: Outcome) -> date | None:
+    due = outcome.details.get("due")
+    if isinstance(due, str):
+        try:
+            return date.fromisoformat(due)
+        except ValueError:
+            return None
+    return rule.deadline
+
+
+def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Synonyms | None = None) -> list[Finding]:
+    ctx = CheckContext(as_of=as_of, synonyms=synonyms or site.synonyms or default_synonyms())
+    findings = []
+    for rule in rules:
+        spec = REGISTRY[rule.check]
+        try:
+            out = spec(site, rule.params, ctx)
+        except Exception as e:  # a check bug must not lose the audit
+            out = Outcome("unknown", f"检查执行出错：{type(e).__name__}: {e}",
+                          details={"error": traceback.format_exc(limit=3)})
+        status = out.status
+        due = _due_date(rule, out)
+        if status == "fail" and due is not None and due > as_of:
+            status = "pending"
+        findings.append(Finding(
+            rule_id=rule.id, title=rule.title, check=rule.check, status=status, message=out.message,
+            severity=rule.severity,
+            evidence=[{"url": e.url, "text": e.text} for e in out.evidence],
+            source={"document": rule.source.document, "file": rule.source.file,
+                    "section": rule.source.section, "quote": rule.source.quote},
+            deadline=rule.deadline_text, lead_units=list(rule.lead_units),
+            responsible_units=list(rule.responsible_units), warning=out.warning, note=rule.note,
+            draft=rule.draft, rubric=asdict(rule.rubric) if rule.rubric else None,
+            details=out.details, rule_file=Path(rule.file).name,
+        ))
+    return findings
+
+
+def summarize(findings: list[Finding]) -> dict[str, int]:
+    s = {"pass": 0, "fail": 0, "pending": 0, "unknown": 0}
+    for f in findings:
+        s[f.status] = s.get(f.status, 0) + 1
+    s["warning"] = sum(1 for f in findings if f.warning)
+    return s
+
+
+def column_rows(site: SiteModel) -> list[dict[str, Any]]:
+    def row(c: Column) -> dict[str, Any]:
+        return {"path": list(c.path), "url": c.url, "items": c.items, "total_items": c.total_items(),
+                "newest": c.newest.isoformat() if c.newest else None,
+                "newest_below": (nb.isoformat() if (nb := c.newest_below()) else None),
+                "empty": c.empty, "fetched": c.fetched, "content_page": c.content_page,
+                "sources": sorted(c.sources)}
+
+    return [row(c) for c in site.columns]
+
+
+def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
+                      crawl: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The findings.json document (schema govaudit.findings/1; fields may be added, never removed)."""
+    return {
+        "schema": FINDINGS_SCHEMA,
+        "site": {"url": site.site_url, "homepage": site.homepage_url, "reachable": site.reachable,
+                 "unreachable_reason": site.unreachable_reason, "challenged": site.challenged,
+                 "name": (site.facts.get("homepage") or {}).get("meta", {}).get("SiteName", "")},
+        "as_of": as_of.isoformat(),
+        "crawl": crawl or {},
+        "pages": {"total": site.pages_total, "ok": site.pages_ok, "failed": len(site.failed_pages)},
+        "summary": {k: v for k, v in summarize(findings).items()},
+        "columns": column_rows(site),
+        "failed_pages": site.failed_pages[:1000],
+        "findings": [f.to_dict() for f in findings],
+    }
+
+
+def write_findings(doc: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "findings.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return path
