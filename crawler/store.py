@@ -8,6 +8,7 @@ Tables
   crawls       one row per crawl (start URLs, hosts, options, state, stats)
   pages        one row per fetched URL (PageRecord as JSON), unique per crawl
   link_checks  one row per verified link/media URL (issue: link health)
+  facts        site-level facts measured after a crawl (IPv6, HTTPS, search …)
   probes       availability probes over time (`govaudit probe`)
 """
 from __future__ import annotations
@@ -78,6 +79,16 @@ link_checks = Table(
     Column("state", String(16), nullable=False),  # ok|broken|blocked|transient|skipped
     Column("data", Text, nullable=False),  # JSON: status, reason, content type, …
     UniqueConstraint("crawl_id", "url_key", name="uq_link_url"),
+)
+
+facts = Table(
+    "facts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("crawl_id", Integer, ForeignKey("crawls.id"), nullable=False, index=True),
+    Column("key", String(128), nullable=False),
+    Column("data", Text, nullable=False),  # JSON
+    UniqueConstraint("crawl_id", "key", name="uq_fact_key"),
 )
 
 probes = Table(
@@ -277,6 +288,18 @@ class CrawlStore:
                 select(link_checks.c.data).where(link_checks.c.crawl_id == crawl_id).order_by(link_checks.c.id)
             ):
                 yield json.loads(data)
+
+    # -- site facts -----------------------------------------------------------------------
+    def set_fact(self, crawl_id: int, key: str, value: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(facts.delete().where(facts.c.crawl_id == crawl_id, facts.c.key == key))
+            conn.execute(insert(facts).values(crawl_id=crawl_id, key=key,
+                                              data=json.dumps(value, ensure_ascii=False, default=str)))
+
+    def get_facts(self, crawl_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            return {k: json.loads(d) for k, d in conn.execute(
+                select(facts.c.key, facts.c.data).where(facts.c.crawl_id == crawl_id))}
 
     # -- availability probes --------------------------------------------------------------
     def add_probe(self, site: str, state: str, status: int = 0, elapsed: float = 0.0,

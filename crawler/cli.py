@@ -1,0 +1,252 @@
+"""govaudit command line.
+
+  govaudit demo --out demo-report
+  govaudit audit https://www.example.gov.cn/ --rules rules/ --out out/ --as-of 2022-12-31
+  govaudit evaluate --store out/crawl.db --rules rules/ --out out2/
+  govaudit rules check rules/
+  govaudit rules extract notice.docx -o draft.yaml
+
+Exit codes: 0 nothing fails, 1 something fails, 2 bad input (a one-line error naming the
+file, line or URL and the fix). Messages for users are Chinese.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """Bad user input: printed as one line, exit code 2."""
+
+
+def _err(msg: str) -> None:
+    print(f"govaudit: 错误：{msg}", file=sys.stderr)
+
+
+def parse_as_of(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--as-of “{value}” 不是有效日期（应为 YYYY-MM-DD，如 2022-12-31）") from None
+
+
+def check_url(url: str) -> str:
+    u = url.strip()
+    parts = urlsplit(u)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"网址 “{url}” 无效（应以 http:// 或 https:// 开头，如 https://www.example.gov.cn/）")
+    if not parts.path:
+        u += "/"
+    return u
+
+
+def _load_rules(paths: list[str]) -> list[Any]:
+    from .audit_rules import RuleFileError, load_rules
+
+    try:
+        return load_rules(paths)
+    except RuleFileError as e:
+        raise InputError(f"{e}") from None
+
+
+def _default_rules() -> list[str]:
+    from rules import RULES_DIR
+
+    return [str(RULES_DIR)]
+
+
+def _print_summary(result: Any, out_dir: Path) -> None:
+    s = result.document["summary"]
+    site = result.document["site"]
+    if not site["reachable"]:
+        print(f"注意：站点无法访问（{site['unreachable_reason']}），相关检查结论为“无法判断”。")
+    print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}。")
+    for name, path in result.outputs.items():
+        print(f"  {name}: {path}")
+
+
+# -- commands --------------------------------------------------------------------------------
+def cmd_audit(args: argparse.Namespace) -> int:
+    if getattr(args, "sites", None):
+        from .sites import run_sites  # multi-site audits (issue: gap reports)
+
+        return int(run_sites(args))
+    if not args.urls:
+        raise InputError("请给出要检查的网址（如 govaudit audit https://www.example.gov.cn/ --rules rules/ --out out/），或用 --sites sites.yaml")
+    urls = [check_url(u) for u in args.urls]
+    as_of = parse_as_of(args.as_of)
+    rules = _load_rules(args.rules or _default_rules())
+    out_dir = Path(args.out)
+    store_spec = args.store or str(out_dir / "crawl.db")
+    return run_audit(urls, rules, as_of, out_dir, store_spec, args)
+
+
+def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
+              args: argparse.Namespace) -> int:
+    from .audit import evaluate_store, post_crawl
+    from .run import run_crawl
+    from .store import CrawlStore
+
+    extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
+    try:
+        crawl_id = run_crawl(
+            urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages, max_depth=args.max_depth,
+            obey_robots=not args.ignore_robots, resume=not args.fresh,
+            settings={"LOG_LEVEL": "INFO"} if args.verbose else None,
+        )
+    except KeyboardInterrupt:
+        print("已中断：已抓取的页面保存在抓取库中，重新运行同一命令将继续抓取。", file=sys.stderr)
+        return 130
+    store = CrawlStore(store_spec)
+    try:
+        post_crawl(store, crawl_id, verify_links=not args.no_verify_links)
+        result = evaluate_store(store, crawl_id, rules, as_of, out_dir)
+    finally:
+        store.close()
+    _print_summary(result, out_dir)
+    return EXIT_FAIL if result.failed else EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .audit import evaluate_store
+    from .store import CrawlStore
+
+    as_of = parse_as_of(args.as_of)
+    rules = _load_rules(args.rules or _default_rules())
+    spec = args.store
+    if "://" not in spec and not Path(spec).is_file():
+        raise InputError(f"抓取库 “{spec}” 不存在（请给出 govaudit audit 生成的 crawl.db 路径）")
+    store = CrawlStore(spec)
+    try:
+        info = store.crawl_info(args.crawl)
+        if info is None:
+            raise InputError(f"抓取库 “{spec}” 中没有{'编号 ' + str(args.crawl) + ' 的' if args.crawl else ''}抓取记录")
+        result = evaluate_store(store, info.id, rules, as_of, Path(args.out))
+    finally:
+        store.close()
+    _print_summary(result, Path(args.out))
+    return EXIT_FAIL if result.failed else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import json
+
+    from rules import RULES_DIR
+
+    from .sample_server import serve_sample_site
+
+    manifest = json.loads((Path(__file__).parent / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
+    as_of = parse_as_of(args.as_of or manifest.get("as_of"))
+    names = ["yuzhong-2021.yaml", "national-disclosure-2019.yaml", "national-rubric-2019.yaml", "national-dates.yaml"]
+    files = [str(RULES_DIR / n) for n in names if (RULES_DIR / n).is_file()]
+    rules = _load_rules(args.rules or files)
+    out_dir = Path(args.out)
+    store_spec = str(out_dir / "crawl.db")
+    if Path(store_spec).exists():
+        Path(store_spec).unlink()  # the demo always crawls afresh
+    with serve_sample_site() as server:
+        print(f"示例网站已在 {server.url} 启动，正在检查（检查日期 {as_of}）…")
+        args.fresh = True
+        code = run_audit([server.url], rules, as_of, out_dir, store_spec, args)
+    print(f"请用浏览器打开报告：{(out_dir / 'report.html').resolve()}")
+    return EXIT_OK if code in (EXIT_OK, EXIT_FAIL) else code
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from .rulecheck import check_rule_paths
+
+    return int(check_rule_paths(args.paths, seeds=args.seeds))
+
+
+def cmd_rules_extract(args: argparse.Namespace) -> int:
+    from .notice.extract import main_extract
+
+    return int(main_extract(args.notice, args.output))
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from .probe import main_probe
+
+    return int(main_probe(args))
+
+
+# -- parser ----------------------------------------------------------------------------------
+def _crawl_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="out", help="输出目录（findings.json、report.html、crawl.db）")
+    p.add_argument("--as-of", help="检查日期 YYYY-MM-DD（时限与更新判断以此为准，默认今天）")
+    p.add_argument("--rules", action="append", help="规则文件或目录，可多次给出（默认内置 rules/）")
+    p.add_argument("--max-pages", type=int, default=5000, help="最多抓取页面数（默认 5000）")
+    p.add_argument("--max-depth", type=int, default=10, help="最大链接深度（默认 10）")
+    p.add_argument("--extra-host", action="append", help="同属本站、允许抓取的其他主机，如 xxgk.example.gov.cn")
+    p.add_argument("--ignore-robots", action="store_true", help="不遵守 robots.txt（仅在获得授权时使用）")
+    p.add_argument("--fresh", action="store_true", help="重新抓取，不续抓未完成的抓取")
+    p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
+    p.add_argument("--verbose", action="store_true", help="显示抓取日志")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="govaudit", description="政务公开网站检查工具")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("audit", help="抓取并检查网站，生成报告")
+    p.add_argument("urls", nargs="*", help="起始网址")
+    p.add_argument("--store", help="抓取库（SQLite 文件路径或 postgresql:// 地址，默认 OUT/crawl.db）")
+    p.add_argument("--sites", help="多站点清单 sites.yaml")
+    _crawl_options(p)
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("evaluate", help="用规则重新评估已保存的抓取结果（不重新抓取）")
+    p.add_argument("--store", required=True, help="抓取库")
+    p.add_argument("--crawl", type=int, help="抓取编号（默认最新一次）")
+    p.add_argument("--rules", action="append")
+    p.add_argument("--out", default="out")
+    p.add_argument("--as-of")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("demo", help="启动内置示例网站并检查它")
+    _crawl_options(p)
+    p.set_defaults(out="demo-report", func=cmd_demo)
+
+    rp = sub.add_parser("rules", help="规则文件工具").add_subparsers(dest="rules_command", required=True)
+    p = rp.add_parser("check", help="检查规则文件（格式、重复 id、未知检查、日期、引文）")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--seeds", help="通知原文目录（默认 ../shared/seeds，如存在）")
+    p.set_defaults(func=cmd_rules_check)
+    p = rp.add_parser("extract", help="从新的任务分工通知起草规则文件")
+    p.add_argument("notice")
+    p.add_argument("-o", "--output", default="draft.yaml")
+    p.set_defaults(func=cmd_rules_extract)
+
+    p = sub.add_parser("probe", help="探测首页可用性并记录（用于计算无法访问比例）")
+    p.add_argument("urls", nargs="+")
+    p.add_argument("--store", default="probes.db")
+    p.add_argument("--timeout", type=float, default=15.0)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--interval", type=float, default=0.0)
+    p.set_defaults(func=cmd_probe)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        _err("已中断")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
