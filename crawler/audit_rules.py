@@ -118,6 +118,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """Dates stay strings here (parse_deadline validates them, naming the line)."""
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 def _line(d: Any, key: str | None = None) -> int | None:
     if isinstance(d, _LineDict):
         return d.key_lines.get(key, d.line) if key else d.line
@@ -168,7 +176,9 @@ def _close(word: str, options: Iterable[str]) -> str:
 
 
 # -- loading -------------------------------------------------------------------------------
-def load_rule_file(path: str | Path) -> RuleFile:
+def load_rule_file(path: str | Path, errors: list[RuleFileError] | None = None) -> RuleFile:
+    """Load one rule file. With an `errors` list, a bad rule is recorded there and
+    skipped (the linter reports them all); without one, the first problem raises."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -205,7 +215,12 @@ def load_rule_file(path: str | Path) -> RuleFile:
     file_draft = bool(data.get("draft", False))
     out: list[AuditRule] = []
     for raw in rules_raw:
-        out.append(_load_rule(p, raw, document, seed, year, file_draft))
+        try:
+            out.append(_load_rule(p, raw, document, seed, year, file_draft))
+        except RuleFileError as e:
+            if errors is None:
+                raise
+            errors.append(e)
     return RuleFile(path=str(p), document=document, file=seed, issuer=str(data.get("issuer") or ""),
                     year=year, rules=out, notes=str(data.get("notes") or ""), draft=file_draft)
 

@@ -1,0 +1,47 @@
+"""Shared fixtures. Services (PostgreSQL, Redis) are used for real where a feature uses
+them; without them a test is skipped with the reason, unless GOVAUDIT_REQUIRE_SERVICES=1
+(as in CI), where a missing service fails the test."""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PG_URL = os.environ.get("GOVAUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("GOVAUDIT_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need_service(name: str, host: str, port: int) -> None:
+    if _port_open(host, port):
+        return
+    msg = f"{name} is not running on {host}:{port}"
+    if os.environ.get("GOVAUDIT_REQUIRE_SERVICES") == "1":
+        pytest.fail(msg + " (GOVAUDIT_REQUIRE_SERVICES=1)")
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def pg_url() -> str:
+    need_service("PostgreSQL", "127.0.0.1", 5432)
+    return PG_URL
+
+
+@pytest.fixture
+def redis_url() -> str:
+    need_service("Redis", "127.0.0.1", 6379)
+    return REDIS_URL
