@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..model import SiteItem, SiteModel
+from ..model import Column, SiteItem, SiteModel
 from ..names import normalize
 from .base import (
     CheckContext,
@@ -189,8 +189,11 @@ def category_coverage(site: SiteModel, p: CoverageParams, ctx: CheckContext) -> 
     cols = find_columns(site, p.path, ctx.synonyms)
     if not cols:
         return failed(f"未找到栏目“{' > '.join(p.path)}”", missing=list(p.categories))
-    best = max(cols[:5], key=lambda c: sum(1 for n in p.categories if find_child(c, n, ctx.synonyms, 3)))
-    found = [n for n in p.categories if find_child(best, n, ctx.synonyms, 3)]
+    def has(col: Column, category: str) -> bool:  # "社会保障|就业|教育": any alternative
+        return any(find_child(col, alt, ctx.synonyms, 3) for alt in category.split("|") if alt)
+
+    best = max(cols[:5], key=lambda c: sum(1 for n in p.categories if has(c, n)))
+    found = [n for n in p.categories if has(best, n)]
     missing = [n for n in p.categories if n not in found]
     share = len(found) / len(p.categories)
     ev = [Evidence(best.url or site.site_url, best.display_path())]
