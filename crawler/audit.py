@@ -43,14 +43,29 @@ def load_site(store: CrawlStore, crawl_id: int, as_of: date) -> SiteModel:
 
 
 def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_of: date,
-                   out_dir: Path | None = None) -> AuditResult:
+                   out_dir: Path | None = None, *, waivers: list[Any] | None = None,
+                   site_info: dict[str, Any] | None = None) -> AuditResult:
+    """`waivers` (crawler.waivers.Waiver) are applied before the verdict; `site_info`
+    (name, unit, slug from a sites file) is merged into the document's "site"."""
     site = load_site(store, crawl_id, as_of)
     findings = run_checks(rules, site, as_of)
+    waiver_section = None
+    if waivers:
+        from .waivers import apply_waivers
+
+        meta_name = (site.facts.get("homepage") or {}).get("meta", {}).get("SiteName", "")
+        waiver_section = apply_waivers(
+            findings, waivers, as_of=as_of, names=[str((site_info or {}).get("name", "")), meta_name],
+            urls=[site.site_url, site.homepage_url, *((site_info or {}).get("urls") or [])])
     info = store.crawl_info(crawl_id)
     crawl = {"id": crawl_id, "store": store.url, "state": info.state if info else "",
              "started_at": info.started_at if info else "", "finished_at": info.finished_at if info else "",
              "stats": info.stats if info else {}}
     doc = findings_document(site, findings, as_of, crawl=crawl)
+    if site_info:
+        doc["site"].update({k: v for k, v in site_info.items() if k != "name" or v})
+    if waiver_section is not None:
+        doc["waivers"] = waiver_section
     result = AuditResult(site=site, findings=findings, document=doc)
     if out_dir is not None:
         result.outputs = write_outputs(doc, out_dir)
@@ -69,17 +84,27 @@ def write_outputs(doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     return outputs
 
 
-def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True) -> None:
+def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
+               link_timeout: float | None = None) -> None:
     """Measurements that follow a crawl: site properties, then link/media verification.
-    Both store their results (facts, link_checks) so a re-evaluation needs no network."""
-    import importlib.util
+    Both store their results (facts, link_checks) so a re-evaluation needs no network.
+    A failure of either is stored as an error fact (the checks then say they cannot
+    judge) and never stops the audit."""
+    import logging
 
-    # TEMPORARY guard until the link-health modules land (issue: link health).
-    if importlib.util.find_spec("crawler.siteprops") is not None:
-        from .siteprops import measure_site  # type: ignore[import-not-found]
+    from .linkcheck import verify_crawl_links
+    from .pii import redact
+    from .siteprops import measure_site
 
+    log = logging.getLogger(__name__)
+    try:
         measure_site(store, crawl_id)
-    if verify_links and importlib.util.find_spec("crawler.linkcheck") is not None:
-        from .linkcheck import verify_crawl_links  # type: ignore[import-not-found]
-
-        verify_crawl_links(store, crawl_id)
+    except Exception as e:  # noqa: BLE001 - never fail the audit
+        log.warning("站点属性测量失败：%s", redact(str(e)))
+        store.set_fact(crawl_id, "measure_error", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+    if verify_links:
+        try:
+            verify_crawl_links(store, crawl_id, **({"timeout": link_timeout} if link_timeout else {}))
+        except Exception as e:  # noqa: BLE001 - never fail the audit
+            log.warning("链接核验失败：%s", redact(str(e)))
+            store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})

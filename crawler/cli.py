@@ -57,6 +57,21 @@ def _load_rules(paths: list[str]) -> list[Any]:
         raise InputError(f"{e}") from None
 
 
+def _load_waivers(args: argparse.Namespace, rules: list[Any]) -> list[Any]:
+    """--waivers FILE → validated waivers (file:line errors → exit 2); none → []."""
+    path = getattr(args, "waivers", None)
+    if not path:
+        return []
+    from .waivers import WaiverFileError, check_rule_ids, load_waivers
+
+    try:
+        waivers = load_waivers(path)
+        check_rule_ids(waivers, {r.id for r in rules})
+    except WaiverFileError as e:
+        raise InputError(str(e)) from None
+    return waivers
+
+
 def _default_rules() -> list[str]:
     from rules import RULES_DIR
 
@@ -69,6 +84,12 @@ def _print_summary(result: Any, out_dir: Path) -> None:
     if not site["reachable"]:
         print(f"注意：站点无法访问（{site['unreachable_reason']}），相关检查结论为“无法判断”。")
     print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}。")
+    if s.get("waived"):
+        print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
+    v = result.document.get("verdict")
+    if v:
+        score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
+        print(f"结论：{v['verdict']}{score}。{v['reason']}")
     for name, path in result.outputs.items():
         print(f"  {name}: {path}")
 
@@ -89,26 +110,57 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit(urls, rules, as_of, out_dir, store_spec, args)
 
 
+def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Scrapy settings from the crawl options (--timeout, --delay, --render, --verbose)."""
+    settings: dict[str, Any] = {}
+    if getattr(args, "verbose", False):
+        settings["LOG_LEVEL"] = "INFO"
+    timeout = getattr(args, "timeout", None)
+    if timeout is not None:
+        if not timeout > 0:
+            raise InputError(f"--timeout {timeout:g} 无效（应为大于 0 的秒数，如 --timeout 15）")
+        settings["DOWNLOAD_TIMEOUT"] = timeout
+        settings["DNS_TIMEOUT"] = min(timeout, 20)
+    delay = getattr(args, "delay", None)
+    if delay is not None:
+        if not delay >= 0:
+            raise InputError(f"--delay {delay:g} 无效（应为不小于 0 的秒数，如 --delay 0.5）")
+        settings["DOWNLOAD_DELAY"] = delay
+        settings["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.0)
+    render = getattr(args, "render", None) or "off"
+    if render != "off":
+        from .render import render_settings
+
+        try:
+            settings.update(render_settings(render, timeout=timeout or 30.0))
+        except (RuntimeError, ValueError) as e:
+            raise InputError(str(e)) from None
+    return settings
+
+
 def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
               args: argparse.Namespace) -> int:
     from .audit import evaluate_store, post_crawl
     from .run import run_crawl
     from .store import CrawlStore
 
+    waivers = _load_waivers(args, rules)
     extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
+    settings = crawl_overrides(args)
     try:
         crawl_id = run_crawl(
             urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages, max_depth=args.max_depth,
             obey_robots=not args.ignore_robots, resume=not args.fresh,
-            settings={"LOG_LEVEL": "INFO"} if args.verbose else None,
+            settings=settings or None,
         )
     except KeyboardInterrupt:
         print("已中断：已抓取的页面保存在抓取库中，重新运行同一命令将继续抓取。", file=sys.stderr)
         return 130
     store = CrawlStore(store_spec)
     try:
-        post_crawl(store, crawl_id, verify_links=not args.no_verify_links)
-        result = evaluate_store(store, crawl_id, rules, as_of, out_dir)
+        post_crawl(store, crawl_id, verify_links=not args.no_verify_links,
+                   link_timeout=getattr(args, "timeout", None))
+        result = evaluate_store(store, crawl_id, rules, as_of, out_dir, waivers=waivers)
     finally:
         store.close()
     _print_summary(result, out_dir)
@@ -121,6 +173,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     as_of = parse_as_of(args.as_of)
     rules = _load_rules(args.rules or _default_rules())
+    waivers = _load_waivers(args, rules)
     spec = args.store
     if "://" not in spec and not Path(spec).is_file():
         raise InputError(f"抓取库 “{spec}” 不存在（请给出 govaudit audit 生成的 crawl.db 路径）")
@@ -129,7 +182,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         info = store.crawl_info(args.crawl)
         if info is None:
             raise InputError(f"抓取库 “{spec}” 中没有{'编号 ' + str(args.crawl) + ' 的' if args.crawl else ''}抓取记录")
-        result = evaluate_store(store, info.id, rules, as_of, Path(args.out))
+        result = evaluate_store(store, info.id, rules, as_of, Path(args.out), waivers=waivers)
     finally:
         store.close()
     _print_summary(result, Path(args.out))
@@ -190,6 +243,11 @@ def _crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fresh", action="store_true", help="重新抓取，不续抓未完成的抓取")
     p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
     p.add_argument("--verbose", action="store_true", help="显示抓取日志")
+    p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
+    p.add_argument("--timeout", type=float, help="单个页面的下载超时秒数（默认 30）")
+    p.add_argument("--delay", type=float, help="同一主机两次请求之间的最短间隔秒数（默认 0.5，自动限速）")
+    p.add_argument("--render", choices=["off", "auto"], default="off",
+                   help="auto：菜单或列表由脚本生成的页面用浏览器（系统 Chromium）重新抓取（默认 off）")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", action="append")
     p.add_argument("--out", default="out")
     p.add_argument("--as-of")
+    p.add_argument("--waivers", help="豁免清单 waivers.yaml")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="启动内置示例网站并检查它")

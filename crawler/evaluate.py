@@ -72,6 +72,7 @@ def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Syn
         except Exception as e:  # a check bug must not lose the audit
             out = Outcome("unknown", f"检查执行出错：{type(e).__name__}: {e}",
                           details={"error": traceback.format_exc(limit=3)})
+        _cap_deduction(rule, out)
         status = out.status
         due = _due_date(rule, out)
         if status == "fail" and due is not None and due > as_of:
@@ -88,6 +89,20 @@ def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Syn
             details=out.details, rule_file=Path(rule.file).name,
         ))
     return findings
+
+
+def _cap_deduction(rule: AuditRule, out: Outcome) -> None:
+    """A check's computed `deduction` (e.g. broken links) stops at the rule's rubric
+    max_points. Without max_points it is left as computed: a rule's `points` may be the
+    per-item weight (national-rubric-broken-links), and crawler.verdict notes the missing cap."""
+    ded = out.details.get("deduction")
+    if not isinstance(ded, (int, float)) or rule.rubric is None:
+        return
+    cap = rule.rubric.max_points
+    if cap is not None and ded > cap:
+        out.details["deduction_uncapped"] = ded
+        out.details["deduction"] = float(cap)
+        out.details["deduction_cap"] = float(cap)
 
 
 def summarize(findings: list[Finding]) -> dict[str, int]:
@@ -111,8 +126,13 @@ def column_rows(site: SiteModel) -> list[dict[str, Any]]:
 
 def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
                       crawl: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The findings.json document (schema govaudit.findings/1; fields may be added, never removed)."""
-    return {
+    """The findings.json document (schema govaudit.findings/1; fields may be added, never removed).
+
+    "verdict" is the 2019-rubric verdict (crawler.verdict), computed here and nowhere else."""
+    from .verdict import compute_verdict
+
+    rows = [f.to_dict() for f in findings]
+    doc = {
         "schema": FINDINGS_SCHEMA,
         "site": {"url": site.site_url, "homepage": site.homepage_url, "reachable": site.reachable,
                  "unreachable_reason": site.unreachable_reason, "challenged": site.challenged,
@@ -123,8 +143,60 @@ def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
         "summary": {k: v for k, v in summarize(findings).items()},
         "columns": column_rows(site),
         "failed_pages": site.failed_pages[:1000],
-        "findings": [f.to_dict() for f in findings],
+        "findings": rows,
+        "verdict": compute_verdict(rows).to_dict(),
     }
+    doc.update(link_health_sections(site))
+    # no resident ID or mobile number leaves an audit unmasked, whatever string a site put it in
+    from .pii import redact_deep
+
+    return redact_deep(doc, mobiles=True)
+
+
+def link_health_sections(site: SiteModel) -> dict[str, Any]:
+    """"links", "site_facts", "personal_data", "relations" (issue: link health)."""
+    from .checks.site import content_relations, personal_data_entries
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        out = {k: r.get(k) for k in ("url", "kind", "status", "reason", "homepage", "external", "content_type")}
+        out["found_on"] = [f for f in (r.get("found_on") or []) if isinstance(f, dict)][:20]
+        for k in ("media_ok", "media_reason", "challenge"):
+            if k in r:
+                out[k] = r[k]
+        return out
+
+    results = site.link_results
+    if results is None:
+        links: dict[str, Any] = {"verified": False, "summary": {}, "broken": [], "blocked": [], "transient": [],
+                                 "media_bad": []}
+    else:
+        by: dict[str, list[dict[str, Any]]] = {}
+        for r in results:
+            by.setdefault(str(r.get("state")), []).append(r)
+        broken = sorted(by.get("broken", []), key=lambda r: (not r.get("homepage"), bool(r.get("external")),
+                                                              str(r.get("url"))))
+        media = [r for r in results if "media_ok" in r]
+        summary = {s: len(by.get(s, [])) for s in ("ok", "broken", "blocked", "transient", "skipped")}
+        summary.update(
+            total=len(results),
+            external=sum(1 for r in results if r.get("external")),
+            external_broken=sum(1 for r in broken if r.get("external")),
+            homepage_broken=sum(1 for r in broken if r.get("homepage")),
+            media_checked=len(media), media_bad=sum(1 for r in media if not r.get("media_ok")),
+            broken_by_kind={k: sum(1 for r in broken if r.get("kind") == k)
+                            for k in ("page", "image", "video", "audio", "attachment")},
+        )
+        links = {"verified": True, "summary": summary, "broken": [row(r) for r in broken[:2000]],
+                 "blocked": [row(r) for r in by.get("blocked", [])[:1000]],
+                 "transient": [row(r) for r in by.get("transient", [])[:1000]],
+                 "media_bad": [row(r) for r in media if not r.get("media_ok")][:1000]}
+    facts = {k: v for k, v in site.facts.items() if k not in ("phones", "homepage")}
+    try:
+        relations = content_relations(site)
+    except Exception as e:  # noqa: BLE001 - a report section never loses the audit
+        relations = {"error": f"{type(e).__name__}: {e}"}
+    return {"links": links, "site_facts": facts, "personal_data": personal_data_entries(site)[:2000],
+            "relations": relations}
 
 
 def write_findings(doc: dict[str, Any], out_dir: Path) -> Path:

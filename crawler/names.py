@@ -7,7 +7,9 @@ policy lives in one place:
   3  same name after normalisation (whitespace, punctuation, full-width forms, suffixes
      such as 栏目/专栏 removed)
   2  same synonym group
-  1  the site's name contains the rule's name (视频 ⊂ 视频解读专区), rule name ≥ 2 chars
+  1  the site's name contains the rule's name (视频 ⊂ 视频解读专区), rule name ≥ 2 chars;
+     or the rule's name contains a long site name (法治政府建设 ⊂ 法治政府建设年度报告:
+     ≥ 4 chars and ≥ 60 % of the rule's name)
   0  no match
 """
 from __future__ import annotations
@@ -79,6 +81,8 @@ class Synonyms:
         if self._canon.get(w, w) == self._canon.get(h, h):
             return 2
         if len(w) >= 2 and w in h:
+            return 1
+        if len(h) >= 4 and h in w and len(h) >= 0.6 * len(w):
             return 1
         return 0
 

@@ -1,21 +1,36 @@
-"""Render the single-site HTML report (one file, inline CSS, no external resources)."""
+"""Render the HTML reports: one self-contained file each (inline CSS, JS and SVG; no
+external fonts, scripts or images), readable offline and without JavaScript.
+
+- `render_report(doc, out_dir)` → out_dir/report.html (the site report) and
+  out_dir/units/NN-单位.html (one printable, mailable gap list per responsible unit).
+- `render_dashboard(...)` lives in reports.dashboard (the multi-site index page).
+
+The data is built first (reports.view), the templates only print and loop. Autoescape is
+always on and undefined variables fail (StrictUndefined): every string came from a
+hostile site.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .view import SEVERITY_CN, STATUS_CN, UnitGroup, build_report, safe_href
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
-SEVERITY_CN = {"veto": "单项否决", "major": "重要", "minor": "一般", "warning": "预警", "info": "提示"}
-
-
-def safe_href(url: Any) -> str:
-    """Only http(s) URLs become links; anything else (javascript:, data:) is shown as text."""
-    s = str(url or "")
-    return s if s.lower().startswith(("http://", "https://")) else ""
+__all__ = [
+    "SEVERITY_CN",
+    "STATUS_CN",
+    "TEMPLATES",
+    "render_report",
+    "render_unit_pages",
+    "report_environment",
+    "safe_href",
+    "static_assets",
+]
 
 
 def report_environment() -> Environment:
@@ -33,22 +48,50 @@ def report_environment() -> Environment:
     return env
 
 
-def _tree(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Columns in tree order with their depth, for an indented listing."""
-    rows = sorted(columns, key=lambda c: c["path"])
-    return [{**c, "depth": len(c["path"]) - 1, "name": c["path"][-1]} for c in rows]
+def static_assets() -> dict[str, Markup]:
+    """Our own CSS and JS, inlined verbatim (trusted files: not escaped)."""
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    js = (TEMPLATES / "report.js").read_text(encoding="utf-8")
+    if "</" in css or "</script" in js.lower():
+        raise ValueError("inline assets must not contain '</'")
+    return {"css": Markup(css), "js": Markup(js)}
+
+
+def _write(path: Path, html: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
 
 
 def render_report(doc: dict[str, Any], out_dir: Path, name: str = "report.html") -> Path:
-    """Write out_dir/report.html from a findings document (see crawler.evaluate)."""
+    """Write out_dir/report.html (and out_dir/units/*.html) from a findings document."""
+    from .view import link
+
     env = report_environment()
-    order = {"fail": 0, "pending": 1, "unknown": 2, "pass": 3, "waived": 4}
-    findings = sorted(doc["findings"], key=lambda f: (order.get(f["status"], 9), f["rule_id"]))
-    html = env.get_template("report.html.j2").render(
-        doc=doc, findings=findings, tree=_tree(doc.get("columns", [])),
-        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    path.write_text(html, encoding="utf-8")
+    r = build_report(doc)
+    r.exports = [link("findings.csv", "下载 CSV"), link("整改台账.xlsx", "下载整改台账")]
+    for e in r.exports:  # local relative files, not site URLs
+        e.href = e.url
+    html = env.get_template("report.html.j2").render(doc=doc, r=r, **static_assets())
+    path = _write(Path(out_dir) / name, html)
+    render_unit_pages(doc, Path(out_dir), r=r, env=env)
     return path
+
+
+def render_unit_pages(doc: dict[str, Any], out_dir: Path, *, r: Any = None,
+                      env: Environment | None = None) -> list[Path]:
+    """One self-contained page per responsible unit under out_dir/units/."""
+    env = env or report_environment()
+    r = r or build_report(doc)
+    lead_by_unit: dict[str, UnitGroup] = {g.unit: g for g in r.by_lead}
+    units_dir = Path(out_dir) / "units"
+    if units_dir.is_dir():  # pages of an earlier run for units that no longer have gaps
+        for old in units_dir.glob("*.html"):
+            old.unlink()
+    tpl = env.get_template("unit.html.j2")
+    assets = static_assets()
+    paths = []
+    for g in r.by_unit:
+        html = tpl.render(doc=doc, r=r, g=g, lead=lead_by_unit.get(g.unit), **assets)
+        paths.append(_write(Path(out_dir) / g.page, html))
+    return paths

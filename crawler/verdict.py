@@ -1,0 +1,218 @@
+"""The site verdict per the 2019 national rubric (国办秘函〔2019〕19号): findings → 合格 | 不合格 | 无法判断.
+
+Only findings whose rule carries a `rubric:` block take part; every weight comes from the
+rule files (rubric.category, points, max_points), nothing from this module except the
+rubric's frame: 100 points, below 60 is 不合格 (arguments of `compute_verdict`).
+
+How the verdict is reached, in order:
+
+1. 单项否决 — a `veto` item with status `fail` makes the site 不合格, whatever the score.
+2. 扣分 — every `deduct` item with status `fail` deducts points: the finding's own
+   `deduction` (when the check computed one, e.g. broken links −1 on the homepage, −0.1
+   elsewhere) or else the rule's `rubric.points`. Deductions are summed per indicator and
+   stop at the indicator's cap: the largest `max_points` its rules declare, or else the
+   largest `points` (the same cap crawler.evaluate puts on a single computed deduction).
+   When a computed deduction is cut by `points` because no `max_points` is declared, the
+   verdict notes it, so the rule file can declare the real ceiling. An indicator with
+   neither is not capped. A failing item without any points deducts nothing and is
+   listed for the inspector to score by hand. Score = 100 − deductions, ≥ 0; below 60 →
+   不合格.
+3. 无法判断 — when no veto failed and the score is not below 60, but a veto item could
+   not be judged (status `unknown`: the site or the page was unreachable, the data was
+   missing), or unknown deduction items could still pull the score below 60, the site
+   is not declared 合格: the verdict is 无法判断, naming the items to check by hand. The
+   same holds when no rubric rule was loaded at all.
+4. Otherwise 合格.
+
+`pending` items (not yet due) and `waived` items (已豁免) never count; waived ones are
+listed. Warnings (预警): `warn` items that fail, and any finding flagged `warning: true`
+(close to a limit); they never change the verdict. `bonus` items that pass are listed but
+not added: the rubric adds bonus points only for portals scoring above 80.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FULL_SCORE = 100.0
+PASS_SCORE = 60.0
+
+QUALIFIED, UNQUALIFIED, UNDECIDED = "合格", "不合格", "无法判断"
+
+
+@dataclass
+class Deduction:
+    """Deductions of one indicator (扣分指标)."""
+
+    indicator: str
+    points: float  # deducted, after the cap
+    raw: float  # before the cap
+    cap: float | None  # None: not capped
+    items: list[dict[str, Any]] = field(default_factory=list)  # rule_id, title, points, basis
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None and self.raw > self.cap
+
+
+@dataclass
+class Verdict:
+    verdict: str  # 合格 | 不合格 | 无法判断
+    score: float | None  # out of full_score; None when no rubric rule took part
+    reason: str  # one Chinese sentence: why this verdict
+    vetoes: list[dict[str, Any]] = field(default_factory=list)  # failed single-veto items
+    unknown_vetoes: list[dict[str, Any]] = field(default_factory=list)
+    deductions: list[Deduction] = field(default_factory=list)
+    total_deduction: float = 0.0
+    unscored: list[dict[str, Any]] = field(default_factory=list)  # failing deduct items without points
+    unknown_deductions: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    bonuses: list[dict[str, Any]] = field(default_factory=list)
+    waived: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    full_score: float = FULL_SCORE
+    pass_score: float = PASS_SCORE
+    rubric_items: int = 0  # findings with a rubric block
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for row, ded in zip(d["deductions"], self.deductions, strict=True):
+            row["capped"] = ded.capped
+        return d
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v)
+
+
+def _r(x: float) -> float:
+    return round(x + 0.0, 2)
+
+
+def _item(f: dict[str, Any]) -> dict[str, Any]:
+    rb = f.get("rubric") or {}
+    return {"rule_id": f.get("rule_id", ""), "title": f.get("title", ""),
+            "indicator": rb.get("indicator") or f.get("title", ""), "status": f.get("status", ""),
+            "message": f.get("message", "")}
+
+
+def compute_verdict(findings: list[dict[str, Any]], *, full_score: float = FULL_SCORE,
+                    pass_score: float = PASS_SCORE) -> Verdict:
+    """Judge a site from its findings (the dicts of findings.json, waivers applied)."""
+    vetoes: list[dict[str, Any]] = []
+    unknown_vetoes: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    bonuses: list[dict[str, Any]] = []
+    waived: list[dict[str, Any]] = []
+    unscored: list[dict[str, Any]] = []
+    unknown_ded: list[dict[str, Any]] = []
+    notes: list[str] = []
+    by_indicator: dict[str, list[dict[str, Any]]] = {}
+    caps: dict[str, float] = {}  # declared max_points per indicator
+    fixed_caps: dict[str, float] = {}  # largest points per indicator
+    rubric_items = 0
+    seen_warn: set[str] = set()
+
+    for f in findings:
+        status = f.get("status", "")
+        rb = f.get("rubric") or None
+        if f.get("warning") and status not in ("waived",) and f.get("rule_id") not in seen_warn:
+            seen_warn.add(f.get("rule_id", ""))
+            warnings.append(_item(f))
+        if not rb:
+            continue
+        rubric_items += 1
+        cat = rb.get("category")
+        indicator = rb.get("indicator") or f.get("title", "")
+        points = _num(rb.get("points")) or 0.0
+        max_points = _num(rb.get("max_points"))
+        if cat == "deduct":
+            if max_points is not None:
+                caps[indicator] = max(caps.get(indicator, 0.0), max_points)
+            if points > 0:
+                fixed_caps[indicator] = max(fixed_caps.get(indicator, 0.0), points)
+        if status == "waived":
+            waived.append(_item(f))
+            continue
+        if status == "pending":
+            continue
+        if cat == "veto":
+            if status == "fail":
+                vetoes.append(_item(f))
+            elif status == "unknown":
+                unknown_vetoes.append(_item(f))
+        elif cat == "deduct":
+            computed = _num(f.get("deduction"))
+            if status == "fail":
+                if computed is not None:
+                    pts, basis = max(computed, 0.0), "check"
+                elif points > 0:
+                    pts, basis = points, "rubric"
+                else:
+                    unscored.append(_item(f))
+                    continue
+                by_indicator.setdefault(indicator, []).append(
+                    {**_item(f), "points": _r(pts), "basis": basis, "uncapped": f.get("deduction_uncapped")})
+            elif status == "unknown":
+                unknown_ded.append({**_item(f), "points": max_points if max_points is not None else points})
+        elif cat == "warn":
+            if status == "fail" and f.get("rule_id") not in seen_warn:
+                seen_warn.add(f.get("rule_id", ""))
+                warnings.append(_item(f))
+        elif cat == "bonus" and status == "pass":
+            bonuses.append({**_item(f), "points": points})
+
+    deductions: list[Deduction] = []
+    for indicator, items in by_indicator.items():
+        raw = _r(sum(i["points"] for i in items))
+        cap: float | None = caps.get(indicator)
+        if cap is None:
+            cap = fixed_caps.get(indicator)
+            by_check = [i for i in items if i["basis"] == "check"]
+            uncapped = max((_num(i.get("uncapped")) or 0.0 for i in by_check), default=0.0)
+            if cap is not None and by_check and max(raw, uncapped) > cap:
+                notes.append(f"扣分指标“{indicator}”未设 max_points，检查计算的扣分 {max(raw, uncapped):g} 分"
+                             f"按 points 封顶为 {cap:g} 分（如该指标上限不同，请在规则文件的 rubric 中设置 max_points）。")
+        deductions.append(Deduction(indicator=indicator, points=_r(min(raw, cap) if cap is not None else raw),
+                                    raw=raw, cap=cap, items=items))
+    deductions.sort(key=lambda d: (-d.points, d.indicator))
+    total = _r(sum(d.points for d in deductions))
+    score: float | None = _r(max(full_score - total, 0.0)) if rubric_items else None
+    # the worst the score could still get if every unknown deduction item failed
+    unknown_pts = sum(_num(u.get("points")) or 0.0 for u in unknown_ded)
+    worst = _r(max((score or 0.0) - unknown_pts, 0.0))
+
+    if unscored:
+        notes.append(f"{len(unscored)} 项扣分指标不通过但规则未给出分值，未计入得分，请人工核定扣分。")
+    if bonuses:
+        notes.append("加分指标仅适用于门户网站且得分 80 分以上时计入，本报告列出但未加分。")
+    if waived:
+        notes.append(f"{len(waived)} 项指标已豁免，未计入结论。")
+
+    if not rubric_items:
+        verdict, reason = UNDECIDED, "未加载带检查指标（rubric）的规则，无法按 2019 年检查指标评定。"
+        notes.append("请同时使用国家检查指标规则（如 rules/national-rubric-2019.yaml）。")
+    elif vetoes:
+        names = "、".join(dict.fromkeys(v["indicator"] for v in vetoes))
+        verdict, reason = UNQUALIFIED, f"触发单项否决：{names}。"
+    elif score is not None and score < pass_score:
+        verdict, reason = UNQUALIFIED, f"得分 {score:g} 分，低于 {pass_score:g} 分。"
+    elif unknown_vetoes:
+        names = "、".join(dict.fromkeys(v["indicator"] for v in unknown_vetoes))
+        verdict = UNDECIDED
+        reason = f"{len(unknown_vetoes)} 项单项否决指标无法判断（{names}），需人工核查后才能判定是否合格。"
+    elif unknown_ded and worst < pass_score:
+        verdict = UNDECIDED
+        reason = (f"得分 {score:g} 分，但 {len(unknown_ded)} 项扣分指标无法判断，"
+                  f"若均不通过得分可能降至 {worst:g} 分，需人工核查。")
+    else:
+        verdict = QUALIFIED
+        reason = f"未触发单项否决，得分 {score:g} 分。"
+    if unknown_ded and verdict != UNDECIDED:
+        notes.append(f"{len(unknown_ded)} 项扣分指标无法判断，未计入得分。")
+    return Verdict(verdict=verdict, score=score, reason=reason, vetoes=vetoes, unknown_vetoes=unknown_vetoes,
+                   deductions=deductions, total_deduction=total, unscored=unscored,
+                   unknown_deductions=unknown_ded, warnings=warnings, bonuses=bonuses, waived=waived,
+                   notes=notes, full_score=full_score, pass_score=pass_score, rubric_items=rubric_items)
