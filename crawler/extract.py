@@ -370,6 +370,7 @@ class _Walk:
     links: list[_L] = field(default_factory=list)
     anchors: list[tuple[Any, _L]] = field(default_factory=list)  # <a> elements with page/attachment URLs
     text: list[str] = field(default_factory=list)
+    content_chars: int = 0  # visible text outside menus, footers and links (the page's own content)
     footer_text: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
     xml_scripts: list[str] = field(default_factory=list)
@@ -437,6 +438,8 @@ def _walk(root: Any, resolve: _Resolver) -> _Walk:
                 skip_depth -= 1
             if el.tail and skip_depth == 0:
                 w.text.append(el.tail)
+                if region_stack[-1] in ("", "content"):
+                    w.content_chars += len(el.tail.strip())
                 if footer_depth:
                     w.footer_text.append(el.tail)
                 if "位置" in el.tail and _CRUMB_LABEL_RE.search(el.tail):
@@ -464,6 +467,8 @@ def _walk(root: Any, resolve: _Resolver) -> _Walk:
             skip_depth += 1
         elif skip_depth == 0 and el.text:
             w.text.append(el.text)
+            if region_stack[-1] in ("", "content") and tag not in ("a", "option", "button", "label"):
+                w.content_chars += len(el.text.strip())
             if footer_depth:
                 w.footer_text.append(el.text)
             if "位置" in el.text and _CRUMB_LABEL_RE.search(el.text):
@@ -1385,6 +1390,7 @@ def extract_page(
     if resolve.skipped:
         facts["skipped_links"] = dict(resolve.skipped)
     facts["text_length"] = len(page_text)
+    facts["content_length"] = w.content_chars
     rec.text_facts = facts
     _redact_record(rec)
     return rec

@@ -29,6 +29,7 @@ from urllib.parse import urldefrag, urlsplit, urlunsplit
 from .names import Synonyms, default_synonyms
 from .page import PageRecord
 
+CONTENT_PAGE_CHARS = 120  # own text (outside menus, footers, links) that makes a page content, not an empty list
 HOME_NAMES = {"首页", "网站首页", "主页", "home", "Home", "HOME", "返回首页", "门户首页"}
 TAIL_NAMES = {"正文", "详情", "详细信息", "内容", "正文内容", "列表", "信息列表", "文章", "浏览", "详细内容"}
 _INDEX_RE = re.compile(r"/(index|default)\.(s?html?|jsp|php|aspx?)$", re.I)
@@ -107,6 +108,50 @@ class Column:
         return " > ".join(self.path)
 
 
+@dataclass(slots=True)
+class ArticleRef:
+    """A crawled article page, compactly: what the content-relation checks need
+    (政策解读 ↔ 原文 links, 图解/视频 form, 有效性 label, 成文日期 → 发布日期)."""
+
+    url: str  # canonical
+    title: str
+    column: tuple[str, ...]  # breadcrumb path after 首页 (or the ColumnName meta), may be ()
+    page_date: str | None
+    written_date: str | None
+    links: list[tuple[str, str]]  # (text, canonical url): content links that may relate pages
+    has_image: bool  # images in the content
+    has_video: bool
+    validity: str | None  # 有效性 label (规范性文件), text_facts["validity"]
+
+
+_RELATION_TEXT = re.compile(r"解读|图解|读懂|问答|答记者问|原文|政策文件|视频|动漫|H5|《")
+
+
+def _article_ref(rec: PageRecord, key: str, info: _PageInfo) -> ArticleRef:
+    interp = "解读" in info.title or any("解读" in c for c in info.breadcrumb)
+    links: list[tuple[str, str]] = []
+    limit = 20 if interp else 8
+    has_content = any(lk.region == "content" for lk in rec.links)
+    has_image = has_video = False
+    for lk in rec.links:
+        if lk.kind == "video":
+            has_video = True
+        elif lk.kind == "image" and not has_image:
+            low = lk.url.lower()
+            has_image = (lk.region == "content" or (not has_content and lk.region == "")) and not (
+                "logo" in low or "banner" in low or "icon" in low)
+        if lk.kind not in ("page", "attachment") or lk.region in ("nav", "footer", "breadcrumb") or len(links) >= limit:
+            continue
+        text = lk.text.strip()[:60]
+        if interp or lk.region == "content" or _RELATION_TEXT.search(text):
+            links.append((text, canonical_url(lk.url)))
+    column = tuple(info.breadcrumb) or ((info.column_name[:40],) if info.column_name else ())
+    validity = rec.text_facts.get("validity") if rec.text_facts else None
+    return ArticleRef(url=key, title=info.title[:120], column=column, page_date=rec.page_date,
+                      written_date=rec.written_date, links=links, has_image=has_image, has_video=has_video,
+                      validity=str(validity)[:20] if validity else None)
+
+
 @dataclass
 class SiteModel:
     site_url: str
@@ -125,6 +170,7 @@ class SiteModel:
     page_facts: list[dict[str, Any]] = field(default_factory=list)  # per-page facts worth keeping
     link_results: list[dict[str, Any]] | None = None  # None: links were not verified
     probes: list[dict[str, Any]] | None = None
+    articles: list[ArticleRef] = field(default_factory=list)  # crawled article pages, compact
     synonyms: Synonyms = field(default_factory=default_synonyms, repr=False)
 
     @property
@@ -167,6 +213,7 @@ class _PageInfo:
     listish: bool
     article: bool
     page_date: str | None
+    content_length: int = 0
 
 
 def _clean_crumbs(crumbs: list[str]) -> list[str]:
@@ -235,6 +282,7 @@ def _summarise(rec: PageRecord) -> _PageInfo:
         listish=listish,
         article=article,
         page_date=rec.page_date,
+        content_length=int(rec.text_facts.get("content_length") or 0),
     )
 
 
@@ -293,6 +341,11 @@ def build_site_model(
         if key == home_key or (rec.requested_url and canonical_url(rec.requested_url) == home_key):
             if home_rec is None or (rec.ok and not home_rec.ok):
                 home_rec = rec
+        if 300 <= rec.status < 400 and rec.refresh_to and not rec.error:
+            tgt = canonical_url(rec.refresh_to)  # a redirect the crawl recorded: an alias
+            if tgt != key:
+                alias[key] = tgt
+            continue
         if not rec.ok:
             model.failed_pages.append({"url": rec.url, "status": rec.status,
                                        "error": rec.error or (rec.challenge and f"challenge:{rec.challenge}") or ""})
@@ -318,6 +371,7 @@ def build_site_model(
             page_dates[key] = info.page_date
         info.links = [] if key != home_key and not info.listish else info.links
         if info.article:
+            model.articles.append(_article_ref(rec, key, info))
             article_titles[key] = (info.title, info.page_date, info.breadcrumb)
             if info.breadcrumb:
                 article_cols.append((info.breadcrumb, info.crumb_links))
@@ -479,6 +533,9 @@ def build_site_model(
         col.nav_order = seen
         col.links = infos[rep].links
         col.phones = infos[rep].phones
+        # a column landing page that shows text instead of a list (联系方式, 机构职能)
+        if col.items == 0 and infos[rep].content_length >= CONTENT_PAGE_CHARS:
+            col.content_page = True
 
     # Single content pages (a 指南 or 机构职能 page is an article, not a list): the column
     # named by the article's breadcrumb, when the article is the column's own page.
