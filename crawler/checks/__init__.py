@@ -6,7 +6,7 @@ tests/test_checks_*.py. The rule loader validates parameters against the datacla
 """
 from __future__ import annotations
 
-from . import columns, content, freshness
+from . import columns, content, freshness, links, site
 from .base import CheckContext, CheckSpec, Evidence, Outcome, build_params
 
 _ALL: list[CheckSpec] = [
@@ -23,6 +23,21 @@ _ALL: list[CheckSpec] = [
     freshness.homepage_updated,
     freshness.stale_columns,
     freshness.update_cadence,
+    # link health, media, availability, site properties (issue: link health)
+    links.broken_links,
+    links.media_playable,
+    links.site_available,
+    site.ipv6_enabled,
+    site.https_enabled,
+    site.mobile_friendly,
+    site.site_search,
+    site.error_report_entry,
+    site.site_identifiers,
+    site.interpretation_links,
+    site.document_validity,
+    site.publish_delay,
+    site.personal_data,
+    site.interaction_channel,
 ]
 
 REGISTRY: dict[str, CheckSpec] = {spec.name: spec for spec in _ALL}

@@ -1,0 +1,198 @@
+"""Checks on verified links and media, and on availability probes.
+
+They read what `crawler.linkcheck` and `govaudit probe` stored (SiteModel.link_results,
+SiteModel.probes); when that was not gathered the answer is `unknown`, never a guess.
+Blocked (WAF, 401/403) and transient (429, 5xx, timeouts) links are never counted as broken.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from ..model import SiteModel
+from .base import CheckContext, Evidence, Outcome, check, failed, passed, unknown
+
+KIND_CN = {"page": "链接", "external": "外部链接", "image": "图片", "video": "视频", "audio": "音频",
+           "attachment": "附件"}
+MEDIA_KINDS = ("image", "video", "audio", "attachment")
+NOT_VERIFIED = "未核验链接（抓取后没有运行链接核验，或使用了 --no-verify-links），无法判断"
+
+
+def link_results(site: SiteModel) -> list[dict[str, Any]] | None:
+    """The verified links, [] when verification ran and found none, None when it did not run."""
+    if site.link_results is not None:
+        return site.link_results
+    lc = site.facts.get("link_check")
+    if isinstance(lc, dict) and "error" not in lc and lc.get("links") == 0:
+        return []
+    return None
+
+
+def _found_on(r: dict[str, Any]) -> list[dict[str, str]]:
+    return [f for f in (r.get("found_on") or []) if isinstance(f, dict)]
+
+
+def _item(r: dict[str, Any]) -> dict[str, Any]:
+    out = {"url": r.get("url", ""), "kind": r.get("kind", "page"), "status": r.get("status", 0),
+           "reason": r.get("reason", ""), "homepage": bool(r.get("homepage")), "external": bool(r.get("external")),
+           "found_on": _found_on(r)}
+    if "media_reason" in r:
+        out["media_reason"] = r["media_reason"]
+    return out
+
+
+def _evidence(r: dict[str, Any], site: SiteModel) -> Evidence:
+    fo = _found_on(r)
+    page = fo[0]["page"] if fo else (site.homepage_url or site.site_url)
+    anchor = fo[0].get("text", "") if fo else ""
+    kind = KIND_CN.get(r.get("kind", "page"), "链接")
+    label = f"“{anchor}”" if anchor else ""
+    more = f"（另见 {len(fo) - 1} 个页面）" if len(fo) > 1 else ""
+    return Evidence(page, f"{kind}{label} → {r.get('url', '')}：{r.get('reason', '')}{more}")
+
+
+# -- broken_links ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BrokenLinksParams:
+    scope: Literal["homepage", "site"] = "site"
+    max_broken: int = 0
+    homepage_points: float = 1.0
+    other_points: float = 0.1
+    include_external: bool = False
+
+
+@check("broken_links", BrokenLinksParams, needs=("link_checks",))
+def broken_links(site: SiteModel, p: BrokenLinksParams, ctx: CheckContext) -> Outcome:
+    """错链：首页或全站的链接、图片、视频、附件无法打开（防护拦截和暂时无法访问的不计为错链）。"""
+    results = link_results(site)
+    if results is None:
+        return unknown(NOT_VERIFIED)
+    rs = [r for r in results
+          if (p.include_external or not r.get("external")) and (p.scope == "site" or r.get("homepage"))]
+    where = "首页" if p.scope == "homepage" else "全站"
+    counts = {s: sum(1 for r in rs if r.get("state") == s) for s in ("ok", "broken", "blocked", "transient", "skipped")}
+    checked = counts["ok"] + counts["broken"]
+    if not rs or checked == 0:
+        if counts["blocked"] or counts["transient"]:
+            return unknown(f"{where}链接均被防护拦截或暂时无法访问（拦截 {counts['blocked']}，暂时无法访问 "
+                           f"{counts['transient']}），无法判断", None, **counts)
+        if not site.reachable:
+            return unknown(f"站点无法访问，无法核验{where}链接（{site.unreachable_reason}）")
+        return passed(f"{where}未发现需要核验的链接", None, **counts)
+    broken = [r for r in rs if r.get("state") == "broken"]
+    broken.sort(key=lambda r: (not r.get("homepage"), r.get("kind") == "page", r.get("url", "")))
+    deduction = round(sum(p.homepage_points if r.get("homepage") else p.other_points for r in broken), 2)
+    by_kind: dict[str, int] = {}
+    for r in broken:
+        k = KIND_CN.get(r.get("kind", "page"), "链接")
+        by_kind[k] = by_kind.get(k, 0) + 1
+    on_home = sum(1 for r in broken if r.get("homepage"))
+    not_counted = []
+    if counts["blocked"]:
+        not_counted.append(f"被防护拦截 {counts['blocked']} 个")
+    if counts["transient"]:
+        not_counted.append(f"暂时无法访问 {counts['transient']} 个")
+    if counts["skipped"]:
+        not_counted.append(f"未核验 {counts['skipped']} 个")
+    tail = f"；另有{'、'.join(not_counted)}，未计为错链" if not_counted else ""
+    details = {**counts, "broken_items": [_item(r) for r in broken[:2000]], "deduction": deduction,
+               "homepage_broken": on_home, "by_kind": by_kind}
+    ev = [_evidence(r, site) for r in broken[:200]]
+    if len(broken) > p.max_broken:
+        kinds = "、".join(f"{k} {n} 个" for k, n in by_kind.items())
+        return failed(f"{where}发现 {len(broken)} 个错链（{kinds}；其中首页 {on_home} 个），"
+                      f"按首页每个 {p.homepage_points:g} 分、其他页面每个 {p.other_points:g} 分计扣 {deduction:g} 分"
+                      f"（允许 {p.max_broken} 个）{tail}", ev, **details)
+    msg = f"{where}核验链接 {checked} 个，" + (f"错链 {len(broken)} 个，未超过允许的 {p.max_broken} 个"
+                                           if broken else "未发现错链") + tail
+    return passed(msg, ev, **details)
+
+
+# -- media_playable ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MediaParams:
+    kinds: tuple[Literal["image", "video", "audio", "attachment"], ...] = ("image", "video", "audio", "attachment")
+
+
+@check("media_playable", MediaParams, needs=("link_checks",))
+def media_playable(site: SiteModel, p: MediaParams, ctx: CheckContext) -> Outcome:
+    """图片、视频、音频、附件能正常打开：文件类型和文件头与链接相符，不是错误网页或损坏文件。"""
+    results = link_results(site)
+    if results is None:
+        return unknown(NOT_VERIFIED)
+    names = "、".join(KIND_CN[k] for k in p.kinds)
+    rs = [r for r in results if r.get("kind") in p.kinds]
+    opened = [r for r in rs if "media_ok" in r]
+    bad = [r for r in opened if not r.get("media_ok")]
+    unverifiable = [r for r in rs if "media_ok" not in r and r.get("state") in ("blocked", "transient", "skipped")]
+    details: dict[str, Any] = {"checked": len(opened), "bad": len(bad), "unverifiable": len(unverifiable),
+                               "bad_items": [_item(r) for r in bad[:2000]]}
+    if not rs:
+        return passed(f"未发现{names}，无需核验", **details)
+    if not opened:
+        return unknown(f"{names}共 {len(rs)} 个，均被防护拦截或暂时无法访问，无法判断", **details)
+    ev = [_evidence({**r, "reason": r.get("media_reason") or r.get("reason", "")}, site) for r in bad[:200]]
+    tail = f"；另有 {len(unverifiable)} 个被拦截或暂时无法访问，未核验" if unverifiable else ""
+    if bad:
+        per: dict[str, int] = {}
+        for r in bad:
+            k = KIND_CN.get(r.get("kind", ""), "文件")
+            per[k] = per.get(k, 0) + 1
+        return failed(f"{len(bad)} 个{names}无法正常打开（{'、'.join(f'{k} {n} 个' for k, n in per.items())}）{tail}",
+                      ev, **details)
+    return passed(f"核验{names} {len(opened)} 个，均能正常打开{tail}", **details)
+
+
+# -- site_available ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AvailabilityParams:
+    max_failure_share: float = 0.05
+    timeout: float = 15.0
+    days: int = 7
+
+
+def _probe_day(p: dict[str, Any]) -> date | None:
+    try:
+        return date.fromisoformat(str(p.get("at", ""))[:10])
+    except ValueError:
+        return None
+
+
+@check("site_available", AvailabilityParams, needs=("probes",))
+def site_available(site: SiteModel, p: AvailabilityParams, ctx: CheckContext) -> Outcome:
+    """站点可访问：监测期内首页无法打开的探测次数比例低于阈值（防护验证页面不计为无法访问）。"""
+    dated = [(d, x) for x in (site.probes or []) if (d := _probe_day(x)) is not None]
+    if not dated:
+        return unknown("没有可用性探测记录（请用 govaudit probe 网址 --store 抓取库 定期探测），无法判断")
+    end = ctx.as_of
+    window = [x for d, x in dated if end - timedelta(days=p.days) < d <= end]
+    note = ""
+    if not window:
+        end = max(d for d, _x in dated)
+        window = [x for d, x in dated if end - timedelta(days=p.days) < d <= end]
+        note = f"（检查日期前 {p.days} 天内无探测记录，改用截至 {end} 的 {p.days} 天）"
+    total = len(window)
+    challenged = [x for x in window if x.get("state") == "challenged"]
+    down = [x for x in window if x.get("state") == "down"
+            or (x.get("state") in ("up", "slow") and float(x.get("elapsed") or 0) > p.timeout)]
+    observed = total - len(challenged)
+    days_seen = len({_probe_day(x) for x in window})
+    per_day = total / max(1, days_seen)
+    details: dict[str, Any] = {"probes": total, "down": len(down), "challenged": len(challenged),
+                               "observed": observed, "days": days_seen, "per_day": round(per_day, 1),
+                               "window_end": end.isoformat()}
+    few = "；探测次数不足（标准要求一周内每天至少 20 次）" if per_day < 20 or days_seen < p.days else ""
+    ev = [Evidence(str(x.get("site", site.site_url)), f"{x.get('at')} {x.get('detail', '')}") for x in down[:50]]
+    if observed == 0:
+        return unknown(f"{total} 次探测均遇到防护验证页面（不计为无法访问），无法判断站点可用性{note}", ev, **details)
+    share = len(down) / observed
+    details["share"] = round(share, 4)
+    msg = (f"近 {p.days} 天探测 {total} 次，首页 {p.timeout:g} 秒内未打开 {len(down)} 次，"
+           f"无法访问比例 {share * 100:.1f}%（阈值 {p.max_failure_share * 100:g}%）"
+           + (f"，另有防护验证 {len(challenged)} 次（不计为无法访问）" if challenged else "") + note + few)
+    if share >= p.max_failure_share:
+        return failed(msg, ev, **details)
+    out = passed(msg, ev, **details)
+    out.warning = share > 0 and share >= p.max_failure_share * 0.6
+    return out
