@@ -196,6 +196,8 @@ def load_rule_file(path: str | Path, errors: list[RuleFileError] | None = None) 
         raise RuleFileError(p, line, f"YAML 语法错误：{e.problem or e.context}（检查缩进、冒号和引号）") from None
     except yaml.YAMLError as e:
         raise RuleFileError(p, None, f"YAML 语法错误：{e}") from None
+    except RecursionError:  # thousands of nested [ or { (hostile or corrupt file)
+        raise RuleFileError(p, None, "YAML 嵌套层数过深（请检查括号是否成对）") from None
     if not isinstance(data, dict):
         raise RuleFileError(p, 1, "规则文件应为映射，顶层需有 rules: 列表")
     unknown = set(data) - FILE_KEYS
