@@ -200,9 +200,9 @@ def compute_verdict(findings: list[dict[str, Any]], *, full_score: float = FULL_
     elif score is not None and score < pass_score:
         verdict, reason = UNQUALIFIED, f"得分 {score:g} 分，低于 {pass_score:g} 分。"
     elif unknown_vetoes:
-        names = "、".join(dict.fromkeys(v["indicator"] for v in unknown_vetoes))
+        names = "、".join(f"“{n}”" for n in dict.fromkeys(v["indicator"] for v in unknown_vetoes))
         verdict = UNDECIDED
-        reason = f"{len(unknown_vetoes)} 项单项否决指标无法判断（{names}），需人工核查后才能判定是否合格。"
+        reason = f"单项否决指标 {names} 缺少判断依据（结论为无法判断），需补充核查后才能判定是否合格。"
     elif unknown_ded and worst < pass_score:
         verdict = UNDECIDED
         reason = (f"得分 {score:g} 分，但 {len(unknown_ded)} 项扣分指标无法判断，"

@@ -85,7 +85,7 @@ def test_an_unknown_veto_item_means_undecided_not_qualified():
     assert v.verdict == "无法判断"
     assert v.score == 95
     assert [x["indicator"] for x in v.unknown_vetoes] == ["站点无法访问"]
-    assert "人工核查" in v.reason
+    assert "“站点无法访问”" in v.reason and "核查" in v.reason
 
 
 def test_a_failed_veto_or_low_score_decides_even_with_unknown_vetoes():
