@@ -29,13 +29,31 @@ class AuditResult:
         return any(f.status == "fail" for f in self.findings)
 
 
-def load_site(store: CrawlStore, crawl_id: int, as_of: date) -> SiteModel:
+def load_probes(store: CrawlStore, urls: list[str]) -> list[dict[str, Any]]:
+    """The availability probes recorded for a site (`govaudit probe` keys them by the URL
+    probed): those of its first start URL, else of any of its start URLs."""
+    seen: set[str] = set()
+    for u in urls:
+        if u in seen:
+            continue
+        seen.add(u)
+        found = list(store.iter_probes(u))
+        if found:
+            return found
+    return []
+
+
+def load_site(store: CrawlStore, crawl_id: int, as_of: date, *,
+              probe_store: CrawlStore | None = None) -> SiteModel:
+    """The site model of a stored crawl. Availability probes come from `probe_store`
+    (`govaudit probe --store probes.db`) when given, else from the crawl store."""
     info = store.crawl_info(crawl_id)
     if info is None:
         raise LookupError(f"存储中没有编号为 {crawl_id} 的抓取记录")
     links = list(store.iter_link_results(crawl_id))
     facts = store.get_facts(crawl_id) if hasattr(store, "get_facts") else {}
-    probes = list(store.iter_probes(info.site)) or None
+    probes = load_probes(probe_store if probe_store is not None else store,
+                         [info.site, *info.start_urls]) or None
     return build_site_model(
         store.iter_pages(crawl_id), site_url=info.start_urls[0], as_of=as_of,
         link_results=links or None, probes=probes, facts=facts,
@@ -44,10 +62,12 @@ def load_site(store: CrawlStore, crawl_id: int, as_of: date) -> SiteModel:
 
 def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_of: date,
                    out_dir: Path | None = None, *, waivers: list[Any] | None = None,
-                   site_info: dict[str, Any] | None = None) -> AuditResult:
+                   site_info: dict[str, Any] | None = None,
+                   probe_store: CrawlStore | None = None) -> AuditResult:
     """`waivers` (crawler.waivers.Waiver) are applied before the verdict; `site_info`
-    (name, unit, slug from a sites file) is merged into the document's "site"."""
-    site = load_site(store, crawl_id, as_of)
+    (name, unit, slug from a sites file) is merged into the document's "site";
+    `probe_store` holds the availability probes (default: the crawl store)."""
+    site = load_site(store, crawl_id, as_of, probe_store=probe_store)
     findings = run_checks(rules, site, as_of)
     waiver_section = None
     if waivers:
@@ -85,7 +105,7 @@ def write_outputs(doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
 
 
 def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
-               link_timeout: float | None = None) -> None:
+               timeout: float | None = None) -> None:
     """Measurements that follow a crawl: site properties, then link/media verification.
     Both store their results (facts, link_checks) so a re-evaluation needs no network.
     A failure of either is stored as an error fact (the checks then say they cannot
@@ -98,13 +118,13 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
 
     log = logging.getLogger(__name__)
     try:
-        measure_site(store, crawl_id)
+        measure_site(store, crawl_id, **({"timeout": timeout} if timeout else {}))
     except Exception as e:  # noqa: BLE001 - never fail the audit
         log.warning("站点属性测量失败：%s", redact(str(e)))
         store.set_fact(crawl_id, "measure_error", {"error": f"{type(e).__name__}: {redact(str(e))}"})
     if verify_links:
         try:
-            verify_crawl_links(store, crawl_id, **({"timeout": link_timeout} if link_timeout else {}))
+            verify_crawl_links(store, crawl_id, **({"timeout": timeout} if timeout else {}))
         except Exception as e:  # noqa: BLE001 - never fail the audit
             log.warning("链接核验失败：%s", redact(str(e)))
             store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})

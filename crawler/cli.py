@@ -72,6 +72,23 @@ def _load_waivers(args: argparse.Namespace, rules: list[Any]) -> list[Any]:
     return waivers
 
 
+def _probe_store_spec(args: argparse.Namespace) -> str | None:
+    """--probe-store (availability probes written by `govaudit probe --store`), checked
+    before anything is crawled; None: probes are read from the crawl store."""
+    spec = getattr(args, "probe_store", None)
+    if not spec:
+        return None
+    if "://" not in spec and not Path(spec).is_file():
+        raise InputError(f"探测库 “{spec}” 不存在（请给出 govaudit probe --store 使用的文件，如 probes.db）")
+    return str(spec)
+
+
+def _open_probe_store(spec: str | None) -> Any:
+    from .store import CrawlStore
+
+    return CrawlStore(spec) if spec else None
+
+
 def _default_rules() -> list[str]:
     from rules import RULES_DIR
 
@@ -96,6 +113,8 @@ def _print_summary(result: Any, out_dir: Path) -> None:
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_audit(args: argparse.Namespace) -> int:
+    if getattr(args, "distributed", False) and not getattr(args, "sites", None):
+        raise InputError("--distributed 需与 --sites 一起使用（如 govaudit audit --sites sites.yaml --distributed --store postgresql://…）")
     if getattr(args, "sites", None):
         from .sites import run_sites  # multi-site audits (issue: gap reports)
 
@@ -110,7 +129,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit(urls, rules, as_of, out_dir, store_spec, args)
 
 
-def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
+def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> dict[str, Any]:
     """Scrapy settings from the crawl options (--timeout, --delay, --render, --verbose)."""
     settings: dict[str, Any] = {}
     if getattr(args, "verbose", False):
@@ -132,7 +151,7 @@ def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
         from .render import render_settings
 
         try:
-            settings.update(render_settings(render, timeout=timeout or 30.0))
+            settings.update(render_settings(render, timeout=timeout or 30.0, start_urls=urls))
         except (RuntimeError, ValueError) as e:
             raise InputError(str(e)) from None
     return settings
@@ -145,8 +164,9 @@ def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, sto
     from .store import CrawlStore
 
     waivers = _load_waivers(args, rules)
+    probe_spec = _probe_store_spec(args)
     extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
-    settings = crawl_overrides(args)
+    settings = crawl_overrides(args, urls)
     try:
         crawl_id = run_crawl(
             urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages, max_depth=args.max_depth,
@@ -157,12 +177,16 @@ def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, sto
         print("已中断：已抓取的页面保存在抓取库中，重新运行同一命令将继续抓取。", file=sys.stderr)
         return 130
     store = CrawlStore(store_spec)
+    probe_store = _open_probe_store(probe_spec)
     try:
         post_crawl(store, crawl_id, verify_links=not args.no_verify_links,
-                   link_timeout=getattr(args, "timeout", None))
-        result = evaluate_store(store, crawl_id, rules, as_of, out_dir, waivers=waivers)
+                   timeout=getattr(args, "timeout", None))
+        result = evaluate_store(store, crawl_id, rules, as_of, out_dir, waivers=waivers,
+                                probe_store=probe_store)
     finally:
         store.close()
+        if probe_store is not None:
+            probe_store.close()
     _print_summary(result, out_dir)
     return EXIT_FAIL if result.failed else EXIT_OK
 
@@ -174,17 +198,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     rules = _load_rules(args.rules or _default_rules())
     waivers = _load_waivers(args, rules)
+    probe_spec = _probe_store_spec(args)
     spec = args.store
     if "://" not in spec and not Path(spec).is_file():
         raise InputError(f"抓取库 “{spec}” 不存在（请给出 govaudit audit 生成的 crawl.db 路径）")
     store = CrawlStore(spec)
+    probe_store = _open_probe_store(probe_spec)
     try:
         info = store.crawl_info(args.crawl)
         if info is None:
             raise InputError(f"抓取库 “{spec}” 中没有{'编号 ' + str(args.crawl) + ' 的' if args.crawl else ''}抓取记录")
-        result = evaluate_store(store, info.id, rules, as_of, Path(args.out), waivers=waivers)
+        result = evaluate_store(store, info.id, rules, as_of, Path(args.out), waivers=waivers,
+                                probe_store=probe_store)
     finally:
         store.close()
+        if probe_store is not None:
+            probe_store.close()
     _print_summary(result, Path(args.out))
     return EXIT_FAIL if result.failed else EXIT_OK
 
@@ -244,6 +273,7 @@ def _crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
     p.add_argument("--verbose", action="store_true", help="显示抓取日志")
     p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
+    p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
     p.add_argument("--timeout", type=float, help="单个页面的下载超时秒数（默认 30）")
     p.add_argument("--delay", type=float, help="同一主机两次请求之间的最短间隔秒数（默认 0.5，自动限速）")
     p.add_argument("--render", choices=["off", "auto"], default="off",
@@ -258,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("urls", nargs="*", help="起始网址")
     p.add_argument("--store", help="抓取库（SQLite 文件路径或 postgresql:// 地址，默认 OUT/crawl.db）")
     p.add_argument("--sites", help="多站点清单 sites.yaml")
+    p.add_argument("--distributed", action="store_true",
+                   help="与 --sites 一起使用：每个网站作为一个任务分发给 Celery worker（celery -A crawler.distributed worker），"
+                        "抓取结果写入共享的 --store（如 postgresql://…）")
+    p.add_argument("--wait", type=float, help="--distributed 时等待全部结果的最长秒数（默认 21600）")
     _crawl_options(p)
     p.set_defaults(func=cmd_audit)
 
@@ -268,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out")
     p.add_argument("--as-of")
     p.add_argument("--waivers", help="豁免清单 waivers.yaml")
+    p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="启动内置示例网站并检查它")

@@ -51,6 +51,7 @@ MAX_LINKS = 3000
 MAX_ITEMS = 500
 MAX_PAGINATION = 1000
 MAX_TEXT_LEN = 300  # one link / item text
+MAX_URL_LEN = 2083  # longer "links" are dropped (Scrapy's URLLENGTH_LIMIT; no real link is longer)
 MAX_META = 60
 MAX_META_LEN = 1000
 MAX_PII = 50
@@ -241,6 +242,10 @@ class _Resolver:
         h = href.strip().replace("\t", "").replace("\n", "").replace("\r", "")
         if not h:
             return None
+        if len(h) > MAX_URL_LEN:
+            if count:
+                self._skip("too-long")
+            return None
         if h[0] == "#":
             if count:
                 self._skip("fragment")
@@ -275,6 +280,10 @@ class _Resolver:
             if urlsplit(u).hostname is None:
                 return None
         except ValueError:
+            return None
+        if len(u) > MAX_URL_LEN:
+            if count:
+                self._skip("too-long")
             return None
         return u
 
@@ -382,6 +391,9 @@ class _Walk:
     error_report: bool = False
     crumb_class_anchors: list[Any] = field(default_factory=list)  # TRS class="CurrChnlCls"
     pager_els: list[Any] = field(default_factory=list)  # pager blocks and createPageHTML scripts
+    js_page_calls: list[tuple[str, int]] = field(default_factory=list)  # onclick="gotoPage(2)": (function, 2)
+    frames: list[str] = field(default_factory=list)  # page <iframe>/<frame> sources outside menus and footers
+    empty_marker: bool = False  # the page's own text says its list is empty ("暂无信息")
 
 
 _CRUMB_LABEL_RE = re.compile(
@@ -393,6 +405,9 @@ _SEARCH_NAMES = frozenset({"q", "kw", "wd", "key", "keys", "word", "words", "sw"
 # a page path as a string literal in a script call: openWin('/zwgk/x.html'), go("a.jsp?id=1")
 _JS_PAGE_URL_RE = re.compile(r"""['"]((?:https?://|/|\./|\.\./)?[\w\-./]*?\.(?:s?html?|jsp|php|aspx?|do)(?:\?[^'"\s]*)?)['"]""",
                              re.IGNORECASE)
+_EMPTY_LIST_RE = re.compile(r"暂无(?:相关|任何)?(?:信息|数据|内容|记录|文章|文件|公开信息)|(?:没有|无)(?:相关|找到|查询到)?(?:相关)?"
+                            r"(?:信息|数据|记录|内容)(?:[。！!]|$)|该栏目(?:暂无|无)")
+_JS_PAGE_CALL_RE = re.compile(r"""(?:^|[^\w$.])([A-Za-z_$][\w$]{0,40})\s*\(\s*['"]?(\d{1,5})['"]?\s*\)""")
 _JS_ONCLICK_URL_RE = re.compile(
     r"""(?:window\.open|location\.href\s*=|location\s*=|location\.replace|location\.assign)\s*\(?\s*['"]([^'"]+)['"]""",
     re.IGNORECASE,
@@ -473,6 +488,9 @@ def _walk(root: Any, resolve: _Resolver) -> _Walk:
                 w.footer_text.append(el.text)
             if "位置" in el.text and _CRUMB_LABEL_RE.search(el.text):
                 w.label_els.append(el)
+            if not w.empty_marker and region_stack[-1] in ("", "content") and ("无" in el.text or "没有" in el.text) \
+                    and len(el.text) < 60 and _EMPTY_LIST_RE.search(el.text):
+                w.empty_marker = True
 
         if tag == "a" or tag == "area":
             href = attrib.get("href")
@@ -486,6 +504,13 @@ def _walk(root: Any, resolve: _Resolver) -> _Walk:
                             url = resolve(mm.group(1), count=False)
                             if url is not None:
                                 break
+                if url is None and len(w.js_page_calls) < 200:
+                    # a script pager: onclick="gotoPage(2)" (the page's own script says where page 2 is)
+                    for js in (attrib.get("onclick"), href if href and href[:11].lower() == "javascript:" else None):
+                        mm = _JS_PAGE_CALL_RE.search(js) if js else None
+                        if mm and (pager_stack or "page" in mm.group(1).lower()):
+                            w.js_page_calls.append((mm.group(1), int(mm.group(2))))
+                            break
             text = _norm(el.text_content()) if tag == "a" else ""
             title_attr = _norm(attrib.get("title"))
             if not text:
@@ -567,7 +592,10 @@ def _walk(root: Any, resolve: _Resolver) -> _Walk:
         elif tag in ("iframe", "frame"):
             url = resolve(attrib.get("src"), count=False)
             if url is not None:
-                add_link(url, _norm(attrib.get("title") or attrib.get("name")), link_kind(url), el)
+                kind = link_kind(url)
+                add_link(url, _norm(attrib.get("title") or attrib.get("name")), kind, el)
+                if kind == "page" and region_stack[-1] in ("", "content") and len(w.frames) < 5:
+                    w.frames.append(url)
         elif tag == "option":
             val = attrib.get("value")
             if val and val.startswith(("http://", "https://", "/", "./", "../", "www.")):
@@ -916,6 +944,8 @@ def _score_lists(anchors: list[tuple[Any, _L]], article: bool, page_url: str = "
                 break
             child, parent = parent, parent.getparent()
     scored: list[tuple[float, Any, list[_Entry]]] = []
+    locals_of: dict[Any, int] = {}
+    has_own = False
     for container, entries in groups.items():
         if len(entries) < 1:
             continue
@@ -951,11 +981,19 @@ def _score_lists(anchors: list[tuple[Any, _L]], article: bool, page_url: str = "
         navish = sum(1 for e in good if e.link.region in ("nav", "footer"))
         if navish * 2 > n:
             score *= 0.5
+        n_local = sum(1 for e in good if _under(e.link.url, local_dir)) if local_dir else 0
         if local_dir:
-            score *= 1 + sum(1 for e in good if _under(e.link.url, local_dir)) / n
+            score *= 1 + n_local / n
+            if dated and n_local * 2 >= n:
+                has_own = True
         if pager_near and (container in pager_near or container.getparent() in pager_near):
             score *= 1.5
         scored.append((score, container, good))
+        locals_of[container] = n_local
+    if has_own:
+        # a dated list mostly below the page's own directory is the column's list: a box of
+        # other columns' items (最新动态, 热点信息), however long, is not
+        scored = [t for t in scored if locals_of[t[1]]]
     scored.sort(key=lambda x: -x[0])
     return scored
 
@@ -982,24 +1020,30 @@ def _merge_siblings(best: tuple[float, Any, list[_Entry]],
 
 
 _DATASTORE_RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
+_HANWEB_COL_RE = re.compile(r"/col/col(\d+)/")
 _TOTAL_RECORD_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.IGNORECASE)
 
 
-def _datastore_entries(w: _Walk, resolve: _Resolver) -> tuple[list[_Entry], int | None]:
-    """Hanweb (大汉) lists: the entries are CDATA records in <script type="text/xml">."""
+def _datastore_entries(w: _Walk, resolve: _Resolver, page_url: str = "") -> tuple[list[_Entry], int | None, bool]:
+    """Hanweb (大汉) lists: the entries are CDATA records in <script type="text/xml">.
+
+    The third value says the records are the page's own column list: a datastore whose
+    <nextgroup> names the page's column (columnid=NNN on /col/colNNN/), even when empty."""
     records: list[str] = []
     total: int | None = None
-    for s in w.xml_scripts:
+    m = _HANWEB_COL_RE.search(page_url)
+    own = [s for s in w.xml_scripts if m and re.search(rf"columnid={m.group(1)}(?!\d)", s)] if m else []
+    for s in own or w.xml_scripts:
         records.extend(_DATASTORE_RECORD_RE.findall(s))
-        m = _TOTAL_RECORD_RE.search(s)
-        if m:
-            total = int(m.group(1))
+        mt = _TOTAL_RECORD_RE.search(s)
+        if mt:
+            total = int(mt.group(1))
     if not records:
-        return [], total
+        return [], total, bool(own)
     try:
         frag = lhtml.fragment_fromstring("".join(records[:MAX_ITEMS]), create_parent="div")
     except (etree.ParserError, ValueError):
-        return [], total
+        return [], total, bool(own)
     entries: list[_Entry] = []
     for rec in frag:
         if not isinstance(rec.tag, str):
@@ -1017,7 +1061,7 @@ def _datastore_entries(w: _Walk, resolve: _Resolver) -> tuple[list[_Entry], int 
             continue
         a, lk, t = best
         entries.append(_Entry(rec, a, lk, t, _entry_date(rec, a, t, lk.url)))
-    return entries, total
+    return entries, total, bool(own)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1115,6 +1159,123 @@ def _pager_urls(url: str, w: _Walk) -> list[str]:
         if (p.path.rsplit("/", 1)[0] == cur_dir and _INDEX_N_RE.search(p.path)) or \
                 (p.path == cur.path and p.query and _PAGE_PARAM_RE.search("?" + p.query)):
             out.append(lk.url)
+    return out
+
+
+_JS_FUNC_RE_T = r"""(?:function\s+{name}\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\)|\b{name}\s*=\s*function\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\))\s*\{{"""
+_JS_LITERAL_HREF_RE = re.compile(
+    r"""(?:location(?:\s*\.\s*href)?\s*=|location\s*\.\s*(?:replace|assign)\s*\(|window\.open\s*\()\s*(["'])([^"'\n]{1,300})\1(?!\s*\+)""")
+
+
+def _js_page_urls(w: _Walk, resolve: _Resolver) -> list[str]:
+    """Pages a script pager leads to: onclick="gotoPage(3)" where the page's own script has
+    `function gotoPage(n){ location.href = "index_" + (n-1) + ".html" }` (a literal URL
+    in the same function serves the page the template cannot: n-1 == 0 → "index.html")."""
+    if not w.js_page_calls or not w.scripts:
+        return []
+    joined: str | None = None
+    out: list[str] = []
+    for name in dict.fromkeys(n for n, _ in w.js_page_calls):
+        if joined is None:
+            joined = "\n".join(w.scripts)[:500_000]
+        m = re.search(_JS_FUNC_RE_T.format(name=re.escape(name)), joined)
+        if not m:
+            continue
+        param = m.group(1) or m.group(2)
+        body = joined[m.end(): m.end() + 2000]
+        depth, end = 1, len(body)
+        for i, ch in enumerate(body):
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    end = i
+                    break
+        body = body[:end]
+        t = re.search(r"""(["'])([^"'\s<>]{0,200})\1\s*\+\s*\(?\s*""" + re.escape(param) +
+                      r"""\s*(?:([+-])\s*(\d{1,3}))?\s*\)?(?:\s*\+\s*(["'])([^"'\s<>]{0,100})\5)?""", body)
+        if not t:
+            continue
+        prefix, sign, k, suffix = t.group(2), t.group(3), int(t.group(4) or 0), t.group(6) or ""
+        lit = _JS_LITERAL_HREF_RE.search(body)
+        for fname, n in w.js_page_calls:
+            if fname != name:
+                continue
+            num = n - k if sign == "-" else n + k
+            target = f"{prefix}{num}{suffix}" if num > 0 else (lit.group(2) if lit else None)
+            u = resolve(target, count=False) if target else None
+            if u is not None and u not in out:
+                out.append(u)
+    return out
+
+
+def _nav_tree(w: _Walk) -> list[list[str]]:
+    """[child url, parent url] for menu links nested under another menu link: a tree menu
+    (li > ul > li, dt + dd) says which column is whose child even when URLs do not."""
+    lk_of = {a: lk for a, lk in w.anchors if lk.kind == "page"}
+    if not lk_of:
+        return []
+    owner_url: dict[Any, str | None] = {}
+    out: list[list[str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def own_anchor_url(owner: Any, stop: Any) -> str | None:
+        """The owner item's own link: the first <a> before the nested list `stop`."""
+        if owner in owner_url:
+            return owner_url[owner]
+        found = None
+        for child in owner:
+            if child is stop:
+                break
+            if not isinstance(child.tag, str):
+                continue
+            a = child if child.tag == "a" else next(child.iter("a"), None)
+            if a is not None:
+                lk = lk_of.get(a)
+                found = lk.url if lk is not None else None
+                break
+        owner_url[owner] = found
+        return found
+
+    for a, lk in lk_of.items():
+        if lk.region in ("list", "breadcrumb", "footer"):
+            continue
+        node, item = a.getparent(), None
+        for _ in range(3):
+            if node is None or not isinstance(node.tag, str):
+                break
+            if node.tag in ("li", "dd"):
+                item = node
+                break
+            node = node.getparent()
+        if item is None:
+            continue
+        parent_url = None
+        lst = item.getparent()
+        if lst is None:
+            continue
+        if item.tag == "dd":
+            prev = item.getprevious()
+            while prev is not None and not (isinstance(prev.tag, str) and prev.tag == "dt"):
+                prev = prev.getprevious()
+            if prev is not None:
+                pa = prev if prev.tag == "a" else next(prev.iter("a"), None)
+                plk = lk_of.get(pa) if pa is not None else None
+                parent_url = plk.url if plk is not None else None
+        else:
+            owner, stop = lst.getparent(), lst
+            for _ in range(2):
+                if owner is None or not isinstance(owner.tag, str) or owner.tag in ("li", "ul", "ol", "body"):
+                    break
+                owner, stop = owner.getparent(), owner
+            if owner is not None and isinstance(owner.tag, str) and owner.tag == "li":
+                parent_url = own_anchor_url(owner, stop)
+        if parent_url and parent_url != lk.url and (lk.url, parent_url) not in seen:
+            seen.add((lk.url, parent_url))
+            out.append([lk.url, parent_url])
+            if len(out) >= 400:
+                break
     return out
 
 
@@ -1293,8 +1454,14 @@ def extract_page(
     article = bool(meta_ci.get("articletitle"))
     scored = _score_lists(w.anchors, article, url, w.pager_els)
     entries: list[_Entry] = _merge_siblings(scored[0], scored) if scored else []
-    ds_entries, list_total = _datastore_entries(w, resolve)
-    if len(ds_entries) > len(entries):
+    ds_entries, list_total, ds_own = _datastore_entries(w, resolve, url)
+    if entries and not ds_own and w.empty_marker and not article:
+        # "暂无信息" and no candidate entry below the page's own directory: the column's list is
+        # empty, and the list found is a sidebar (最新信息, 热点排行) of other columns' items
+        own_dir = _page_dir(url)
+        if own_dir.count("/") > 1 and not any(_under(e.link.url, own_dir) for e in entries):
+            entries = []
+    if ds_own or len(ds_entries) > len(entries):
         entries = ds_entries
         for e in ds_entries:
             if len(w.links) < MAX_LINKS:
@@ -1331,7 +1498,7 @@ def extract_page(
     # pagination
     pages: list[str] = []
     seen_pages = {url}
-    for u in _trs_pagination(url, w.scripts) + _pager_urls(url, w):
+    for u in _trs_pagination(url, w.scripts) + _pager_urls(url, w) + _js_page_urls(w, resolve):
         if u not in seen_pages:
             seen_pages.add(u)
             pages.append(u)
@@ -1387,6 +1554,15 @@ def extract_page(
         facts["url_date"] = url_date
     if list_total is not None:
         facts["list_total"] = list_total
+    tree = _nav_tree(w)
+    if tree:
+        facts["nav_tree"] = tree
+    if w.frames and not rec.items:
+        # a page that shows its list (or text) in a same-host frame: the frame is its content
+        host = urlsplit(url).netloc.lower()
+        same = [f for f in w.frames if urlsplit(f).netloc.lower() == host]
+        if same:
+            facts["frame"] = same[0]
     if resolve.skipped:
         facts["skipped_links"] = dict(resolve.skipped)
     facts["text_length"] = len(page_text)

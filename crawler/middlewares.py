@@ -222,3 +222,41 @@ class RefusedAddress(IgnoreRequest):
     def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.detail = detail
+
+
+from scrapy.resolver import CachingHostnameResolver  # noqa: E402 - netguard section
+
+
+class _GuardedReceiver:
+    """Passes on resolved addresses except those no audit may connect to."""
+
+    def __init__(self, receiver, host: str) -> None:  # type: ignore[no-untyped-def]
+        self.receiver = receiver
+        self.host = host
+
+    def resolutionBegan(self, resolution) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        from .netguard import ALWAYS_REFUSED, address_class
+
+        host = getattr(address, "host", "")
+        if address_class(str(host)) in ALWAYS_REFUSED:
+            logger.info("Dropped address %s of %s (link-local / unspecified / reserved)", host, self.host)
+            return
+        self.receiver.addressResolved(address)
+
+    def resolutionComplete(self) -> None:  # noqa: N802
+        self.receiver.resolutionComplete()
+
+
+class GuardedHostnameResolver(CachingHostnameResolver):
+    """Scrapy's getaddrinfo-based caching resolver (IPv4 and IPv6), minus link-local,
+    unspecified and reserved addresses: the backstop of NetGuardMiddleware against a host
+    name that resolves to a public address when checked and to 169.254.169.254 when
+    connected (DNS rebinding). A host left without addresses fails as "dns"."""
+
+    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,  # type: ignore[no-untyped-def]  # noqa: N802,N803
+                        transportSemantics="TCP"):  # noqa: N803
+        return super().resolveHostName(_GuardedReceiver(resolutionReceiver, hostName), hostName, portNumber,
+                                       addressTypes, transportSemantics)

@@ -53,9 +53,12 @@ def chromium_path() -> str | None:
     return found
 
 
-def render_settings(mode: str, *, timeout: float = 30.0, max_pages: int = 50) -> dict[str, Any]:
+def render_settings(mode: str, *, timeout: float = 30.0, max_pages: int = 50,
+                    start_urls: list[str] | None = None) -> dict[str, Any]:
     """Scrapy settings for a render mode ("off" → none). Raises RuntimeError (Chinese
-    message) when a browser is needed but none is installed."""
+    message) when a browser is needed but none is installed. The browser's own requests
+    (scripts, XHR, navigations) obey the same address rule as the crawler's
+    (crawler.netguard, from `start_urls`); images, media and fonts are not loaded."""
     if mode not in RENDER_MODES:
         raise ValueError(f"--render 只能是 {' 或 '.join(RENDER_MODES)}")
     if mode == "off":
@@ -79,8 +82,9 @@ def render_settings(mode: str, *, timeout: float = 30.0, max_pages: int = 50) ->
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout * 1000),
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
-        # images, fonts, media are not needed to see the menu: never download them
-        "PLAYWRIGHT_ABORT_REQUEST": _abort_request,
+        # images, fonts, media are not needed to see the menu: never download them; nor
+        # anything on a private / link-local address the page's script points at
+        "PLAYWRIGHT_ABORT_REQUEST": browser_request_filter(start_urls or []),
     }
 
 
@@ -91,8 +95,28 @@ def render_meta(reason: str) -> dict[str, Any]:
             "playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
 
 
-def _abort_request(req: Any) -> bool:
-    return getattr(req, "resource_type", "") in ("image", "media", "font")
+def browser_request_filter(start_urls: list[str]) -> Any:
+    """The PLAYWRIGHT_ABORT_REQUEST predicate: True (abort) for images, media and fonts,
+    and for any URL the address guard refuses (a hostile page's script cannot make the
+    browser reach the auditor's network: fetch("http://169.254.169.254/…"))."""
+    import asyncio
+
+    from .netguard import NetGuard
+
+    guard = NetGuard(start_urls)
+
+    async def abort(req: Any) -> bool:
+        if getattr(req, "resource_type", "") in ("image", "media", "font"):
+            return True
+        url = str(getattr(req, "url", "") or "")
+        if not url.startswith(("http://", "https://")):
+            return not url.startswith(("data:", "blob:", "about:"))  # ws:, file:, ftp: …: never
+        host = guard.host_needs_lookup(url)
+        if host is not None:
+            await asyncio.to_thread(guard.addresses, host)
+        return guard.refuse(url) is not None
+
+    return abort
 
 
 def _tokens(el: Any) -> str:

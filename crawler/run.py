@@ -16,7 +16,7 @@ from scrapy.settings import Settings
 
 from .spiders.site import SiteSpider, normalize_start_url, split_arg
 
-__all__ = ["crawl_settings", "run_crawl", "run_crawls"]
+__all__ = ["crawl_settings", "process_settings", "run_crawl", "run_crawls"]
 
 
 def crawl_settings(
@@ -72,7 +72,29 @@ def run_crawl(
 
 
 _JOB_KEYS = {"start_urls", "store", "extra_hosts", "max_pages", "max_depth", "obey_robots", "resume",
-             "settings"}
+             "settings", "crawl_id"}
+
+# Settings that belong to the process rather than to one crawl (logging, the reactor and
+# its thread pool, the DNS resolver): taken from the first job.
+_PROCESS_PREFIXES = ("LOG_", "TWISTED_REACTOR", "ASYNCIO_EVENT_LOOP", "REACTOR_THREADPOOL_MAXSIZE",
+                     "DNS_RESOLVER", "DNSCACHE_", "DNS_TIMEOUT")
+
+
+def process_settings(first: Settings) -> Settings:
+    """The settings of the AsyncCrawlerProcess that runs the jobs.
+
+    ``AsyncCrawlerProcess.crawl(crawler)`` merges the process settings into each
+    crawler's (``crawler.settings.update(process.settings)``), where a process value
+    replaces a crawler value of equal or lower priority. Built from one job's settings,
+    they would overwrite every other job's store, hosts, limits and overrides (all at
+    "cmdline" priority). So the process gets crawler.settings at "project" priority plus
+    only the process-wide keys of the first job (logging, reactor, DNS)."""
+    s = Settings()
+    s.setmodule("crawler.settings", priority="project")
+    for name in list(first.keys()):
+        if name.startswith(_PROCESS_PREFIXES):
+            s.set(name, first[name], priority=first.getpriority(name) or 0)
+    return s
 
 
 def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
@@ -92,19 +114,31 @@ def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
             raise ValueError(f"第 {i + 1} 个抓取任务没有起始网址")
         if not job.get("store"):
             raise ValueError(f"第 {i + 1} 个抓取任务没有指定抓取库（store）")
+        hosts = [h.strip().lower() for h in split_arg(job.get("extra_hosts")) if h.strip()]
+        max_pages, max_depth = job.get("max_pages", 5000), job.get("max_depth", 10)
         s = crawl_settings(
             store=job["store"],
-            extra_hosts=split_arg(job.get("extra_hosts")),
-            max_pages=job.get("max_pages", 5000),
-            max_depth=job.get("max_depth", 10),
+            extra_hosts=hosts,
+            max_pages=max_pages,
+            max_depth=max_depth,
             obey_robots=job.get("obey_robots", True),
             resume=job.get("resume", True),
             settings=job.get("settings"),
         )
-        prepared.append((s, {"start_urls": urls}))
+        # The job's own values also go to its spider as arguments (the spider and the
+        # store pipeline read those before the settings), so no job can see another's.
+        spider_args: dict[str, Any] = {"start_urls": urls, "store": str(job["store"]), "allowed_hosts": hosts}
+        if max_pages is not None:
+            spider_args["max_pages"] = int(max_pages)
+        if max_depth is not None:
+            spider_args["max_depth"] = int(max_depth)
+        if job.get("crawl_id") not in (None, ""):
+            spider_args["crawl_id"] = int(job["crawl_id"])
+        prepared.append((s, spider_args))
 
-    # Process-wide settings (logging, reactor) come from the first job.
-    process = AsyncCrawlerProcess(prepared[0][0])
+    # Process-wide settings (logging, reactor) come from the first job; per-job settings
+    # stay each crawler's own (see process_settings).
+    process = AsyncCrawlerProcess(process_settings(prepared[0][0]))
     crawlers: list[Crawler] = []
     for s, kwargs in prepared:
         crawler = Crawler(SiteSpider, s)

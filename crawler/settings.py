@@ -31,6 +31,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # -- bounds ------------------------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 20
+# getaddrinfo-based: IPv6 literals and AAAA-only hosts work (the default resolver is IPv4-only);
+# link-local addresses (169.254.169.254) are dropped even if DNS changes its answer mid-crawl
+DNS_RESOLVER = "crawler.middlewares.GuardedHostnameResolver"
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # 10 MiB: larger responses are recorded as failures
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10

@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import re
 import socket
+import time
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
@@ -29,6 +30,7 @@ import httpx
 
 from . import pii
 from .linkcheck import USER_AGENT, _net_error, detect_challenge, dns_available
+from .netguard import NetGuard
 from .page import PageRecord
 from .store import CrawlStore
 
@@ -62,10 +64,21 @@ ID_KEYS = ("网站标识码", "ICP备案号", "公安机关备案号", "党政�
 
 
 # -- small helpers -----------------------------------------------------------------------------
-def _client(timeout: float) -> httpx.Client:
+def _client(timeout: float, guard: NetGuard | None = None) -> httpx.Client:
     return httpx.Client(follow_redirects=True, max_redirects=10, verify=False, timeout=httpx.Timeout(timeout),
                         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,*/*",
-                                 "Accept-Language": "zh-CN,zh;q=0.9"})
+                                 "Accept-Language": "zh-CN,zh;q=0.9"},
+                        event_hooks={"request": [_guard_hook(guard)]} if guard is not None else None)
+
+
+def _guard_hook(guard: NetGuard) -> Any:
+    """Refuse (before connecting) a probe or redirect hop to a private / link-local address
+    of a public site — a search form or a mailbox link may point anywhere (crawler.netguard)."""
+    def hook(request: httpx.Request) -> None:
+        refusal = guard.refuse(str(request.url))
+        if refusal is not None:
+            raise refusal
+    return hook
 
 
 def _get(client: httpx.Client, url: str, *, params: dict[str, str] | None = None, limit: int = HTML_LIMIT,
@@ -75,12 +88,14 @@ def _get(client: httpx.Client, url: str, *, params: dict[str, str] | None = None
 
     req = client.build_request("GET", url, params=params, headers=headers, extensions=extensions)
     resp = client.send(req, stream=True)
+    # a body that trickles in (a byte now and then) never hits the read timeout: bound the whole read
+    deadline = time.monotonic() + 3 * (client.timeout.read or 10.0)
     try:
         chunks, got = [], 0
         for chunk in resp.iter_bytes():
             chunks.append(chunk)
             got += len(chunk)
-            if got >= limit:
+            if got >= limit or time.monotonic() > deadline:
                 break
         body = b"".join(chunks)[:limit]
     finally:
@@ -623,7 +638,7 @@ def measure_site(store: CrawlStore, crawl_id: int, *, timeout: float = 10.0) -> 
     page_url = home.url if home is not None and home.ok else home_url
     html: str | None = None
     fetch_reason = ""
-    with _client(timeout) as client:
+    with _client(timeout, NetGuard(info.start_urls)) as client:
         try:
             st, final, text, _h = _get(client, page_url)
             if st < 400:

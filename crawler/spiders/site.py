@@ -96,6 +96,9 @@ def classify_failure(failure: Failure) -> str:
     low_name = name.lower()
     if "max size" in msg.lower() or "maxsize" in msg.lower():
         return "too-large"
+    if type(exc).__module__ == "zlib" or "gzip" in low_name or "decompress" in msg.lower() \
+            or "brotli" in low_name or "zstd" in low_name:
+        return "bad-encoding"  # Content-Encoding that does not decode
     if "dns" in low_name or "cannotresolvehost" in low_name or "resolve" in low_name:
         return "dns"
     if "refused" in low_name:
@@ -352,6 +355,8 @@ class SiteSpider(scrapy.Spider):
         target = meta.get("ga_redirect_to")
         if target and 300 <= rec.status < 400:
             rec.refresh_to = str(target)  # a redirect not followed (see accept_redirect)
+            if rec.refresh_to in (*redirects, response.url) and not rec.error:
+                rec.error = "redirect-loop"  # back to a URL of its own chain: never loads
         return rec
 
     # -- pages built by script (--render auto) ----------------------------------------------

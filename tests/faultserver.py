@@ -1,0 +1,870 @@
+"""A local, threaded, bounded HTTP server that misbehaves on purpose (tests only).
+
+Real 政务 portals reset connections, stall half-way through a page, answer 502 one
+minute and 200 the next, loop redirects, serve ZIP files as text/html, lie about their
+charset and publish calendars that link to next month forever. `FaultServer` does all of
+that on 127.0.0.1 (or ::1), next to a small well-formed site, so a test can audit it with
+the real CLI and check that the faults are reported with their reason while the rest of
+the site is audited normally.
+
+Bounded: at most `max_conns` connections are served at once (further ones wait in the
+listen backlog), every stall ends after `stall_max` seconds or when the server closes,
+idle keep-alive connections time out, and large bodies are generated while streaming.
+Nothing here ever connects anywhere: redirects to private addresses or to hosts under
+``.invalid`` only name them in a Location header.
+
+Usage::
+
+    with FaultServer(robots="500") as srv:
+        srv.url            # "http://127.0.0.1:PORT/"
+        srv.hits["/"]      # how often a path (with query) was requested
+        srv.requests       # [(method, host header, path), …] in arrival order
+
+Other sites for tests (`GeneratedSite`, `HostileSite`, `StaticSite`) are served the same
+way: ``LocalServer(app)`` where `app` is called with the request handler.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import io
+import os
+import random
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = [
+    "LocalServer", "FaultServer", "FaultSite", "GeneratedSite", "HostileSite", "StaticSite",
+    "Handler", "gov_page", "FAULTS", "HOSTILE_STRINGS", "run_cli", "cli_env", "write_rules",
+]
+
+
+# =========================================================================== the server
+class Handler(BaseHTTPRequestHandler):
+    """One request. Apps answer through the helpers below (send, redirect, reset, stall…)."""
+
+    server: _BoundedServer  # type: ignore[assignment]
+    server_version = "nginx"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    timeout = 15  # idle keep-alive connections end (bounded threads)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    # -- dispatch ----------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        self.server.record(self.command, self.headers.get("Host", ""), self.path,
+                           self.headers.get("User-Agent", ""))
+        try:
+            self.server.app(self)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout):
+            self.close_connection = True
+
+    # -- request facts -------------------------------------------------------------------
+    @property
+    def url_path(self) -> str:
+        return urlsplit(self.path).path or "/"
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.path).query)
+
+    @property
+    def origin(self) -> str:
+        return self.server.url.rstrip("/")
+
+    def hit_count(self) -> int:
+        """How often this exact path (with query) was requested so far, this one included."""
+        return self.server.hits[self.path]
+
+    # -- answers -------------------------------------------------------------------------
+    def send(self, status: int, body: bytes | str = b"", ctype: str = "text/html; charset=utf-8",
+             headers: dict[str, str] | None = None, *, length: bool = True) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        if length:
+            self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        if not length:
+            self.close_connection = True
+
+    def html(self, page: str, status: int = 200) -> None:
+        self.send(status, page)
+
+    def not_found(self) -> None:
+        self.send(404, "<!DOCTYPE html><html><head><meta charset='utf-8'><title>404</title></head>"
+                       "<body><h1>404 页面不存在</h1></body></html>")
+
+    def redirect(self, location: str, status: int = 302) -> None:
+        self.send(status, b"", "text/html", {"Location": location})
+
+    def reset(self) -> None:
+        """Abort the TCP connection (RST) without sending anything."""
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def stall(self, *, after_headers: bool = True, partial: bytes = b"") -> None:
+        """Never finish: optionally send headers (declaring more body than comes) and part
+        of a body, then wait until the server closes or `stall_max` passes."""
+        if after_headers:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(partial) + 1_000_000))
+            self.end_headers()
+            self.wfile.write(partial)
+            self.wfile.flush()
+        self.server.stop.wait(self.server.stall_max)
+        self.reset()
+
+    def trickle(self, every: float = 0.2) -> None:
+        """Headers, then one byte now and then: no read ever times out, the body never ends
+        (until `stall_max` or the server closes)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(10_000_000))
+        self.end_headers()
+        self.wfile.write(b"<html><head><title>")
+        self.wfile.flush()
+        end = time.monotonic() + self.server.stall_max
+        while time.monotonic() < end and self.sleep(every):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+        self.reset()
+
+    def stream(self, chunks: Iterable[bytes], ctype: str = "text/html; charset=utf-8",
+               total: int | None = None, headers: dict[str, str] | None = None) -> None:
+        """Send a body chunk by chunk (never held in memory whole); stops when the client
+        goes away or the server closes."""
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        if total is not None:
+            self.send_header("Content-Length", str(total))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "HEAD":
+            return
+        for chunk in chunks:
+            if self.server.stop.is_set():
+                break
+            self.wfile.write(chunk)
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait (interruptible by close); False when the server is closing."""
+        return not self.server.stop.wait(seconds)
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, addr: tuple[str, int], app: Callable[[Handler], None], *,
+                 max_conns: int, stall_max: float, family: int) -> None:
+        self.address_family = family
+        self.app = app
+        self.stop = threading.Event()
+        self.stall_max = stall_max
+        self.slots = threading.BoundedSemaphore(max_conns)
+        self.hits: Counter[str] = Counter()
+        self.requests: list[tuple[str, str, str, str]] = []  # method, Host, path, User-Agent
+        self._lock = threading.Lock()
+        self.url = ""
+        super().__init__(addr, Handler)
+
+    def record(self, method: str, host: str, path: str, agent: str = "") -> None:
+        with self._lock:
+            if method != "HEAD":
+                self.hits[path] += 1
+            self.requests.append((method, host, path, agent))
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        while not self.slots.acquire(timeout=0.2):  # bounded: wait for a free slot
+            if self.stop.is_set():
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up is normal here
+
+
+class LocalServer:
+    """Serve `app(handler)` from a daemon thread on a local port. `url` ends with "/"."""
+
+    def __init__(self, app: Callable[[Handler], None], host: str = "127.0.0.1", port: int = 0, *,
+                 max_conns: int = 64, stall_max: float = 30.0) -> None:
+        if host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("127."):
+            raise ValueError("test servers listen on loopback only")
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.host = host
+        self.httpd = _BoundedServer((host, port), app, max_conns=max_conns, stall_max=stall_max,
+                                    family=family)
+        self.port: int = self.httpd.server_address[1]
+        self.httpd.url = self.url
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"local-server:{self.port}", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def netloc(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def hits(self) -> Counter[str]:
+        return self.httpd.hits
+
+    @property
+    def requests(self) -> list[tuple[str, str, str, str]]:
+        return self.httpd.requests
+
+    def hits_by(self, agent_prefix: str) -> Counter[str]:
+        """GET/POST hits per path from clients whose User-Agent starts with `agent_prefix`
+        (the crawler is "govaudit/"; link checks and site measurements differ)."""
+        with self.httpd._lock:
+            return Counter(p for m, _h, p, a in self.httpd.requests if m != "HEAD" and a.startswith(agent_prefix))
+
+    def reset_counts(self) -> None:
+        with self.httpd._lock:
+            self.httpd.hits.clear()
+            self.httpd.requests.clear()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.httpd.stop.set()  # ends stalls and streams first, so shutdown cannot hang
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+# =========================================================================== page builder
+def _e(s: str) -> str:
+    return html.escape(s, quote=True)
+
+
+def gov_page(title: str, *, crumbs: Iterable[tuple[str, str]] = (), nav: Iterable[tuple[str, str]] = (),
+             side: Iterable[tuple[str, str]] = (), items: Iterable[tuple[str, str, str]] = (),
+             body: str = "", head: str = "", column: str = "", site_name: str = "测试区人民政府",
+             site_id: str = "5001990001", escape: bool = True) -> str:
+    """A TRS-style 政务 page: top menu (`nav`), breadcrumb (`crumbs`), side menu (`side`),
+    a document list (`items`: href, title, date) and free `body` HTML. With escape=False
+    the given strings are inserted raw (hostile pages)."""
+    q = _e if escape else (lambda s: s)
+    nav_html = "".join(f'<li><a href="{q(h)}">{q(t)}</a></li>' for t, h in nav)
+    crumb_list = list(crumbs)
+    crumb_html = " - ".join(f'<a href="{q(h)}">{q(t)}</a>' for t, h in crumb_list)
+    side_html = "".join(f'<li><a href="{q(h)}">{q(t)}</a></li>' for t, h in side)
+    item_list = list(items)
+    items_html = "".join(
+        f'<li><a href="{q(h)}" target="_blank" title="{q(t)}">{q(t)}</a><span class="date">{q(d)}</span></li>'
+        for h, t, d in item_list
+    )
+    parts = [
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n",
+        f"<title>{q(title)}</title>\n",
+        f'<meta name="SiteName" content="{_e(site_name)}">\n<meta name="SiteIDCode" content="{_e(site_id)}">\n',
+        f'<meta name="ColumnName" content="{q(column)}">\n' if column else "",
+        head,
+        "</head>\n<body>\n",
+        f'<div class="header"><span class="site-name">{_e(site_name)}</span></div>\n',
+        f'<div class="nav"><ul class="w1200"><li><a href="/">首页</a></li>{nav_html}</ul></div>\n',
+        '<div class="main w1200">\n',
+        f'<div class="position">当前位置：{crumb_html}</div>\n' if crumb_list else "",
+        f'<div class="side"><ul class="side-menu">{side_html}</ul></div>\n' if side_html else "",
+        f'<div class="right"><div class="list-box"><ul class="list">{items_html}</ul></div></div>\n' if item_list else "",
+        body,
+        "\n</div>\n",
+        f'<div class="footer"><p>主办：{_e(site_name)}办公室　网站标识码：{_e(site_id)}</p></div>\n',
+        "</body>\n</html>\n",
+    ]
+    return "".join(parts)
+
+
+# =========================================================================== the fault site
+# path → what goes wrong there, and whether a careful crawler must report it as failed
+# (None: neither — recorded as what it is, e.g. a redirect to another host, not followed).
+FAULTS: dict[str, tuple[str, bool | None]] = {
+    "/fault/reset": ("connection reset before any byte", True),
+    "/fault/stall-headers": ("accepts, never answers", True),
+    "/fault/stall-body": ("headers and half a page, then nothing", True),
+    "/fault/slow": ("slow first byte, but within the timeout", False),
+    "/fault/too-slow": ("first byte after the timeout", True),
+    "/fault/trickle": ("a byte every 0.2 s, never ending", True),
+    "/fault/flap": ("503 on the first request, then 200", False),
+    "/fault/always-500": ("500 every time", True),
+    "/fault/loop-a": ("redirect loop a → b → a", True),
+    "/fault/chain/0": ("a chain of 40 redirects", True),
+    "/fault/short-chain/0": ("3 redirects, then a page", False),
+    "/fault/offsite": ("redirect to another host", None),
+    "/fault/private": ("redirect to http://10.0.0.1/", True),
+    "/fault/metadata": ("redirect to http://169.254.169.254/", True),
+    "/fault/private6": ("redirect to http://[fe80::1]/", True),
+    "/fault/bomb": ("gzip bomb: ~100 KB compressed, 100 MB decompressed", True),
+    "/fault/huge": ("a 50 MB page", True),
+    "/fault/binary": ("random bytes as text/html", False),
+    "/fault/charset-wrong": ("GBK page declared as UTF-8", False),
+    "/fault/charset-missing": ("GBK page, no charset anywhere", False),
+    "/fault/malformed": ("malformed HTML", False),
+    "/fault/blocked": ("403 for robots (WAF), the page exists", True),
+    "/fault/bad-gzip": ("Content-Encoding: gzip, body is not gzip", True),
+    "/fault/short-body": ("Content-Length 20000, 300 bytes, then the connection closes", True),
+    "/fault/garbage": ("no HTTP status line at all", True),
+}
+
+_BOMB_LOCK = threading.Lock()
+_BOMB: bytes | None = None
+
+
+def gzip_bomb(decompressed: int = 100 * 1024 * 1024) -> bytes:
+    """gzip of `decompressed` zero bytes (~1/1000 of it), built once per process."""
+    global _BOMB
+    with _BOMB_LOCK:
+        if _BOMB is None:
+            buf = io.BytesIO()
+            with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0) as gz:
+                head = b"<html><head><title>bomb</title></head><body>"
+                gz.write(head)
+                chunk = b"\0" * (1 << 20)
+                for _ in range(max(1, (decompressed - len(head)) >> 20)):
+                    gz.write(chunk)
+            _BOMB = buf.getvalue()
+        return _BOMB
+
+
+def huge_page_chunks(total: int) -> Iterator[bytes]:
+    """A valid-looking HTML page of exactly `total` bytes, generated piece by piece."""
+    head = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>巨大页面</title></head><body>"
+            "<ul class='list'>").encode()
+    tail = b"</ul></body></html>"
+    yield head
+    left = total - len(head) - len(tail)
+    row = "<li><a href='/huge/x.html'>重复的条目</a><span>2021-01-01</span></li>".encode()
+    block = row * (65536 // len(row))
+    while left > 0:
+        piece = block[:left]
+        yield piece
+        left -= len(piece)
+    yield tail
+
+
+class FaultSite:
+    """The app of `FaultServer`: a small 政务 site whose homepage also links every fault.
+
+    Well-formed part (must be audited normally):
+      / → 政务公开 /zwgk/ (通知公告 /zwgk/tzgg/, 政策文件 /zwgk/zcwj/), 新闻动态 /xwdt/ (/xwdt/zwyw/)
+    Faults: see FAULTS; traps /cal/2021-01.html (next month forever) and
+    /s/<sid>/index.html (a new session id on every link); `dns_host` (e.g.
+    "xxgk.fault.invalid") is linked as a sibling host that does not resolve.
+    """
+
+    def __init__(self, *, robots: str = "ok", home: str = "ok", slow: float = 0.3, too_slow: float = 6.0,
+                 dns_host: str = "xxgk.fault.invalid", offsite_host: str = "www.other-site.invalid",
+                 huge_size: int = 50 * 1024 * 1024, bomb_size: int = 100 * 1024 * 1024,
+                 extra_links: Iterable[tuple[str, str]] = ()) -> None:
+        self.robots = robots  # ok | 500 | stall | reset | missing
+        self.home_mode = home  # ok | trickle | stall | reset
+        self.slow = slow
+        self.too_slow = too_slow
+        self.dns_host = dns_host
+        self.offsite_host = offsite_host
+        self.huge_size = huge_size
+        self.bomb_size = bomb_size
+        self.extra_links = list(extra_links)
+        self._flap_lock = threading.Lock()
+        self._flapped: set[str] = set()
+
+    # -- the well-formed site -------------------------------------------------------------
+    NAV = [("政务公开", "/zwgk/"), ("新闻动态", "/xwdt/")]
+    COLUMNS = {
+        "/zwgk/tzgg/": ("通知公告", [("政务公开", "/zwgk/")], 6),
+        "/zwgk/zcwj/": ("政策文件", [("政务公开", "/zwgk/")], 4),
+        "/xwdt/zwyw/": ("政务要闻", [("新闻动态", "/xwdt/")], 5),
+    }
+
+    def good_urls(self) -> list[str]:
+        """Paths of the well-formed part (each must be fetched with status 200)."""
+        out = ["/", "/zwgk/", "/xwdt/"]
+        for path, (_name, _parents, n) in self.COLUMNS.items():
+            out.append(path)
+            out += [self._article(path, i) for i in range(n)]
+        return out
+
+    @staticmethod
+    def _article(col: str, i: int) -> str:
+        return f"{col}202112/t202112{10 + i:02d}_{1000 + i}.html"
+
+    def home(self, h: Handler) -> None:
+        faults = "".join(f'<li><a href="{p}">{_e(d)}</a></li>' for p, (d, _) in FAULTS.items())
+        port = h.server.server_address[1]
+        faults += (f'<li><a href="http://{self.dns_host}:{port}/index.html">信息公开平台</a></li>'
+                   '<li><a href="/cal/2021-01.html">活动日历</a></li>'
+                   '<li><a href="/s/0000/index.html">网上办事</a></li>')
+        faults += "".join(f'<li><a href="{_e(u)}">{_e(t)}</a></li>' for t, u in self.extra_links)
+        body = ('<div class="index-box"><div class="box-tit"><span>通知公告</span>'
+                '<a href="/zwgk/tzgg/" class="more">更多</a></div><ul class="index_list">'
+                + "".join(f'<li><a href="{self._article("/zwgk/tzgg/", i)}">通知{i}</a>'
+                          f'<span class="date">[12-{10 + i:02d}]</span></li>' for i in range(3))
+                + '</ul></div><div class="index-box"><div class="box-tit"><span>专题</span></div>'
+                f'<ul class="links">{faults}</ul></div>')
+        h.html(gov_page("测试区人民政府", nav=self.NAV, body=body, column="首页"))
+
+    def section(self, h: Handler, name: str, children: list[tuple[str, str]]) -> None:
+        h.html(gov_page(f"{name}_测试区人民政府", nav=self.NAV, crumbs=[("首页", "/"), (name, h.url_path)],
+                        side=children, column=name))
+
+    def column(self, h: Handler) -> None:
+        name, parents, n = self.COLUMNS[h.url_path]
+        items = [(self._article(h.url_path, i), f"{name}第{i}号", f"2021-12-{10 + i:02d}") for i in range(n)]
+        crumbs = [("首页", "/"), *parents, (name, h.url_path)]
+        h.html(gov_page(f"{name}_测试区人民政府", nav=self.NAV, crumbs=crumbs, items=items, column=name))
+
+    def article(self, h: Handler, col: str, i: int) -> None:
+        name, parents, _n = self.COLUMNS[col]
+        crumbs = [("首页", "/"), *parents, (name, col)]
+        body = (f'<div class="article"><h1>{name}第{i}号</h1><div class="info">发布时间：2021-12-{10 + i:02d}</div>'
+                f'<div class="content"><p>正文内容。</p></div></div>')
+        h.html(gov_page(f"{name}第{i}号_测试区人民政府", nav=self.NAV, crumbs=crumbs, body=body,
+                        head=f'<meta name="PubDate" content="2021-12-{10 + i:02d} 09:00">'))
+
+    # -- dispatch ----------------------------------------------------------------------
+    def __call__(self, h: Handler) -> None:
+        p = h.url_path
+        if p == "/robots.txt":
+            return self.robots_txt(h)
+        if p in ("/", "/index.html"):
+            if self.home_mode == "trickle":
+                return h.trickle()
+            if self.home_mode == "stall":
+                return h.stall()
+            if self.home_mode == "reset":
+                return h.reset()
+            return self.home(h)
+        if p == "/zwgk/":
+            return self.section(h, "政务公开", [("通知公告", "/zwgk/tzgg/"), ("政策文件", "/zwgk/zcwj/")])
+        if p == "/xwdt/":
+            return self.section(h, "新闻动态", [("政务要闻", "/xwdt/zwyw/")])
+        if p in self.COLUMNS:
+            return self.column(h)
+        for col, (_n, _p, n) in self.COLUMNS.items():
+            for i in range(n):
+                if p == self._article(col, i):
+                    return self.article(h, col, i)
+        if p.startswith("/fault/"):
+            return self.fault(h, p)
+        if p.startswith("/cal/"):
+            return self.calendar(h, p)
+        if p.startswith("/s/"):
+            return self.session(h, p)
+        return h.not_found()
+
+    def robots_txt(self, h: Handler) -> None:
+        mode = self.robots
+        if mode == "500":
+            return h.send(500, "Internal Server Error", "text/plain")
+        if mode == "stall":
+            return h.stall(after_headers=False)
+        if mode == "reset":
+            return h.reset()
+        if mode == "missing":
+            return h.not_found()
+        h.send(200, "User-agent: *\nDisallow: /private/\n", "text/plain")
+
+    def fault(self, h: Handler, p: str) -> None:  # noqa: C901 - one branch per fault
+        port = h.server.server_address[1]
+        if p == "/fault/reset":
+            return h.reset()
+        if p == "/fault/stall-headers":
+            return h.stall(after_headers=False)
+        if p == "/fault/stall-body":
+            return h.stall(partial=gov_page("半截页面").encode()[:300])
+        if p == "/fault/trickle":
+            return h.trickle()
+        if p == "/fault/slow":
+            h.sleep(self.slow)
+            return h.html(gov_page("慢页面_测试区人民政府", nav=self.NAV, body="<p>慢，但能打开。</p>"))
+        if p == "/fault/too-slow":
+            if not h.sleep(self.too_slow):
+                return h.reset()
+            return h.html(gov_page("太慢的页面"))
+        if p == "/fault/flap":
+            with self._flap_lock:
+                first = p not in self._flapped
+                self._flapped.add(p)
+            if first:
+                return h.send(503, "<h1>503 Service Temporarily Unavailable</h1>")
+            return h.html(gov_page("时好时坏_测试区人民政府", nav=self.NAV, body="<p>第二次就好了。</p>"))
+        if p == "/fault/always-500":
+            return h.send(500, "<h1>500 Internal Server Error</h1>")
+        if p == "/fault/loop-a":
+            return h.redirect("/fault/loop-b")
+        if p == "/fault/loop-b":
+            return h.redirect("/fault/loop-a")
+        if p.startswith("/fault/chain/"):
+            n = _int(p.rsplit("/", 1)[-1])
+            return h.redirect(f"/fault/chain/{n + 1}") if n < 40 else h.html(gov_page("链尾"))
+        if p.startswith("/fault/short-chain/"):
+            n = _int(p.rsplit("/", 1)[-1])
+            if n < 3:
+                return h.redirect(f"/fault/short-chain/{n + 1}", 301)
+            return h.html(gov_page("跳转后的页面_测试区人民政府", nav=self.NAV, body="<p>三次跳转后到达。</p>"))
+        if p == "/fault/offsite":
+            return h.redirect(f"http://{self.offsite_host}:{port}/landing.html")
+        if p == "/fault/private":
+            return h.redirect("http://10.0.0.1/admin/")
+        if p == "/fault/metadata":
+            return h.redirect("http://169.254.169.254/latest/meta-data/")
+        if p == "/fault/private6":
+            return h.redirect("http://[fe80::1]/")
+        if p == "/fault/bomb":
+            data = gzip_bomb(self.bomb_size)
+            return h.send(200, data, "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
+        if p == "/fault/huge":
+            return h.stream(huge_page_chunks(self.huge_size), total=self.huge_size)
+        if p == "/fault/binary":
+            rnd = random.Random(7)
+            data = b"PK\x03\x04" + bytes(rnd.getrandbits(8) for _ in range(64 * 1024))
+            return h.send(200, data, "text/html")
+        if p == "/fault/charset-wrong":
+            page = gov_page("字符集错误_测试区人民政府", nav=self.NAV, body="<p>声明为UTF-8，实际是GBK。</p>")
+            return h.send(200, page.encode("gbk"), "text/html; charset=utf-8")
+        if p == "/fault/charset-missing":
+            page = gov_page("没有字符集_测试区人民政府", nav=self.NAV, body="<p>没有声明字符集的GBK页面。</p>")
+            page = page.replace('<meta charset="utf-8">\n', "")
+            return h.send(200, page.encode("gbk"), "text/html")
+        if p == "/fault/malformed":
+            body = ('<div class="list"><ul><li><a href="/zwgk/tzgg/">通知公告<li><a href="/fault/slow">慢'
+                    '<table><tr><td><div></span></p><a href=">坏链接</a><a href="/xwdt/zwyw/" <b>要闻</a>'
+                    '<!-- unterminated comment <script>document.write("<a href=/x>")</scr' + "\x00\x01" + 'ipt>'
+                    '<![CDATA[ x ]]><a href="&#x6a;avascript:alert(1)">js</a>' + "<div>" * 3000)
+            page = "<html><head><title>格式错误的页面</title><meta charset='utf-8'><body>" + body
+            return h.send(200, page.encode("utf-8"), "text/html; charset=utf-8")
+        if p == "/fault/bad-gzip":
+            return h.send(200, b"\x1f\x8b\x08\x00" + bytes(range(256)) * 8, "text/html; charset=utf-8",
+                          {"Content-Encoding": "gzip"})
+        if p == "/fault/short-body":
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Content-Length", "20000")
+            h.end_headers()
+            h.wfile.write(gov_page("不完整的页面").encode()[:300])
+            h.wfile.flush()
+            return h.reset()
+        if p == "/fault/garbage":
+            h.wfile.write(b"\x00\xffGARBAGE \x01\x02 not http at all\r\n\r\n" * 10)
+            h.wfile.flush()
+            return h.reset()
+        if p == "/fault/blocked":
+            return h.send(403, "<html><body><h1>403 Forbidden</h1><p>您的访问被拦截（WAF）。</p></body></html>")
+        return h.not_found()
+
+    def calendar(self, h: Handler, p: str) -> None:
+        """/cal/YYYY-MM.html links to the next and previous month, forever."""
+        stem = p.rsplit("/", 1)[-1].removesuffix(".html")
+        try:
+            y, m = (int(x) for x in stem.split("-"))
+        except ValueError:
+            return h.not_found()
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        py, pm = (y - 1, 12) if m == 1 else (y, m - 1)
+        body = (f'<div class="calendar"><a href="/cal/{py:04d}-{pm:02d}.html">上月</a> '
+                f'<a href="/cal/{ny:04d}-{nm:02d}.html">下月</a>'
+                + "".join(f'<a href="/cal/{y:04d}-{m:02d}.html?day={d}">{d}</a>' for d in range(1, 4))
+                + "</div>")
+        h.html(gov_page(f"活动日历 {y}年{m}月", nav=self.NAV, body=body))
+
+    def session(self, h: Handler, p: str) -> None:
+        """/s/<sid>/index.html: every link carries a fresh session id."""
+        sid = hashlib.sha1(f"{p}{h.hit_count()}{time.monotonic_ns()}".encode()).hexdigest()[:12]
+        body = (f'<ul class="links"><li><a href="/s/{sid}/index.html">办事大厅</a></li>'
+                f'<li><a href="/s/{sid}/index.html?jsessionid={sid}">在线申报</a></li></ul>')
+        h.html(gov_page("网上办事_测试区人民政府", nav=self.NAV, body=body))
+
+
+def _int(s: str) -> int:
+    try:
+        return int(s)
+    except ValueError:
+        return 0
+
+
+class FaultServer(LocalServer):
+    """`LocalServer` serving a `FaultSite` (keyword options go to the site)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, stall_max: float = 20.0,
+                 max_conns: int = 64, **site_options: Any) -> None:
+        self.site = FaultSite(**site_options)
+        super().__init__(self.site, host, port, max_conns=max_conns, stall_max=stall_max)
+
+
+# =========================================================================== generated site
+class GeneratedSite:
+    """A regular site of about `pages` pages (home, `columns` list pages, articles), each
+    answered after `delay` seconds — big and slow enough to interrupt a crawl mid-way."""
+
+    def __init__(self, pages: int = 300, columns: int = 10, delay: float = 0.05) -> None:
+        self.columns = columns
+        self.per_column = max(1, (pages - 1 - columns) // columns)
+        self.delay = delay
+        self.nav = [(f"栏目{c}", f"/col{c}/") for c in range(columns)]
+
+    def all_paths(self) -> list[str]:
+        out = ["/"]
+        for c in range(self.columns):
+            out.append(f"/col{c}/")
+            out += [self.article(c, i) for i in range(self.per_column)]
+        return out
+
+    @staticmethod
+    def article(c: int, i: int) -> str:
+        return f"/col{c}/2021{1 + i % 12:02d}/t2021{1 + i % 12:02d}{1 + i % 28:02d}_{c * 1000 + i}.html"
+
+    def __call__(self, h: Handler) -> None:
+        p = h.url_path
+        if p == "/robots.txt":
+            return h.send(200, "User-agent: *\nAllow: /\n", "text/plain")
+        if self.delay and not h.sleep(self.delay):
+            return h.reset()
+        if p == "/":
+            return h.html(gov_page("生成的站点", nav=self.nav, column="首页"))
+        parts = p.strip("/").split("/")
+        if not parts[0].startswith("col"):
+            return h.not_found()
+        c = _int(parts[0][3:])
+        if not 0 <= c < self.columns:
+            return h.not_found()
+        name = f"栏目{c}"
+        crumbs = [("首页", "/"), (name, f"/col{c}/")]
+        if len(parts) == 1:
+            items = [(self.article(c, i), f"{name}文章{i}",
+                      f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}") for i in range(self.per_column)]
+            return h.html(gov_page(f"{name}_生成的站点", nav=self.nav, crumbs=crumbs, items=items, column=name))
+        for i in range(self.per_column):
+            if p == self.article(c, i):
+                d = f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}"
+                return h.html(gov_page(f"{name}文章{i}", nav=self.nav, crumbs=crumbs,
+                                       head=f'<meta name="PubDate" content="{d}">',
+                                       body=f"<h1>{name}文章{i}</h1><p>发布时间：{d}</p>"))
+        return h.not_found()
+
+
+# =========================================================================== hostile site
+HOSTILE_STRINGS: list[str] = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "</td></tr></table><script>alert(2)</script>",
+    "{{7*7}}{% raw %}${7*7}",
+    "=HYPERLINK(\"http://evil.invalid\",\"点我\")",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\tTab开头",
+    "\u202e反向文本\u202c",
+    "控制字符\x01\x02\x07\x1b[31m\x1f",
+    "\ufeff零宽\u200b字符",
+]
+
+
+class HostileSite:
+    """A site whose titles, anchors, breadcrumbs and URLs carry markup, formulas, control
+    characters and 100 KB strings. Every page is otherwise a normal 政务 list page.
+
+    Both ways a CMS gets it wrong: strings escaped correctly, so that the page's *text* is
+    the hostile string (menu, lists, breadcrumbs), and raw markup pasted into the HTML (the
+    homepage title and body, /raw/)."""
+
+    LONG = "长" * 100_000
+
+    def __init__(self) -> None:
+        self.nav = [(s, f"/col{i}/") for i, s in enumerate(HOSTILE_STRINGS)]
+        self.nav.append(("通知公告", "/tzgg/"))
+        self.nav.append(("超长栏目" + self.LONG, "/long/"))
+
+    def __call__(self, h: Handler) -> None:
+        p = h.url_path
+        if p == "/robots.txt":
+            return h.send(200, "User-agent: *\n", "text/plain")
+        if p == "/":
+            links = "".join(
+                f'<li><a href="{u}">{t}</a></li>' for t, u in [
+                    ("javascript链接", "javascript:alert(document.cookie)"),
+                    ("<b>data</b>", "data:text/html,<script>alert(1)</script>"),
+                    ('"><script>alert("href")</script>', '/x"><script>alert(3)</script>.html'),
+                    ("vbscript", "vbscript:msgbox(1)"),
+                    ("空白", "   "),
+                    ("=1+1", "/=1+1.html"),
+                    ("超长网址", "/" + "a" * 100_000 + ".html"),
+                    ("换行网址", "/x\n/y\t.html"),
+                    ("坏网址", "http://[::1"),
+                    ("空格主机", "http://exa mple.invalid/"),
+                    ("协议相对", "//evil.invalid/x.html"),
+                    ("带口令", "http://user:pass@evil.invalid/"),
+                    ("<i>斜体</i>" * 2000, "/tzgg/"),
+                ])
+            raw_menu = "".join(f'<li><a href="/raw/">{t}</a></li>' for t in HOSTILE_STRINGS[:4])
+            body = (f'<div class="index-box"><ul class="links">{links}</ul></div>'
+                    f'<div class="index-box"><ul class="links">{raw_menu}</ul></div>')
+            page = gov_page("TITLE", nav=self.nav, body=body, column="首页")
+            # raw (unescaped) markup in the title, as a broken CMS would emit
+            title = HOSTILE_STRINGS[1] + HOSTILE_STRINGS[0] + self.LONG
+            return h.html(page.replace("<title>TITLE</title>", f"<title>{title}</title>"))
+        if p == "/raw/":
+            crumbs = [("首页", "/"), (HOSTILE_STRINGS[1], "/raw/")]
+            items = [(f"/raw/t20211201_{i}.html", s, "2021-12-01") for i, s in enumerate(HOSTILE_STRINGS)]
+            return h.html(gov_page(HOSTILE_STRINGS[0], nav=self.nav[:5], crumbs=crumbs, items=items,
+                                   escape=False, column=HOSTILE_STRINGS[1]))
+        if p == "/tzgg/":
+            items = [(f"/tzgg/202112/t202112{10 + i:02d}_{i}.html", s, f"2021-12-{10 + i:02d}")
+                     for i, s in enumerate(HOSTILE_STRINGS)]
+            items.append(("/tzgg/202112/t20211230_99.html", "超长标题" + self.LONG, "2021-12-30"))
+            crumbs = [("首页", "/"), ("通知公告", "/tzgg/")]
+            return h.html(gov_page("通知公告" + HOSTILE_STRINGS[0], nav=self.nav, crumbs=crumbs,
+                                   items=items, column="通知公告"))
+        if p.startswith("/tzgg/202112/"):
+            i = _int(p.rsplit("_", 1)[-1].removesuffix(".html"))
+            title = HOSTILE_STRINGS[i] if i < len(HOSTILE_STRINGS) else "超长标题" + self.LONG
+            return h.html(gov_page(title, nav=self.nav, crumbs=[("首页", "/"), ("通知公告", "/tzgg/")],
+                                   body=f"<h1>{html.escape(title)}</h1><p>发布时间：2021-12-20</p>"))
+        if p.startswith("/col") or p == "/long/":
+            idx = _int(p.strip("/")[3:]) if p.startswith("/col") else -1
+            name = HOSTILE_STRINGS[idx] if 0 <= idx < len(HOSTILE_STRINGS) else "超长栏目" + self.LONG
+            crumbs = [("首页", "/"), (name, p)]
+            items = [(f"{p}t20211201_{idx}.html", name, "2021-12-01")]
+            return h.html(gov_page(name, nav=self.nav, crumbs=crumbs, items=items, column=name))
+        return h.not_found()
+
+
+# =========================================================================== static site
+class StaticSite:
+    """Serve a dict of path → HTML (str) or (content type, bytes)."""
+
+    def __init__(self, pages: dict[str, str | tuple[str, bytes]]) -> None:
+        self.pages = pages
+
+    def __call__(self, h: Handler) -> None:
+        v = self.pages.get(h.url_path)
+        if v is None:
+            return h.not_found()
+        if isinstance(v, str):
+            return h.html(v)
+        ctype, data = v
+        h.send(200, data, ctype)
+
+
+# =========================================================================== running the CLI
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for a CLI subprocess: this checkout importable, no proxies."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        env.pop(k, None)
+    env["NO_PROXY"] = env["no_proxy"] = "*"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_cli(args: list[str], *, timeout: float, cwd: str | None = None) -> tuple[Any, float]:
+    """Run `python -m crawler.cli ARGS` with a hard timeout; (CompletedProcess, seconds)."""
+    import subprocess
+    import sys
+
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True,
+                       timeout=timeout, env=cli_env(), cwd=cwd or ROOT)
+    return r, time.monotonic() - t0
+
+
+def write_rules(path: str, rules: list[dict[str, Any]], document: str = "测试规则") -> str:
+    """A rule file with the given rules (id, title, check, params …; source filled in)."""
+    import yaml
+
+    full = []
+    for r in rules:
+        r = {"severity": "major", "source": {"section": "一", "quote": r.get("title", "")}, **r}
+        full.append(r)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump({"schema": "govaudit.rules/1", "document": document, "year": 2021, "rules": full}, f,
+                       allow_unicode=True, sort_keys=False)
+    return path
+
+
+def _selftest() -> None:  # pragma: no cover - manual check: python tests/faultserver.py
+    import urllib.request
+
+    with FaultServer(stall_max=2) as srv:
+        print("serving", srv.url)
+        for p in ("/", "/zwgk/tzgg/", "/fault/slow", "/fault/flap", "/fault/flap"):
+            try:
+                with urllib.request.urlopen(srv.url.rstrip("/") + p, timeout=3) as r:
+                    print(p, r.status, len(r.read()))
+            except Exception as e:  # noqa: BLE001
+                print(p, "error", e)
+        print(dict(srv.hits))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _selftest()
+    os._exit(0)
