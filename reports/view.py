@@ -408,6 +408,26 @@ def _tree(columns: list[dict[str, Any]]) -> list[TreeRow]:
     return out
 
 
+# Why a page could not be audited, in the inspector's words (codes from crawler/spiders/site.py).
+FAILURE_CN = {
+    "timeout": "请求超时", "dns": "域名无法解析", "refused": "连接被拒绝", "connection": "连接中断",
+    "tls": "HTTPS 证书或加密连接错误", "too-large": "页面过大（超过大小上限）", "bad-encoding": "内容压缩编码损坏",
+    "redirect-loop": "重定向循环或次数过多", "refused-private-address": "跳转到内网地址，已拒绝访问",
+    "robots": "robots.txt 禁止抓取", "ignored": "已跳过", "cancelled": "已取消", "offsite": "跳转到其他网站",
+}
+
+
+def failure_label(p: dict) -> str:
+    """'请求超时（timeout）', 'HTTP 404', or a WAF challenge — never a bare code."""
+    err = str(p.get("error") or "")
+    if err.startswith("challenge:"):
+        return f"防护验证页面（{err.split(':', 1)[1]}），非站点故障"
+    if err:
+        return f"{FAILURE_CN[err]}（{err}）" if err in FAILURE_CN else err
+    status = p.get("status")
+    return f"HTTP {status}" if status else "无响应"
+
+
 def build_report(doc: dict[str, Any]) -> ReportView:
     as_of = parse_date(doc.get("as_of"))
     site = doc.get("site") or {}
@@ -460,7 +480,7 @@ def build_report(doc: dict[str, Any]) -> ReportView:
                         if counts[s]],
         unit_options=[Option(u, u, sum(1 for v in views if u in v.units)) for u in units],
         check_options=[Option(k, f"{n}（{k}）", c) for k, (n, c) in sorted(checks.items())],
-        failed_pages=[link(p.get("url"), f"{p.get('url', '')} — {p.get('error') or p.get('status') or ''}")
+        failed_pages=[link(p.get("url"), f"{p.get('url', '')} — {failure_label(p)}")
                       for p in failed[:300] if isinstance(p, dict)],
         failed_pages_total=len(failed),
         waivers_applied=list(waivers.get("applied") or []), waivers_expired=list(waivers.get("expired") or []),
