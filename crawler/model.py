@@ -5,16 +5,25 @@ small (columns, item titles and dates, a few facts), never whole pages.
 
 How a page becomes a column
   1. A list-like page (it has list items, pagination, or is a column landing page) with a
-     breadcrumb: the breadcrumb after 首页 is its path.
+     breadcrumb: the breadcrumb after 首页 (or after a leading site name linked to the site
+     root) is its path.
   2. Without a breadcrumb: its name is `<meta name="ColumnName">`, else the anchor text
-     most often used to link to it, else its <title> before the site name; its parent is
-     the column whose page links to it from a local (not site-wide) menu, else the column
-     whose URL directory contains it.
+     most often used to link to it, else its <title> before the site name; its parent is,
+     in this order: the entry it is nested under in a tree menu (li > ul > li, dt + dd);
+     the parent shared by the breadcrumbed columns of its own local menu (its menu-mates);
+     the column whose page links to it from a local (not site-wide) menu, passing over
+     pages its own menu links back to (siblings sharing the menu); the column whose URL
+     directory contains it.
   3. Article pages name their column in their breadcrumb; breadcrumb links give the URLs
      of every ancestor. So a column is known even if its list page was not crawled.
-Pagination pages (下一页 links, TRS createPageHTML) merge into their first page; meta
-refresh stubs and HTTP redirects resolve to their target, so a stub's URL is the
-target column's alias.
+  4. A stand-alone disclosure platform (the homepage's SiteName/title carries a disclosure
+     root name such as 政府信息公开平台, and no column is named as one) is itself that
+     column: the tree hangs below a top column of that name whose page is the homepage.
+Pagination pages (下一页 links, TRS createPageHTML, script pagers) merge into their first
+page; meta refresh stubs and HTTP redirects resolve to their target, so a stub's URL is the
+target column's alias; so is a column page that shows its list in a same-host <iframe>.
+A list's item count is at least the total it states (Hanweb <totalrecord>); a year-implied
+list date ("[06-29]") takes its year from the article page when that page was crawled.
 """
 from __future__ import annotations
 
@@ -214,11 +223,15 @@ class _PageInfo:
     article: bool
     page_date: str | None
     content_length: int = 0
+    frame: str = ""  # a same-host <iframe> that shows this page's list (canonical), "" if none
+    list_total: int | None = None  # entries the list says it has (Hanweb <totalrecord>), may exceed `items`
 
 
-def _clean_crumbs(crumbs: list[str]) -> list[str]:
+def _clean_crumbs(crumbs: list[str], home_texts: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Names after 首页: a leading site name standing for 首页 ("青溪县人民政府 > 新闻中心",
+    linked to the site root, or the SiteName meta) goes too."""
     out = [c.strip() for c in crumbs if c and c.strip()]
-    while out and (out[0] in HOME_NAMES or out[0].endswith("首页")):
+    while out and (out[0] in HOME_NAMES or out[0].endswith("首页") or out[0] in home_texts):
         out = out[1:]
     while out and out[-1] in TAIL_NAMES:
         out = out[:-1]
@@ -260,6 +273,10 @@ def _summarise(rec: PageRecord) -> _PageInfo:
     url = canonical_url(rec.url)
     article = _is_article(rec)
     crumb_links = [(lk.text.strip(), canonical_url(lk.url)) for lk in rec.links if lk.region == "breadcrumb"]
+    home_texts = {t for t, u in crumb_links if t and urlsplit(u).path in ("", "/")}
+    site_name = (rec.meta.get("SiteName") or "").strip()
+    if site_name and "公开" not in site_name:
+        home_texts.add(site_name)
     nav = [(lk.text.strip(), canonical_url(lk.url)) for lk in rec.links
            if lk.region == "nav" and lk.kind == "page" and lk.text.strip()]
     path = urlsplit(rec.url).path
@@ -270,7 +287,7 @@ def _summarise(rec: PageRecord) -> _PageInfo:
     return _PageInfo(
         url=url,
         title=rec.title.strip(),
-        breadcrumb=_clean_crumbs(rec.breadcrumb),
+        breadcrumb=_clean_crumbs(rec.breadcrumb, home_texts),
         crumb_links=crumb_links,
         column_name=(rec.meta.get("ColumnName") or rec.meta.get("columnname") or "").strip(),
         items=[(canonical_url(i.url), i.title, i.date) for i in rec.items],
@@ -283,7 +300,39 @@ def _summarise(rec: PageRecord) -> _PageInfo:
         article=article,
         page_date=rec.page_date,
         content_length=int(rec.text_facts.get("content_length") or 0),
+        list_total=_int_or_none(rec.text_facts.get("list_total")),
+        frame=canonical_url(str(rec.text_facts["frame"])) if rec.text_facts.get("frame") else "",
     )
+
+
+def _int_or_none(v: Any) -> int | None:
+    try:
+        return int(v) if v is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _item_date(raw: str | None, url: str, page_dates: dict[str, str], as_of: date) -> date | None:
+    """A list entry's date: the list's own, except that a year-implied one ("[06-29]")
+    takes its year from the crawled article page when that page gives the same day."""
+    pd = page_dates.get(url)
+    if raw and raw.startswith("--") and pd and not pd.startswith("--") and pd[4:10] == raw[1:7]:
+        raw = pd
+    return _resolve_date(raw or pd, url, as_of)
+
+
+def _platform_name(rec: PageRecord | None, syn: Synonyms) -> str:
+    """The disclosure root a homepage says the whole site is ("江源区政府信息公开平台" →
+    政府信息公开平台), from its SiteName meta or <title>; "" for an ordinary portal."""
+    if rec is None:
+        return ""
+    texts = [rec.meta.get("SiteName") or rec.meta.get("sitename") or "", *_TITLE_SPLIT.split(rec.title or "")]
+    best = ""
+    for t in texts:
+        for r in syn.disclosure_roots:
+            if r in t and len(r) > len(best):
+                best = r
+    return best
 
 
 class _UnionFind:
@@ -326,6 +375,8 @@ def build_site_model(
     nav_pages: Counter[str] = Counter()  # how many pages link to a URL from a menu
     article_cols: list[tuple[list[str], list[tuple[str, str]]]] = []
     page_dates: dict[str, str] = {}
+    tree_pairs: Counter[tuple[str, str]] = Counter()  # (child url, parent url) from nested menus
+    framed: dict[str, str] = {}  # a column page showing its list in a same-host iframe → the iframe page
     article_titles: dict[str, tuple[str, str | None, list[str]]] = {}
     home_rec: PageRecord | None = None
     n_list = 0
@@ -363,6 +414,9 @@ def build_site_model(
             for ph in rec.text_facts.get("phones") or []:
                 model.facts.setdefault("phones", {}).setdefault(ph, rec.url)
         info = _summarise(rec)
+        for pair in (rec.text_facts.get("nav_tree") or [])[:400] if rec.text_facts else ():
+            if isinstance(pair, (list, tuple)) and len(pair) == 2:
+                tree_pairs[(canonical_url(str(pair[0])), canonical_url(str(pair[1])))] += 1
         for text, u in info.nav:
             anchor_names[u][text[:40]] += 1
         for u in {u for _, u in info.nav}:
@@ -382,6 +436,8 @@ def build_site_model(
         if info.listish:
             n_list += 1
             infos[key] = info
+            if info.frame and not info.items and info.content_length < CONTENT_PAGE_CHARS:
+                framed[key] = info.frame
 
     # -- homepage -------------------------------------------------------------------------
     if home_rec is None or not home_rec.ok:
@@ -406,6 +462,16 @@ def build_site_model(
             u = alias[u]
         return u
 
+    # A column page whose list is an <iframe> page: the iframe page is the column's list (its
+    # URL an alias of it); an iframe showing an article makes the column a content page.
+    for key, tgt in framed.items():
+        t = resolve(tgt)
+        if t in infos and t != key and t != home_key and not framed.get(t):
+            alias[key] = t
+            del infos[key]
+        elif t in article_titles:
+            infos[key].content_length = CONTENT_PAGE_CHARS
+
     # -- pagination groups ----------------------------------------------------------------
     uf = _UnionFind()
     for key, info in infos.items():
@@ -427,13 +493,63 @@ def build_site_model(
     # -- names and paths ------------------------------------------------------------------
     path_of: dict[str, tuple[str, ...]] = {}
     source_of: dict[str, str] = {}
-    local_parent: dict[str, str] = {}
+    local_links: dict[str, list[str]] = {}  # column → columns its local (not site-wide) menus link to
+    linked_from: dict[str, list[str]] = defaultdict(list)
     for rep, members in groups.items():
+        outs: list[str] = []
         for m in members:
             for text, u in infos[m].nav:
-                u = uf.find(resolve(u))
-                if u in groups and u != rep and u not in sitewide and u not in local_parent:
-                    local_parent[u] = rep
+                if u in sitewide:  # as linked (a stub or old URL in a site-wide menu) …
+                    continue
+                u = uf.find(resolve(u))  # … or as resolved
+                if u in groups and u != rep and u not in sitewide and u not in outs:
+                    outs.append(u)
+        local_links[rep] = outs
+        for u in outs:
+            linked_from[u].append(rep)
+
+    def local_parent(rep: str) -> str | None:
+        """The first column whose local menu links here; a column this one's own menu links
+        back to shares the menu with it (a sibling), so it is passed over when possible."""
+        cands = linked_from.get(rep)
+        if not cands:
+            return None
+        mine = set(local_links.get(rep, ()))
+        return next((c for c in cands if c not in mine), cands[0])
+
+    # Nested menus (li > ul > li, dt + dd) name a column's parent explicitly.
+    tree_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for (cu, pu), n in tree_pairs.items():
+        rc, rp = uf.find(resolve(cu)), uf.find(resolve(pu))
+        if rc in groups and rp in groups and rc != rp:
+            tree_counts[rc][rp] += n
+    tree_parent = {rc: cnt.most_common(1)[0][0] for rc, cnt in tree_counts.items()}
+
+    def crumbs_of(rep: str) -> list[str]:
+        return next((infos[m].breadcrumb for m in groups[rep] if infos[m].breadcrumb), [])
+
+    def mates_parent(rep: str) -> tuple[str, ...] | None:
+        """The parent path shared by most columns in this column's own local menu that have a
+        breadcrumb (a Hanweb column with only a ColumnName meta: its menu-mates say where it is)."""
+        votes: Counter[tuple[str, ...]] = Counter()
+        n = 0
+        for u in local_links.get(rep, ()):
+            crumbs = crumbs_of(u)
+            if not crumbs:
+                continue
+            # a column below this one (its breadcrumb links here) is a child, not a mate
+            if any(uf.find(resolve(cu)) == rep for m in groups[u] for _t, cu in infos[m].crumb_links):
+                continue
+            n += 1
+            votes[tuple(crumbs[:-1])] += 1
+        if not votes:
+            return None
+        pp, k = votes.most_common(1)[0]
+        return pp if k * 2 > n else None
+
+    aliases_of: dict[str, list[str]] = defaultdict(list)  # URL → the aliases that resolve to it
+    for a in alias:  # once, not per column (that was groups × aliases resolves)
+        aliases_of[resolve(a)].append(a)
 
     def name_for(rep: str) -> tuple[str, str]:
         info = infos[rep]
@@ -442,9 +558,8 @@ def build_site_model(
         names = Counter[str]()
         for m in groups[rep]:
             names.update(anchor_names.get(m, Counter()))
-        for a, tgt in alias.items():
-            if resolve(a) == rep:
-                names.update(anchor_names.get(a, Counter()))
+        for a in aliases_of.get(rep, ()):
+            names.update(anchor_names.get(a, Counter()))
         names = Counter({k: v for k, v in names.items() if k not in HOME_NAMES and len(k) <= 20})
         if names:
             return names.most_common(1)[0][0], "nav"
@@ -460,7 +575,13 @@ def build_site_model(
             path_of[rep], source_of[rep] = tuple(crumbs), "breadcrumb"
             return path_of[rep]
         name, src = name_for(rep)
-        parent: str | None = local_parent.get(rep)
+        parent: str | None = tree_parent.get(rep)
+        if parent is None:
+            mates = mates_parent(rep)
+            if mates and name not in mates:  # top-level mates say little: other signals decide
+                path_of[rep], source_of[rep] = (*mates, name), src
+                return path_of[rep]
+            parent = local_parent(rep)
         if parent is None:
             d = url_dir(rep)
             best = ""
@@ -483,6 +604,19 @@ def build_site_model(
     for rep in groups:
         path_for(rep)
 
+    # A stand-alone disclosure platform (its homepage calls itself 政府信息公开平台 and no
+    # column is named as a disclosure root): the whole site is that column, the columns its
+    # pages show hang below it.
+    platform: tuple[str, ...] = ()
+    if home_rec is not None and home_rec.ok and not any(
+            syn.is_disclosure_root(n) for p in [*path_of.values(), *(c for c, _ in article_cols)] for n in p):
+        pname = _platform_name(home_rec, syn)
+        if pname:
+            platform = (pname[:40],)
+            path_of = {k: (*platform, *v) for k, v in path_of.items()}
+            article_cols = [([*platform, *c], lk) for c, lk in article_cols]
+            article_titles = {k: (t, d, [*platform, *c] if c else c) for k, (t, d, c) in article_titles.items()}
+
     # -- the tree -------------------------------------------------------------------------
     by_path: dict[tuple[str, ...], Column] = {(): model.root}
     model.root.url = model.homepage_url
@@ -504,7 +638,11 @@ def build_site_model(
     for rep in groups:
         info = infos[rep]
         if info.breadcrumb:
-            _attach_crumb_urls(info.breadcrumb, info.crumb_links, node, resolve)
+            _attach_crumb_urls([*platform, *info.breadcrumb], info.crumb_links, node, resolve)
+    if platform:
+        pcol = node(platform)
+        pcol.url, pcol.fetched = home_key, True
+        pcol.sources.add("title")
 
     item_dates: dict[str, date | None] = {}
     for rep, members in groups.items():
@@ -519,10 +657,10 @@ def build_site_model(
                 if iu in col.item_urls:
                     continue
                 col.item_urls.add(iu)
-                d = _resolve_date(raw or page_dates.get(iu), iu, as_of)
+                d = _item_date(raw, iu, page_dates, as_of)
                 item_dates[iu] = d
                 model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path))
-        col.items = len(col.item_urls)
+        col.items = max([len(col.item_urls), *(infos[m].list_total or 0 for m in members)])
         ds = [item_dates[u] for u in col.item_urls if item_dates.get(u)]
         col.newest = max(ds) if ds else None  # type: ignore[type-var]
         # menus on the column page give its children's order
@@ -555,9 +693,11 @@ def build_site_model(
         model.root.links = infos[home_key].links
         model.root.phones = infos[home_key].phones
         model.root.nav_order = list(dict.fromkeys(t for t, _ in infos[home_key].nav))
+        if platform:  # the platform column's page is the homepage: its menu orders the children
+            by_path[platform].nav_order = model.root.nav_order
         for iu, title, raw in infos[home_key].items:
             model.homepage_items.append(SiteItem(title=title.strip(), url=iu,
-                                                 date=_resolve_date(raw or page_dates.get(iu), iu, as_of),
+                                                 date=_item_date(raw, iu, page_dates, as_of),
                                                  column=()))
     return model
 
