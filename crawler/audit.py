@@ -78,7 +78,7 @@ def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_
             findings, waivers, as_of=as_of, names=[str((site_info or {}).get("name", "")), meta_name],
             urls=[site.site_url, site.homepage_url, *((site_info or {}).get("urls") or [])])
     info = store.crawl_info(crawl_id)
-    crawl = {"id": crawl_id, "store": store.url, "state": info.state if info else "",
+    crawl = {"id": crawl_id, "store": _safe_store_url(store.url), "state": info.state if info else "",
              "started_at": info.started_at if info else "", "finished_at": info.finished_at if info else "",
              "stats": info.stats if info else {}}
     doc = findings_document(site, findings, as_of, crawl=crawl)
@@ -128,3 +128,13 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
         except Exception as e:  # noqa: BLE001 - never fail the audit
             log.warning("链接核验失败：%s", redact(str(e)))
             store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+
+
+def _safe_store_url(url: str) -> str:
+    """The store URL without its password (findings.json is mailed to offices)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an odd URL is shown as given minus credentials
+        return url.split("@")[-1]

@@ -68,7 +68,10 @@ def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Syn
     for rule in rules:
         spec = REGISTRY[rule.check]
         try:
-            out = spec(site, rule.params, ctx)
+            if not site.reachable and spec.needs_homepage:  # no evidence: never a pass or a fail
+                out = Outcome("unknown", f"站点无法访问，无法判断（{site.unreachable_reason}）")
+            else:
+                out = spec(site, rule.params, ctx)
         except Exception as e:  # a check bug must not lose the audit
             out = Outcome("unknown", f"检查执行出错：{type(e).__name__}: {e}",
                           details={"error": traceback.format_exc(limit=3)})

@@ -79,17 +79,21 @@ class CheckSpec:
     func: CheckFunc
     doc: str  # first line of the function's docstring, Chinese summary for users
     needs: tuple[str, ...] = ()  # site data beyond pages: "link_checks", "probes", "site_facts"
+    needs_homepage: bool = True  # judges what the crawl saw: `unknown` when the site was unreachable
 
     def __call__(self, site: Any, params: Any, ctx: CheckContext) -> Outcome:
         return self.func(site, params, ctx)
 
 
-def check(name: str, params: type = NoParams, *, needs: tuple[str, ...] = ()) -> Callable[[CheckFunc], CheckSpec]:
-    """Declare a check. The registry in `crawler.checks` lists every declared check."""
+def check(name: str, params: type = NoParams, *, needs: tuple[str, ...] = (),
+          needs_homepage: bool = True) -> Callable[[CheckFunc], CheckSpec]:
+    """Declare a check. The registry in `crawler.checks` lists every declared check.
+    `needs_homepage=False` for the few checks whose evidence does not come from the crawl
+    (availability probes, DNS), which can still judge a site the crawl could not reach."""
 
     def wrap(func: CheckFunc) -> CheckSpec:
         doc = (func.__doc__ or name).strip().splitlines()[0]
-        return CheckSpec(name=name, params=params, func=func, doc=doc, needs=needs)
+        return CheckSpec(name=name, params=params, func=func, doc=doc, needs=needs, needs_homepage=needs_homepage)
 
     return wrap
 

@@ -159,7 +159,7 @@ def _probe_day(p: dict[str, Any]) -> date | None:
         return None
 
 
-@check("site_available", AvailabilityParams, needs=("probes",))
+@check("site_available", AvailabilityParams, needs=("probes",), needs_homepage=False)
 def site_available(site: SiteModel, p: AvailabilityParams, ctx: CheckContext) -> Outcome:
     """站点可访问：监测期内首页无法打开的探测次数比例低于阈值（防护验证页面不计为无法访问）。"""
     dated = [(d, x) for x in (site.probes or []) if (d := _probe_day(x)) is not None]

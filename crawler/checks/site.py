@@ -39,7 +39,7 @@ def _ev(site: SiteModel, text: str, url: str | None = None) -> list[Evidence]:
 
 
 # -- IPv6 / HTTPS / mobile -----------------------------------------------------------------------
-@check("ipv6_enabled", NoParams, needs=("site_facts",))
+@check("ipv6_enabled", NoParams, needs=("site_facts",), needs_homepage=False)
 def ipv6_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
     """支持 IPv6：网站域名有 AAAA 记录，且首页可通过 IPv6 地址访问。"""
     f, o = _fact(site, "ipv6")
