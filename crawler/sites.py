@@ -238,10 +238,13 @@ class CrawlJob:
 CrawlFunc = Callable[[list[CrawlJob]], dict[str, int | BaseException]]
 
 
-def _crawl_options(args: argparse.Namespace) -> dict[str, Any]:
+def _crawl_options(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
+    """The same crawl options as a one-site audit (--timeout, --delay, --render …)."""
+    from .cli import crawl_overrides
+
     return {"max_pages": getattr(args, "max_pages", 5000), "max_depth": getattr(args, "max_depth", 10),
             "obey_robots": not getattr(args, "ignore_robots", False), "resume": not getattr(args, "fresh", False),
-            "settings": {"LOG_LEVEL": "INFO"} if getattr(args, "verbose", False) else None}
+            "settings": crawl_overrides(args, urls) or None}
 
 
 def crawl_jobs(jobs: list[CrawlJob]) -> dict[str, int | BaseException]:
@@ -312,7 +315,7 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
         return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec)
 
     jobs = [CrawlJob(slug=s.slug, urls=s.urls, store=str(out_dir / s.slug / "crawl.db"),
-                     extra_hosts=s.extra_hosts, options=_crawl_options(args)) for s in sites]
+                     extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls)) for s in sites]
     for j in jobs:
         Path(j.store).parent.mkdir(parents=True, exist_ok=True)
         if getattr(args, "fresh", False) and Path(j.store).exists():
@@ -325,7 +328,7 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
         return 130
     entries, failed = evaluate_sites(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
                                      verify_links=not getattr(args, "no_verify_links", False),
-                                     probe_store=probe_spec)
+                                     probe_store=probe_spec, timeout=getattr(args, "timeout", None))
     index = write_index(entries, out_dir)
     print(f"汇总页：{index.resolve()}")
     return EXIT_FAIL if failed else EXIT_OK
@@ -426,7 +429,8 @@ def _bundled_rules() -> list[str]:
 
 def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
-                   *, verify_links: bool = True, probe_store: str | None = None) -> tuple[list[Any], bool]:
+                   *, verify_links: bool = True, probe_store: str | None = None,
+                   timeout: float | None = None) -> tuple[list[Any], bool]:
     """Evaluate each crawled site into out/<slug>/; returns (dashboard entries, anything failed).
     `probe_store`: the store of the availability probes (default: each site's crawl store)."""
     from .store import CrawlStore
@@ -434,7 +438,7 @@ def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
     probes = CrawlStore(probe_store) if probe_store else None
     try:
         return _evaluate_each(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
-                              verify_links=verify_links, probes=probes)
+                              verify_links=verify_links, probes=probes, timeout=timeout)
     finally:
         if probes is not None:
             probes.close()
@@ -442,7 +446,7 @@ def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
 
 def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
-                   *, verify_links: bool, probes: Any) -> tuple[list[Any], bool]:
+                   *, verify_links: bool, probes: Any, timeout: float | None = None) -> tuple[list[Any], bool]:
     from reports.dashboard import SiteEntry
 
     from .audit import evaluate_store, post_crawl
@@ -460,7 +464,7 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
             continue
         store = CrawlStore(job.store)
         try:
-            post_crawl(store, res, verify_links=verify_links)
+            post_crawl(store, res, verify_links=verify_links, timeout=timeout)
             result = evaluate_store(store, res, site_rules[s.slug], as_of, out_dir / s.slug,
                                     waivers=waivers, site_info=s.info(), probe_store=probes)
         except Exception as e:  # noqa: BLE001 - one broken site must not lose the others
