@@ -447,3 +447,95 @@ def test_caps_on_huge_pages() -> None:
     rec = page(f"<ul>{rows}</ul>")
     assert len(rec.items) == 500
     assert len(rec.links) <= 3000
+
+
+# -- script pagers and tree menus (tests/fixtures/sites: xxgk platform) -------------------------
+_GOTO = ('<div class="page">共5条 第1/3页 <span>1</span> <a href="javascript:;" onclick="gotoPage(2)">2</a> '
+         '<a href="javascript:;" onclick="gotoPage(3)">3</a> <a href="javascript:;" onclick="gotoPage(2)">下一页</a></div>')
+
+
+def test_script_pager_pages_come_from_the_pages_own_function() -> None:
+    js = ('<script>function gotoPage(n){ if(n==1){ window.location.href="index.html"; }'
+          ' else { window.location.href="index_"+(n-1)+".html"; } }</script>')
+    rec = page(_GOTO + js, url=f"{BASE}/fdzdgknr/zcwj/index.html")
+    assert rec.pagination == [f"{BASE}/fdzdgknr/zcwj/index_1.html", f"{BASE}/fdzdgknr/zcwj/index_2.html"]
+    # on page 2, page 1 is the function's literal URL (n-1 == 0)
+    back = '<div class="page"><a href="javascript:;" onclick="gotoPage(1)">上一页</a></div>'
+    rec = page(back + js, url=f"{BASE}/fdzdgknr/zcwj/index_1.html")
+    assert rec.pagination == [f"{BASE}/fdzdgknr/zcwj/index.html"]
+    # a query-string pager defined as a function expression
+    js2 = "<script>var goPage = function(p){ location.href = 'list.jsp?cat=12&page=' + p; };</script>"
+    rec = page(_GOTO.replace("gotoPage", "goPage") + js2, url=f"{BASE}/xxgk/list.jsp?cat=12")
+    assert rec.pagination == [f"{BASE}/xxgk/list.jsp?cat=12&page=2", f"{BASE}/xxgk/list.jsp?cat=12&page=3"]
+
+
+def test_script_pager_without_a_readable_function_gives_no_pages() -> None:
+    assert page(_GOTO, url=f"{BASE}/a/index.html").pagination == []  # defined in an external .js
+    form = "<script>function gotoPage(n){ document.getElementById('pageNo').value=n; document.forms[0].submit(); }</script>"
+    assert page(_GOTO + form, url=f"{BASE}/a/index.html").pagination == []
+
+
+def test_nested_menus_record_each_entrys_parent() -> None:
+    tree = ('<div class="xxgk_left"><ul class="tree"><li><a href="/zfxxgkzn/">政府信息公开指南</a></li>'
+            '<li><a href="/fdzdgknr/">法定主动公开内容</a><ul class="sub"><li><a href="/tjxx/">统计信息</a></li>'
+            '<li><a href="/fdzdgknr/zcwj/">政策文件</a><div><ul><li><a href="/fdzdgknr/zcwj/gfxwj/">规范性文件</a></li>'
+            '</ul></div></li></ul></li></ul>'
+            '<dl><dt><a href="/hdjl/">互动交流</a></dt><dd><a href="/hdjl/yjzj/">意见征集</a></dd></dl>'
+            '<ul><li><span>分组</span><ul><li><a href="/x/">无父链接</a></li></ul></li></ul></div>')
+    rec = page(tree, url=f"{BASE}/")
+    assert sorted(rec.text_facts["nav_tree"]) == sorted([
+        [f"{BASE}/tjxx/", f"{BASE}/fdzdgknr/"], [f"{BASE}/fdzdgknr/zcwj/", f"{BASE}/fdzdgknr/"],
+        [f"{BASE}/fdzdgknr/zcwj/gfxwj/", f"{BASE}/fdzdgknr/zcwj/"], [f"{BASE}/hdjl/yjzj/", f"{BASE}/hdjl/"]])
+    assert "nav_tree" not in page('<ul class="menu"><li><a href="/a/">甲栏目</a></li></ul>').text_facts
+
+
+def test_a_list_shown_in_a_same_host_iframe_is_the_pages_frame() -> None:
+    body = ('<div class="left"><a href="/zfxxgknb/">政府信息公开年报</a></div>'
+            '<iframe src="list.html" width="100%"></iframe><iframe src="http://map.example.com/m.html"></iframe>')
+    rec = page(body, url=f"{BASE}/zfxxgknb/index.html")
+    assert rec.text_facts["frame"] == f"{BASE}/zfxxgknb/list.html"
+    assert "frame" not in page('<div class="nav"><iframe src="/weather.html"></iframe></div>').text_facts
+
+
+# -- a column's own list against a box of other columns' items (热点信息, 最新动态) -------------
+def _box(prefix: str, n: int = 5) -> str:
+    return ('<div class="hot-box"><div class="hot-title">热点信息</div><ul>' + "".join(
+        f'<li><a href="{prefix}{i}.html">青溪县重点工作推进情况通报第{i}期</a><span>2022-07-0{i}</span></li>'
+        for i in range(1, n + 1)) + "</ul></div>")
+
+
+def _datastore(colid: str, records: list[tuple[str, str, str]]) -> str:
+    recs = "".join(f'<record><![CDATA[<li><a href="{u}" title="{t}">{t}</a><span>{d}</span></li>]]></record>'
+                   for u, t, d in records)
+    return (f'<div id="4512011"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/'
+            f'dataproxy.jsp?page=1&webid=1&columnid={colid}&unitid=4512011"></a>]]></nextgroup>'
+            f"<recordset>{recs}</recordset></datastore></script></div>")
+
+
+def test_hanweb_datastore_naming_the_page_column_is_its_list_even_if_short_or_empty() -> None:
+    url = f"{BASE}/col/col1229012/index.html"
+    two = [("/art/2022/5/20/art_1229012_1.html", "县市场监管局开展食品安全宣传周活动", "2022-05-20"),
+           ("/art/2022/3/15/art_1229012_2.html", "县农业农村局部署春耕备耕工作", "2022-03-15")]
+    rec = page(_box("/art/2022/7/1/art_1229011_") + _datastore("1229012", two), url=url)
+    assert [i.date for i in rec.items] == ["2022-05-20", "2022-03-15"]
+    rec = page(_box("/art/2022/7/1/art_1229011_") + _datastore("1229012", []), url=url)
+    assert rec.items == []
+    # a datastore of another column (a sidebar unit) is not authoritative
+    rec = page(_box("/art/2022/7/1/art_1229011_") + _datastore("1229099", two[:1]), url=url)
+    assert len(rec.items) == 5
+
+
+def test_empty_list_marker_with_only_a_box_of_other_columns_items() -> None:
+    rec = page(_box("/xwdt/zwyw/202207/t2022070") + '<ul class="list"></ul><div class="no_info">暂无信息</div>',
+               url=f"{BASE}/zwgk/xxgkml/dfzfzw/index.html")
+    assert rec.items == []
+    # without the marker the box is all there is
+    rec = page(_box("/xwdt/zwyw/202207/t2022070"), url=f"{BASE}/zwgk/xxgkml/dfzfzw/index.html")
+    assert len(rec.items) == 5
+
+
+def test_short_own_list_beats_a_longer_box_of_other_columns_items() -> None:
+    own = ('<ul class="newslist"><li><span>[01-26]</span><a href="/xxgk/nb/1055.html">桃源镇2021年政府信息公开工作年度报告</a></li>'
+           "</ul>")
+    rec = page(own + _box("/gzdt/10"), url=f"{BASE}/xxgk/nb/index.html")
+    assert [i.url for i in rec.items] == [f"{BASE}/xxgk/nb/1055.html"]

@@ -5,8 +5,8 @@ from datetime import date
 
 from sitebuilder import BASE, page, site
 
-from crawler.model import canonical_url
-from crawler.page import Link, PageRecord
+from crawler.model import build_site_model, canonical_url
+from crawler.page import Link, ListItem, PageRecord
 
 
 def test_pagination_pages_merge_into_one_column_with_max_date():
@@ -71,3 +71,127 @@ def test_year_implied_date_prefers_url_date_then_audit_year():
     m = site(col, as_of=date(2021, 12, 30))
     got = {i.title: i.date for i in m.items}
     assert got == {"旧通知": date(2020, 11, 15), "新通知": date(2021, 12, 20), "未来日期回退一年": date(2020, 12, 31)}
+
+
+# -- conventions from the CMS fixture sites (tests/fixtures/sites, test_model_sites.py) ---------
+def _menu(*links: tuple[str, str]) -> list[Link]:
+    return [Link(BASE + u, t, "page", "nav") for t, u in links]
+
+
+# other columns of the site, so that a left menu on a few pages is local, not site-wide
+_OTHERS = [page(f"/col/col9{i}/", ["新闻中心", f"栏目{i}"], [("x", "2022-01-01")]) for i in range(8)]
+
+
+def test_crumbless_column_takes_its_menu_mates_parent_whatever_the_crawl_order():
+    """Hanweb: 视频解读 has only a ColumnName meta. Its left menu is shared with its siblings
+    (flat /col/colNNN/ URLs say nothing); a sibling crawled first is not its parent."""
+    menu = _menu(("文字解读", "/col/col51/"), ("图片解读", "/col/col52/"), ("视频解读", "/col/col53/"))
+    wz = page("/col/col51/", ["政务公开", "政策解读", "文字解读"], [("a", "2022-06-29")], links=menu,
+              meta={"ColumnName": "文字解读"})
+    sp = PageRecord(url=BASE + "/col/col53/", status=200, meta={"ColumnName": "视频解读"}, links=menu,
+                    items=[ListItem(BASE + "/art/2022/5/30/art_53_1.html", "视频", "2022-05-30")])
+    tp = page("/col/col52/", ["政务公开", "政策解读", "图片解读"], [("b", "2022-06-15")], links=menu)
+    zc = page("/col/col50/", ["政务公开", "政策解读"], [], links=menu)
+    for order in ([wz, sp, tp, zc], [sp, zc, wz, tp], [zc, tp, wz, sp]):
+        m = site(*order, *_OTHERS)
+        assert m.column_at(("政务公开", "政策解读", "视频解读")) is not None, [c.path for c in m.columns]
+
+
+def test_sibling_sharing_a_menu_is_not_a_parent():
+    """Without breadcrumbs anywhere: a page whose menu links back is a sibling."""
+    menu = _menu(("文字解读", "/col/col51/"), ("视频解读", "/col/col53/"))
+    zc = page("/col/col50/", [], [], links=menu, meta={"ColumnName": "政策解读"})
+    zc.breadcrumb = []
+    wz = PageRecord(url=BASE + "/col/col51/", status=200, meta={"ColumnName": "文字解读"}, links=menu)
+    sp = PageRecord(url=BASE + "/col/col53/", status=200, meta={"ColumnName": "视频解读"}, links=menu)
+    m = site(wz, sp, zc, *_OTHERS)
+    assert m.column_at(("政策解读", "视频解读")) is not None, [c.path for c in m.columns]
+    assert m.column_at(("政策解读", "文字解读")) is not None
+
+
+def test_nested_tree_menu_gives_the_parent_when_urls_do_not():
+    """An xxgk platform's tree nests 统计信息 (/tjxx/) under 法定主动公开内容 (/fdzdgknr/)."""
+    tree = {"nav_tree": [[BASE + "/tjxx/", BASE + "/fdzdgknr/"], [BASE + "/fdzdgknr/czyjs/", BASE + "/fdzdgknr/"]]}
+    nav = _menu(("法定主动公开内容", "/fdzdgknr/"), ("统计信息", "/tjxx/"), ("财政预决算", "/fdzdgknr/czyjs/"))
+    pages = [PageRecord(url=BASE + u, status=200, links=nav, text_facts=dict(tree),
+                        items=[ListItem(BASE + u + "202203/t20220310_1.html", "x", "2022-03-10")])
+             for u in ("/fdzdgknr/", "/tjxx/", "/fdzdgknr/czyjs/")]
+    m = site(*pages)
+    paths = {c.path for c in m.columns}
+    assert ("法定主动公开内容", "统计信息") in paths and ("法定主动公开内容", "财政预决算") in paths, paths
+
+
+def test_standalone_disclosure_platform_is_the_disclosure_root():
+    from crawler.checks.columns import find_columns
+    from crawler.names import default_synonyms
+
+    home = PageRecord(url=BASE + "/", status=200, title="江源区政府信息公开平台",
+                      links=_menu(("法定主动公开内容", "/fdzdgknr/"), ("政府信息公开年报", "/nb/")))
+    fd = PageRecord(url=BASE + "/fdzdgknr/", status=200, links=_menu(("财政预决算", "/fdzdgknr/czyjs/")),
+                    meta={"ColumnName": "法定主动公开内容"})
+    cz = PageRecord(url=BASE + "/fdzdgknr/czyjs/", status=200, meta={"ColumnName": "财政预决算"},
+                    items=[ListItem(BASE + "/fdzdgknr/czyjs/202202/t20220208_1.html", "预算", "2022-02-08")])
+    m = build_site_model([home, fd, cz], site_url=BASE + "/", as_of=date(2022, 7, 10))
+    assert [c.path for c in m.columns] == [("政府信息公开平台",), ("政府信息公开平台", "法定主动公开内容"),
+                                           ("政府信息公开平台", "法定主动公开内容", "财政预决算")]
+    syn = default_synonyms()
+    assert find_columns(m, ("政府信息公开", "法定主动公开内容", "预算/决算"), syn)
+    assert find_columns(m, ("政府信息公开",), syn)[0].path == ("政府信息公开平台",)
+    assert m.column_at(("政府信息公开平台",)).nav_order == ["法定主动公开内容", "政府信息公开年报"]
+    # an ordinary portal's columns are not moved
+    home.title = "江源区人民政府"
+    m = build_site_model([home, fd, cz], site_url=BASE + "/", as_of=date(2022, 7, 10))
+    assert m.column_at(("法定主动公开内容", "财政预决算")) is not None
+
+
+def test_list_total_counts_entries_the_first_group_does_not_hold():
+    col = page("/col/col60/", ["政务公开", "通知公告"], [("a", "2022-07-05"), ("b", "2022-06-26")],
+               text_facts={"list_total": 8})
+    assert site(col).column_at(("政务公开", "通知公告")).items == 8
+
+
+def test_year_implied_list_date_takes_the_year_from_the_article_page():
+    col = page("/xxgk/czyjs/", ["信息公开", "财政预决算"], [])
+    col.items = [ListItem(BASE + "/xxgk/czyjs/1030.html", "2021年预算", "--06-29"),
+                 ListItem(BASE + "/xxgk/czyjs/1035.html", "未抓取", "--06-20")]
+    art = PageRecord(url=BASE + "/xxgk/czyjs/1030.html", status=200, title="2021年预算", page_date="2021-06-29")
+    m = site(col, art, as_of=date(2022, 7, 10))
+    got = {i.title: i.date for i in m.items if i.column}
+    assert got == {"2021年预算": date(2021, 6, 29), "未抓取": date(2022, 6, 20)}
+    assert m.column_at(("信息公开", "财政预决算")).newest == date(2022, 6, 20)
+
+
+def test_breadcrumb_starting_with_the_site_name_is_read_as_home():
+    crumbs = Link(BASE + "/index.html", "青溪县人民政府", "page", "breadcrumb")
+    col = page("/hdjl/yjzj/", [], [("征集", "2022-06-01")], links=[crumbs])
+    col.breadcrumb = ["青溪县人民政府", "互动交流", "意见征集"]
+    named = page("/hdjl/xx/", [], [("信箱", "2022-06-01")], meta={"SiteName": "青溪县人民政府"})
+    named.breadcrumb = ["青溪县人民政府", "互动交流", "县长信箱"]
+    m = site(col, named)
+    assert {c.path for c in m.columns} == {("互动交流",), ("互动交流", "意见征集"), ("互动交流", "县长信箱")}
+
+
+def test_column_whose_list_is_an_iframe_page():
+    tree = [("政府信息公开年报", "/zfxxgknb/"), ("政府信息公开制度", "/zfxxgkzd/")]
+    wrapper = PageRecord(url=BASE + "/zfxxgknb/", status=200, links=_menu(*tree),
+                         text_facts={"frame": BASE + "/zfxxgknb/list.html", "content_length": 20})
+    framed = PageRecord(url=BASE + "/zfxxgknb/list.html", status=200, title="信息列表",
+                        items=[ListItem(BASE + "/zfxxgknb/202201/t20220128_1.html", "2021年年报", "2022-01-28")])
+    others = [PageRecord(url=BASE + f"/c{i}/", status=200, links=_menu(*tree), meta={"ColumnName": f"栏目{i}"},
+                         items=[ListItem(BASE + f"/c{i}/t20220101_{i}.html", "x", "2022-01-01")]) for i in range(6)]
+    m = site(*others, wrapper, framed)
+    col = m.column_at(("政府信息公开年报",))
+    assert col is not None and col.items == 1 and not col.empty, [c.path for c in m.columns]
+    assert not any(c.name == "信息列表" for c in m.columns)
+
+
+def test_stub_url_in_a_sitewide_menu_does_not_make_every_page_its_parent():
+    """/tzgg/ (an old URL, 301 → /xxgk/tzgg/) is in the menu of every page: not a local link."""
+    menu = _menu(("通知公告", "/tzgg/"))
+    others = [page(f"/c{i}/", ["新闻中心", f"栏目{i}"], [("x", "2022-01-01")], links=menu) for i in range(6)]
+    moved = PageRecord(url=BASE + "/tzgg/", status=301, refresh_to=BASE + "/xxgk/tzgg/")
+    root = page("/xxgk/", ["信息公开"], [])
+    tz = PageRecord(url=BASE + "/xxgk/tzgg/", status=200, links=menu,
+                    items=[ListItem(BASE + "/xxgk/tzgg/1.html", "通知", "2022-07-05")])
+    m = site(*others, moved, root, tz)
+    assert m.column_at(("信息公开", "通知公告")) is not None, [c.path for c in m.columns]
