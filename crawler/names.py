@@ -10,7 +10,8 @@ policy lives in one place:
   1  the site's name contains the rule's name (视频 ⊂ 视频解读专区), rule name ≥ 2 chars;
      or the rule's name contains a long site name (法治政府建设 ⊂ 法治政府建设年度报告:
      ≥ 4 chars and ≥ 60 % of the rule's name)
-  0  no match
+  0  no match (also: containment never matches a site name that synonyms.yaml knows as
+     a different column)
 """
 from __future__ import annotations
 
@@ -80,6 +81,10 @@ class Synonyms:
             return 3
         if self._canon.get(w, w) == self._canon.get(h, h):
             return 2
+        if h in self._canon or w in self._canon and len(h) < len(w):
+            # a name the synonyms know as another column is that column, not a variant:
+            # 政府信息公开指南 is not 政府信息公开, though it contains it
+            return 0
         if len(w) >= 2 and w in h:
             return 1
         if len(h) >= 4 and h in w and len(h) >= 0.6 * len(w):

@@ -150,3 +150,9 @@ def test_unreachable_site_is_unknown_not_fail():
     assert not m.reachable
     for name, params in (("column_exists", {"path": "政策解读"}), ("homepage_updated", {})):
         assert run(name, m, **params).status == "unknown"
+
+
+def test_a_known_other_column_is_not_a_match_by_containment():
+    guide_only = site(page("/zn/", ["政府信息公开指南"], [("指南", "2021-01-01")]))
+    assert run("column_exists", guide_only, path="政府信息公开").status == "fail"
+    assert run("column_exists", guide_only, path="政府信息公开指南").status == "pass"
