@@ -343,3 +343,22 @@ def test_helpers() -> None:
     assert classify_failure(Failure(IgnoreRequest("Forbidden by robots.txt"))) == "robots"
     assert classify_failure(Failure(Exception("Cancelling download: expected size larger than download max size"))) \
         == "too-large"
+
+
+def test_sibling_disclosure_platform_is_adopted_only_when_named_as_such():
+    from crawler.page import Link, PageRecord
+    from crawler.spiders.site import SiteSpider, parent_domain
+
+    assert parent_domain("xxgk.example.gov.cn") == "example.gov.cn"
+    assert parent_domain("example.gov.cn") == "example.gov.cn"
+    assert parent_domain("127.0.0.1") == "127.0.0.1"
+    spider = SiteSpider(start_urls="http://www.example.gov.cn/")
+    home = PageRecord(url="http://www.example.gov.cn/", status=200, links=[
+        Link("http://xxgk.example.gov.cn/", "政府信息公开", "page", "nav"),
+        Link("http://fgw.example.gov.cn/", "区发展改革委", "page", "nav"),  # another office: not adopted
+        Link("http://xxgk.other.gov.cn/", "信息公开", "page", "nav"),  # another domain: not adopted
+    ])
+    assert spider.adopt_sibling_platform(home) == ["xxgk.example.gov.cn"]
+    assert spider.host_allowed("http://xxgk.example.gov.cn/fdzdgknr/")
+    assert not spider.host_allowed("http://fgw.example.gov.cn/")
+    assert not spider.host_allowed("http://xxgk.other.gov.cn/")

@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+import re
 from urllib.parse import urlsplit
 
 import scrapy
@@ -74,6 +75,22 @@ def host_key(host: str | None) -> str:
     if h.count(":") == 1:  # host:port (not IPv6)
         h = h.split(":", 1)[0]
     return h[4:] if h.startswith("www.") else h
+
+
+# anchor texts that name the disclosure platform (政府信息公开 / 信息公开 / 政务公开 …)
+_PLATFORM_TEXT = re.compile(r"^(?:政府)?信息公开|^政务公开")
+
+
+def parent_domain(host: str) -> str:
+    """xxgk.example.gov.cn → example.gov.cn; a bare domain or an IP address stays itself."""
+    labels = host.lower().strip(".").split(".")
+    if all(x.isdigit() for x in labels) or ":" in host:  # an IP address has no siblings
+        return host.lower()
+    # gov.cn, com.cn …: the registrable domain has three labels, elsewhere two
+    keep = 3 if len(labels) >= 2 and len(labels[-1]) == 2 and labels[-2] in ("gov", "com", "org", "net", "edu", "ac") else 2
+    if len(labels) <= keep:
+        return host.lower()
+    return ".".join(labels[1:])
 
 
 def classify_failure(failure: Failure) -> str:
@@ -202,6 +219,23 @@ class SiteSpider(scrapy.Spider):
             self._host_keys.add(key)
         if host not in self.audited_hosts:
             self.audited_hosts.append(host)
+
+    def adopt_sibling_platform(self, rec: PageRecord) -> list[str]:
+        """A 政府信息公开 platform on a sibling subdomain (xxgk.example.gov.cn beside
+        www.example.gov.cn), linked by its name from the homepage or a first-level page, is
+        part of the audited site. Only that host is added, never other offices' subdomains."""
+        parents = {parent_domain(h) for h in self.audited_hosts}
+        added = []
+        for lk in rec.links:
+            if lk.kind != "page" or not _PLATFORM_TEXT.match(lk.text.strip()) or self.host_allowed(lk.url):
+                continue
+            host = (urlsplit(lk.url).hostname or "").lower()
+            if host and parent_domain(host) in parents and parent_domain(host) != host:
+                self._add_host(lk.url)
+                added.append(host)
+                self.crawler.stats.inc_value("govaudit/sibling_hosts") if hasattr(self, "crawler") else None
+                logger.info("Sibling disclosure platform %s adopted (linked as %r)", host, lk.text)
+        return added
 
     def host_allowed(self, url: str) -> bool:
         try:
@@ -413,6 +447,8 @@ class SiteSpider(scrapy.Spider):
             self._add_host(rec.url)
             if rec.refresh_to:
                 self._add_host(rec.refresh_to)
+        if rec.depth <= 1 and rec.ok and not rec.challenge:
+            self.adopt_sibling_platform(rec)
         yield rec
         hops = int(response.meta.get("ga_hops", 0))
         for url, depth, h in self._targets(rec, hops):
