@@ -261,6 +261,13 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line naming the fix, exit code 2 (argparse prints the whole usage)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        _err(f"{message}（用 {self.prog} --help 查看用法）")
+        raise SystemExit(EXIT_INPUT)
+
 def _crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="out", help="输出目录（findings.json、report.html、crawl.db）")
     p.add_argument("--as-of", help="检查日期 YYYY-MM-DD（时限与更新判断以此为准，默认今天）")
@@ -281,7 +288,7 @@ def _crawl_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="govaudit", description="政务公开网站检查工具")
+    ap = _Parser(prog="govaudit", description="政务公开网站检查工具")
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("audit", help="抓取并检查网站，生成报告")

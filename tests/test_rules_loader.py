@@ -115,3 +115,10 @@ def test_cli_bad_as_of_and_url(tmp_path):
                         (["audit", "http://x.test/", "--as-of", "2022-13-01", "--out", str(tmp_path)], "--as-of")):
         r = subprocess.run([sys.executable, "-m", "crawler.cli", *argv], capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_usage_errors_are_one_line_exit_2():
+    for argv in (["audit", "--render", "always", "http://x.test/"], ["nosuch"], ["rules"]):
+        r = subprocess.run([sys.executable, "-m", "crawler.cli", *argv], capture_output=True, text=True, timeout=60)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and "--help" in lines[0], (argv, r.stderr)
