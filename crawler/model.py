@@ -566,10 +566,23 @@ def build_site_model(
         title = _TITLE_SPLIT.split(info.title)[0].strip() if info.title else ""
         return (title[:40] or urlsplit(rep).path.strip("/").split("/")[-1] or rep), "title"
 
+    # the first column page in each URL directory, for the directory fallback below
+    first_in_dir: dict[str, str] = {}
+    for g in groups:
+        first_in_dir.setdefault(url_dir(g), g)
+
+    def dir_parent(rep: str) -> str | None:
+        """The column in the nearest proper ancestor directory of rep's own (host/a/b/ → host/a/)."""
+        d = url_dir(rep)
+        i = len(d) - 1  # d ends with "/": try every shorter prefix ending with "/"
+        while (i := d.rfind("/", 0, i)) >= 0:
+            if d[: i + 1] in first_in_dir:
+                return first_in_dir[d[: i + 1]]
+        return None
+
     def path_for(rep: str, depth: int = 0) -> tuple[str, ...]:
         if rep in path_of:
             return path_of[rep]
-        info = infos[rep]
         crumbs = next((infos[m].breadcrumb for m in groups[rep] if infos[m].breadcrumb), [])
         if crumbs:
             path_of[rep], source_of[rep] = tuple(crumbs), "breadcrumb"
@@ -583,22 +596,15 @@ def build_site_model(
                 return path_of[rep]
             parent = local_parent(rep)
         if parent is None:
-            d = url_dir(rep)
-            best = ""
-            for other in groups:
-                od = url_dir(other)
-                if other != rep and d.startswith(od) and d != od and len(od) > len(best):
-                    best, parent = od, other
+            parent = dir_parent(rep)
             if parent is not None and url_dir(parent) == url_dir(home_key):
                 parent = None
-            src = src if parent is None else src
         path_of[rep] = (name,)  # guard against cycles
         if parent is not None and depth < 12:
             ppath = path_for(parent, depth + 1)
             if name not in ppath:
                 path_of[rep] = (*ppath, name)
         source_of[rep] = src
-        del info
         return path_of[rep]
 
     for rep in groups:
