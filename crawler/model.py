@@ -31,6 +31,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Any
 from urllib.parse import urldefrag, urlsplit, urlunsplit
@@ -47,6 +48,7 @@ _TITLE_SPLIT = re.compile(r"\s*[_|\-—–－]\s*")
 _ARTICLE_URL_RE = re.compile(r"/t\d{8}_\d+|/art/\d{4}/|/content[_/]|/\d{6}/t\d+|/info/\d+/\d+|/c\d+/content", re.I)
 
 
+@lru_cache(maxsize=131072)  # menus and footers repeat the same URLs on every page
 def canonical_url(url: str) -> str:
     """Drop the fragment and a trailing index.html so /a/ and /a/index.html are one page."""
     u, _ = urldefrag(url.strip())
