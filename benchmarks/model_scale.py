@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.model import build_site_model
-from crawler.page import Link, ListItem, PageRecord
-from crawler.store import CrawlStore
+from crawler.model.build import build_site_model
+from crawler.model.page import Link, ListItem, PageRecord
+from crawler.store.crawls import CrawlStore
 
 SITE = "https://www.shancheng.gov.cn/"
 SITE_NAME = "重庆市山城区人民政府"
