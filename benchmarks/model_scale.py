@@ -8,7 +8,7 @@ the site-wide menu and footer on every page, ColumnName metas on some columns,
 breadcrumbs on about half the list pages, half the sub-column landing pages showing
 their children as blocks rather than a menu (so only the URL says whose child they are), aliases (column URLs requested without the
 trailing slash, /art/ URLs redirected to t2021…html) and about 1 % of 404s. The model is
-built the way `crawler.audit.load_site` builds it: streamed from the store.
+built the way `crawler.runner.audit.load_site` builds it: streamed from the store.
 
     python benchmarks/model_scale.py [--base 5000] [--large 50000] [--repeat 2] [--crumbs 0.5] [--keep DIR] [--profile]
 

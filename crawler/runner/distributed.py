@@ -1,7 +1,7 @@
 """Scale-out: one Celery task per site, on workers that share one crawl store.
 
     # on each worker machine (same code and rule files):
-    GOVAUDIT_BROKER=redis://broker:6379/0 celery -A crawler.distributed worker --concurrency 4
+    GOVAUDIT_BROKER=redis://broker:6379/0 celery -A crawler.runner.distributed worker --concurrency 4
     # on the machine that runs the audit:
     GOVAUDIT_BROKER=redis://broker:6379/0 govaudit audit --sites sites.yaml --distributed \\
         --store postgresql+psycopg://audit@db/govaudit --out out/

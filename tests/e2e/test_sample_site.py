@@ -13,7 +13,6 @@ import subprocess
 import sys
 from collections import deque
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 

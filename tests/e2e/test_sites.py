@@ -12,7 +12,8 @@ from lxml import html as lxml_html
 
 from crawler.cli.main import build_parser, main
 from crawler.model.page import ListItem, PageRecord
-from crawler.runner.sites import SitesFileError, load_sites, run_sites
+from crawler.cli.sites import run_sites
+from crawler.ruleset.sites import SitesFileError, load_sites
 from crawler.store.crawls import CrawlStore
 from tests.support import ROOT
 

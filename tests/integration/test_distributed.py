@@ -51,7 +51,7 @@ def queue(redis_url: str):
 
 @pytest.fixture
 def worker(redis_url: str, queue: str, tmp_path: Path):
-    """`celery -A crawler.distributed worker` with the solo pool, consuming `queue`."""
+    """`celery -A crawler.runner.distributed worker` with the solo pool, consuming `queue`."""
     log_path = tmp_path / "worker.log"
     log = log_path.open("w", encoding="utf-8")
     proc = subprocess.Popen(

@@ -16,7 +16,7 @@ from crawler.ruleset.loader import load_rules
 from crawler.cli.main import build_parser, main
 from crawler.model.page import ListItem, PageRecord
 from crawler.collect.probes import main_probe
-from crawler.runner.sites import run_sites
+from crawler.cli.sites import run_sites
 from crawler.store.crawls import CrawlStore
 
 RULES = """\

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.demo.server import NOT_FOUND_PAGE, SampleServer, SampleSiteHandler

@@ -9,7 +9,6 @@ exactly one line on stderr, no "Traceback".
 """
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 import subprocess
@@ -172,8 +171,6 @@ def test_date_from_url_never_raises(url: str) -> None:
 
 # --------------------------------------------------------------------------- notice extractor
 def _main_extract() -> Any:
-    if importlib.util.find_spec("crawler.notice.draft") is None:
-        pytest.skip("crawler/notice/extract.py is not there yet (issue: rule extraction)")
     from crawler.notice.draft import main_extract
 
     return main_extract
@@ -227,15 +224,9 @@ def test_notice_extract_random_bytes(tmp_path: Path, data: bytes, ext: str) -> N
 
 # --------------------------------------------------------------------------- sites file
 def _sites_validator() -> Any:
-    if importlib.util.find_spec("crawler.runner.sites") is None:
-        pytest.skip("crawler/sites.py is not there yet (issue: multi-site audits)")
-    import crawler.runner.sites as sites
+    from crawler.ruleset.sites import SitesFileError, load_sites
 
-    for name in ("load_sites", "load_sites_file", "read_sites", "parse_sites"):
-        fn = getattr(sites, name, None)
-        if callable(fn):
-            return fn, getattr(sites, "SitesFileError", None) or getattr(sites, "SiteFileError", None)
-    pytest.skip("crawler/sites.py has no load_sites function")
+    return load_sites, SitesFileError
 
 
 @FUZZ
@@ -307,10 +298,6 @@ def _bad_inputs(tmp: Path) -> list[list[str]]:
 @pytest.mark.parametrize("case", range(17))
 def test_cli_bad_input_one_line(tmp_path: Path, case: int) -> None:
     args = _bad_inputs(tmp_path)[case]
-    if args[0] == "rules" and args[1] == "extract" and importlib.util.find_spec("crawler.notice.draft") is None:
-        pytest.skip("crawler/notice/extract.py is not there yet")
-    if "--sites" in args and importlib.util.find_spec("crawler.runner.sites") is None:
-        pytest.skip("crawler/sites.py is not there yet")
     r = _cli(*args, cwd=tmp_path)
     assert "Traceback" not in r.stderr, r.stderr
     assert r.returncode == 2, (args, r.returncode, r.stdout, r.stderr)
