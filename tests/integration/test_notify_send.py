@@ -27,7 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd is in the test extra: pip install -e '.[test]'")
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from test_notify import make_doc, three_units_doc
+from tests.unit.test_notify import make_doc, three_units_doc
 
 from crawler.notify import (
     describe_notices,
