@@ -122,6 +122,8 @@ class SiteModel:
     probes: list[dict[str, Any]] | None = None
     articles: list[ArticleRef] = field(default_factory=list)  # crawled article pages, compact
     synonyms: Synonyms = field(default_factory=default_synonyms, repr=False)
+    # values derived from the model on first use and shared by the checks (crawler.model.relations)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def columns(self) -> list[Column]:
