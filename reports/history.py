@@ -54,7 +54,7 @@ def trend_view(runs: list[dict[str, Any]], width: int = 420, height: int = 110) 
     runs = [r for r in runs if isinstance(r, dict)]
     if not runs:
         return t
-    pad_l, pad_r, pad_t, pad_b = 30, 30, 10, 22
+    pad_l, pad_r, pad_t, pad_b = (30, 30, 10, 22) if width >= 300 else (4, 4, 4, 4)
     inner_w, inner_h = width - pad_l - pad_r, height - pad_t - pad_b
     max_fail = max(1, max(int(r.get("fail") or 0) for r in runs))
     t.max_fail = max_fail
@@ -108,3 +108,32 @@ def history_view(doc: dict[str, Any]) -> HistoryView:
     rc = doc.get("recheck")
     v.recheck = rc if isinstance(rc, dict) else None
     return v
+
+
+@dataclass
+class SiteHistoryCell:
+    """The multi-site index's 变化 cell of one site: change since its last run and a small trend."""
+
+    present: bool = False
+    text: str = ""  # 新增 2 · 已整改 3 · 反复 1, or 首次检查
+    verdict_changed: str = ""  # 合格 → 不合格
+    site_down: bool = False
+    trend: Trend = field(default_factory=Trend)
+
+
+def site_history_cell(doc: dict[str, Any] | None) -> SiteHistoryCell:
+    h = (doc or {}).get("history")
+    if not isinstance(h, dict):
+        return SiteHistoryCell()
+    cell = SiteHistoryCell(present=True, site_down=bool(h.get("site_down")))
+    prev = h.get("previous_run")
+    if not prev:
+        cell.text = "首次检查"
+    else:
+        c = h.get("changes") or {}
+        cell.text = (f"较 {prev.get('date')}：新增 {c.get('new', 0)} · 已整改 {c.get('fixed', 0)} · "
+                     f"反复 {c.get('regressed', 0)}")
+        if h.get("verdict_changed"):
+            cell.verdict_changed = f"{prev.get('verdict') or '无'} → {((doc or {}).get('verdict') or {}).get('verdict', '')}"
+    cell.trend = trend_view(list(h.get("trend") or []), width=140, height=44)
+    return cell

@@ -13,13 +13,12 @@
       each(form.querySelectorAll("input[name=status], input[name=verdict]"), function (c) {
         any = true; if (c.checked) { on[c.value] = true; }
       });
-      var unit = val("unit"), check = val("check"), change = val("change"), q = val("q").trim().toLowerCase(), shown = 0;
+      var unit = val("unit"), check = val("check"), q = val("q").trim().toLowerCase(), shown = 0;
       rows.forEach(function (r) {
         var st = r.getAttribute("data-status") || r.getAttribute("data-verdict") || "";
         var ok = (!any || on[st] === true)
           && (!unit || ("|" + (r.getAttribute("data-units") || "") + "|").indexOf("|" + unit + "|") >= 0)
           && (!check || r.getAttribute("data-check") === check)
-          && (!change || r.getAttribute("data-change") === change)
           && (!q || r.textContent.toLowerCase().indexOf(q) >= 0);
         r.hidden = !ok;
         if (ok) { shown += 1; }

@@ -163,6 +163,7 @@ def test_history_of_a_changing_site(changing, capsys) -> None:
     full = by_rule(json.loads((out / "findings.json").read_text(encoding="utf-8")))
     assert {k: full[k]["status"] for k in rcf} == {k: f["status"] for k, f in rcf.items()}
     full_requests = len(server.requests)
+    print(f"requests: recheck {recheck_requests}, full audit {full_requests}")
     assert recheck_requests * 2 < full_requests, (recheck_requests, full_requests, full_requests_1)
     with ResultsStore(out / "history.db") as rs:
         kinds = [(r.kind, r.state) for r in rs.runs("山水县")]
