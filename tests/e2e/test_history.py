@@ -168,3 +168,58 @@ def test_history_of_a_changing_site(changing, capsys) -> None:
     with ResultsStore(out / "history.db") as rs:
         kinds = [(r.kind, r.state) for r in rs.runs("山水县")]
     assert kinds == [("audit", "finished")] * 3 + [("recheck", "finished"), ("audit", "finished")]
+
+
+def test_many_sites_keep_run_folders_and_the_index_shows_changes(tmp_path: Path) -> None:
+    from lxml import html as lxml_html
+
+    from crawler.cli.main import build_parser
+    from crawler.cli.sites import run_sites
+    from tests.e2e.test_sites import RULES as SITE_RULES
+    from tests.e2e.test_sites import fake_crawl
+
+    (tmp_path / "rubric.yaml").write_text(SITE_RULES, encoding="utf-8")
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites:\n  - {name: 山城区, urls: [http://site.test/], slug: shancheng, rules: [rubric.yaml]}\n"
+                     "  - {name: 江北区, urls: [http://jb.test/], slug: jiangbei, rules: [rubric.yaml]}\n",
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    for as_of, newest in (("2021-12-01", {"site.test": "2021-11-28", "jb.test": "2021-11-30"}),
+                          ("2021-12-31", {"site.test": "2021-12-28", "jb.test": "2021-10-01"})):
+        args = build_parser().parse_args(["audit", "--sites", str(sites), "--out", str(out), "--as-of", as_of,
+                                          "--no-verify-links"])
+        run_sites(args, crawl=fake_crawl(newest))
+    for slug, runs in (("shancheng", ["2021-12-01-1", "2021-12-31-3"]), ("jiangbei", ["2021-12-01-2", "2021-12-31-4"])):
+        assert sorted(p.name for p in (out / slug).iterdir() if p.name[:1].isdigit()) == runs
+        assert (out / slug / "latest").resolve().name == runs[-1]
+        assert (out / slug / "findings.json").read_bytes() == (out / slug / runs[-1] / "findings.json").read_bytes()
+    jb = json.loads((out / "jiangbei" / "findings.json").read_text(encoding="utf-8"))
+    assert by_rule(jb)["t-home"]["change"] == "new"  # the homepage stopped being updated
+    assert jb["history"]["verdict_changed"] is True
+    t = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
+    cells = {r.get("data-sort-name"): r.xpath(".//td[@class='site-history']")[0]
+             for r in t.xpath("//table[@id='sites-table']/tbody/tr")}
+    assert "较 2021-12-01：新增 1" in cells["江北区"].text_content()
+    assert "结论变化：合格 → 不合格" in cells["江北区"].text_content()
+    assert cells["江北区"].xpath(".//svg//polyline")
+
+
+def test_evaluate_refuses_an_ambiguous_store(tmp_path: Path, capsys) -> None:
+    from crawler.model.page import PageRecord
+    from crawler.store.crawls import CrawlStore
+
+    store = CrawlStore(tmp_path / "crawl.db")
+    for url in ("http://a.test/", "http://b.test/"):
+        cid = store.start_crawl([url], [url.split("/")[2]], {})
+        store.add_pages(cid, [PageRecord(url=url, status=200, title="首页")])
+        store.finish_crawl(cid, {})
+    store.close()
+    assert main(["evaluate", "--store", str(tmp_path / "crawl.db"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "含 2 个网站的抓取" in err and "--site" in err
+    assert main(["evaluate", "--store", str(tmp_path / "crawl.db"), "--site", "a.test", "--out",
+                 str(tmp_path / "o"), "--as-of", "2021-12-31"]) in (0, 1)
+    printed = capsys.readouterr().out
+    assert "评估抓取 #1（http://a.test/" in printed
+    assert main(["evaluate", "--store", str(tmp_path / "crawl.db"), "--site", "c.test", "--out", str(tmp_path / "o")]) == 2
+    assert "没有网站 “c.test”" in capsys.readouterr().err
