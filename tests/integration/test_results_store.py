@@ -84,7 +84,7 @@ def play(spec: str) -> list[Any]:
 
 def test_change_tracking_over_four_runs(tmp_path: Path) -> None:
     out = play(str(tmp_path / "history.db"))
-    changes = [dict((r, c) for r, c, *_ in out[i]) for i in (1, 3, 5, 7)]
+    changes = [{r: c for r, c, *_ in out[i]} for i in (1, 3, 5, 7)]
     assert changes[0] == {"a": None, "b": None, "c": None, "links": None, "w": None}  # no previous run
     assert changes[1] == {"a": "open", "b": "fixed", "c": "new", "links": "open", "w": "waived"}
     assert changes[2] == {"a": "open", "b": "regressed", "c": "fixed", "links": "fixed", "w": None}

@@ -89,7 +89,7 @@ class ChangingSite:
                 self._article(u, t, d, [("政务公开", "/zwgk/"), ("政府信息公开年报", "/zwgk/nb/")])
         for key in ("ghxx", "zcjd"):
             if key in cols:
-                items = [(f"{cols[key]}文件{i}", f"/zwgk/{key}/a{i}.html", "2021-10-0%d" % i) for i in (1, 2)]
+                items = [(f"{cols[key]}文件{i}", f"/zwgk/{key}/a{i}.html", f"2021-10-0{i}") for i in (1, 2)]
                 self._list(f"/zwgk/{key}/index.html", cols[key], items)
                 for t, u, d in items:
                     self._article(u, t, d, [("政务公开", "/zwgk/"), (cols[key], f"/zwgk/{key}/")])
