@@ -40,6 +40,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit(urls, rules, as_of, out_dir, store_spec, args)
 
 
+INTERRUPTED = "已中断：已抓取的页面保存在抓取库中，重新运行同一命令将继续抓取。"
+
+
 def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
               args: argparse.Namespace) -> int:
     """Crawl, judge and report one site as a recorded run (OUT/history.db or --history):
@@ -50,6 +53,13 @@ def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, sto
     probe_spec = probe_store_spec(args)
     extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
     settings = crawl_overrides(args, urls)
+    if getattr(args, "no_history", False):
+        try:
+            return _audit_run(urls, rules, as_of, out_dir, store_spec, args, results=None, site="", run_id=0,
+                              settings=settings, extra_hosts=extra_hosts, waivers=waivers, probe_spec=probe_spec)
+        except KeyboardInterrupt:
+            print(INTERRUPTED, file=sys.stderr)
+            return 130
     results = open_results(history_spec(args, out_dir))
     site = site_key(urls, getattr(args, "site", None))
     run_id = begin_run(results, site, urls, rules, as_of, crawl_store=store_spec)
@@ -59,7 +69,7 @@ def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, sto
                           probe_spec=probe_spec)
     except KeyboardInterrupt:
         results.fail_run(run_id, "已中断")
-        print("已中断：已抓取的页面保存在抓取库中，重新运行同一命令将继续抓取。", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except BaseException as e:
         results.fail_run(run_id, f"{type(e).__name__}: {e}")
@@ -81,7 +91,8 @@ def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, st
         obey_robots=not args.ignore_robots, resume=not args.fresh,
         settings=settings or None,
     )
-    results.update_run(run_id, crawl_id=crawl_id)
+    if results is not None:
+        results.update_run(run_id, crawl_id=crawl_id)
     store = CrawlStore(store_spec)
     probe_store = open_probe_store(probe_spec)
     try:
@@ -93,8 +104,13 @@ def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, st
         store.close()
         if probe_store is not None:
             probe_store.close()
-    result.outputs = finish_and_publish(results, run_id, result.document, rules, out_dir / site_slug(site),
-                                        mirror=out_dir)
+    if results is None:  # --no-history: OUT only, nothing recorded
+        from crawler.runner.audit import write_outputs
+
+        result.outputs = write_outputs(result.document, out_dir)
+    else:
+        result.outputs = finish_and_publish(results, run_id, result.document, rules, out_dir / site_slug(site),
+                                            mirror=out_dir)
     print_summary(result, out_dir)
     return EXIT_FAIL if result.failed else EXIT_OK
 
@@ -198,6 +214,8 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, help="单个页面的下载超时秒数（默认 30）")
     p.add_argument("--delay", type=float, help="同一主机两次请求之间的最短间隔秒数（默认 0.5，自动限速）")
     p.add_argument("--history", help="结果库：记录每次检查并比较变化（SQLite 文件或 postgresql+psycopg:// 地址，默认 OUT/history.db）")
+    p.add_argument("--no-history", action="store_true",
+                   help="不记录到结果库、不保留运行目录，只把结果写入 OUT（分布式 worker 使用：由协调端记录）")
     p.add_argument("--site", help="网站在结果库中的名称（默认取起始网址的主机名；同一网站多次检查应使用同一名称）")
     p.add_argument("--render", choices=["off", "auto"], default="off",
                    help="auto：菜单或列表由脚本生成的页面用浏览器（系统 Chromium）重新抓取（默认 off）")
