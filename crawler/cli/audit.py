@@ -193,6 +193,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with serve_sample_site() as server:
         print(f"示例网站已在 {server.url} 启动，正在检查（检查日期 {as_of}）…")
         args.fresh = True
+        args.site = getattr(args, "site", None) or manifest.get("site_domain") or None  # one name for every demo run
         code = run_audit([server.url], rules, as_of, out_dir, store_spec, args)
     print(f"请用浏览器打开报告：{(out_dir / 'report.html').resolve()}")
     return EXIT_OK if code in (EXIT_OK, EXIT_FAIL) else code

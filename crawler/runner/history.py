@@ -59,6 +59,8 @@ def open_results(spec: str) -> ResultsStore:
 def begin_run(results: ResultsStore, site: str, urls: list[str], rules: list[Any], as_of: Any, *,
               crawl_store: str, crawl_id: int | None = None, kind: str = "audit",
               base_run: int | None = None) -> int:
+    if "://" not in crawl_store:  # a file: absolute, so `recheck` finds it from any directory
+        crawl_store = str(Path(crawl_store).resolve())
     return results.start_run(site, kind=kind, rules=rules_fingerprint(rules), as_of=as_of,
                              crawl_store=crawl_store, crawl_id=crawl_id, urls=urls, base_run=base_run)
 
@@ -73,7 +75,7 @@ def finish_and_publish(results: ResultsStore, run_id: int, doc: dict[str, Any], 
     its folder under `site_dir`, point `latest` at it, and copy its files to `mirror`."""
     annotate_subjects(doc, rules)
     run_dir = site_dir / run_dir_name(doc, run_id)
-    results.finish_run(run_id, doc, out_dir=str(run_dir))
+    results.finish_run(run_id, doc, out_dir=str(run_dir.resolve()))
     return publish(doc, run_dir, mirror=mirror)
 
 

@@ -167,6 +167,8 @@ def rules_fingerprint(rules: Iterable[Any]) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for r in rules:
         f = str(getattr(r, "file", "") or "")
+        if f:
+            f = str(Path(f).resolve())  # absolute: `recheck` reads them again from any directory
         if f and f not in out:
             try:
                 out[f] = hashlib.sha256(Path(f).read_bytes()).hexdigest()
