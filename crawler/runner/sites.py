@@ -126,6 +126,8 @@ def write_index(entries: list[Any], out_dir: Path) -> Path:
     (out_dir / "sites.json").write_text(json.dumps(
         [{"name": e.name, "slug": e.slug, "urls": e.urls, "unit": e.unit, "error": e.error,
           "verdict": (e.doc or {}).get("verdict", {}).get("verdict", "无法判断"),
-          "score": (e.doc or {}).get("verdict", {}).get("score")} for e in entries],
+          "score": (e.doc or {}).get("verdict", {}).get("score"),
+          "run_id": ((e.doc or {}).get("history") or {}).get("run_id"),
+          "changes": ((e.doc or {}).get("history") or {}).get("changes")} for e in entries],
         ensure_ascii=False, indent=2), encoding="utf-8")
     return render_dashboard(entries, out_dir, exports=exports)
