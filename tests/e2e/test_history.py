@@ -12,6 +12,7 @@ import pytest
 
 from crawler.cli.main import main
 from crawler.store.results import ResultsStore
+from tests.integration.test_results_store import pg_schema  # noqa: F401 - fixture
 from tests.support.changingsite import ChangingSite, CountingServer
 
 RULES = """\
@@ -60,9 +61,12 @@ def cli(*argv: str) -> subprocess.CompletedProcess:
     return proc
 
 
+HISTORY: list[str] = []  # ["--history", URL] for the PostgreSQL variant
+
+
 def audit(url: str, out: Path, rules: Path, as_of: str, *extra: str) -> subprocess.CompletedProcess:
     return cli("audit", url, "--rules", str(rules), "--out", str(out), "--as-of", as_of, "--delay", "0",
-               "--site", "山水县", *extra)
+               "--site", "山水县", *HISTORY, *extra)
 
 
 def by_rule(doc: dict) -> dict[str, dict]:
@@ -78,7 +82,20 @@ def changing(tmp_path: Path):
         yield site, server, rules, tmp_path / "out"
 
 
-def test_history_of_a_changing_site(changing, capsys) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history(request: pytest.FixtureRequest, tmp_path: Path):
+    """Where the runs are recorded: OUT/history.db, or a fresh PostgreSQL schema (--history URL)."""
+    if request.param == "sqlite":
+        HISTORY[:] = []
+        yield str(tmp_path / "out" / "history.db")
+    else:
+        url = request.getfixturevalue("pg_schema")
+        HISTORY[:] = ["--history", url]
+        yield url
+    HISTORY[:] = []
+
+
+def test_history_of_a_changing_site(changing, history: str, capsys) -> None:
     site, server, rules, out = changing
     # run 1: no 政策解读, no 规划信息, no 2020 annual report; links fine
     audit(server.url, out, rules, "2021-12-01")
@@ -127,10 +144,10 @@ def test_history_of_a_changing_site(changing, capsys) -> None:
 
     # govaudit runs / diff
     capsys.readouterr()
-    assert main(["runs", "--out", str(out)]) == 0
+    assert main(["runs", "--out", str(out), *HISTORY]) == 0
     listed = capsys.readouterr().out
     assert listed.count("山水县") == 3 and "已完成" in listed
-    assert main(["diff", "1", "2", "--out", str(out)]) == 0
+    assert main(["diff", "1", "2", "--out", str(out), *HISTORY]) == 0
     text = capsys.readouterr().out
     assert "新增 1，已整改 2，反复 0，仍未整改 1" in text
     assert "设置政策解读栏目" in text and "首次发现 2021-12-01" in text
@@ -138,7 +155,7 @@ def test_history_of_a_changing_site(changing, capsys) -> None:
     assert sorted(e["rule_id"] for e in diff["fixed"]) == ["h-annual", "h-zcjd"]
     assert [e["rule_id"] for e in diff["new"] if not e["item"]] == ["h-links"]
     assert any(e["item"] and e["subject"].endswith("/files/guide.pdf") for e in diff["new"])
-    assert main(["diff", "--out", str(out)]) == 0  # default: the last two runs
+    assert main(["diff", "--out", str(out), *HISTORY]) == 0  # default: the last two runs
     assert "反复 1" in capsys.readouterr().out
 
     # 复查 after fixing two items (the attachment is back, 规划信息 added): exactly those two fixed
@@ -146,7 +163,7 @@ def test_history_of_a_changing_site(changing, capsys) -> None:
     site.columns["ghxx"] = "规划信息"
     site.write()
     server.requests.clear()
-    proc = cli("recheck", "3", "--out", str(out), "--as-of", "2021-12-20", "--delay", "0")
+    proc = cli("recheck", "3", "--as-of", "2021-12-20", "--delay", "0", *(HISTORY or ["--out", str(out)]))
     assert proc.returncode == 1 and "已整改" in proc.stdout
     recheck_requests = len(server.requests)
     rc_dir = (site_dir / "latest").resolve()
@@ -165,7 +182,7 @@ def test_history_of_a_changing_site(changing, capsys) -> None:
     full_requests = len(server.requests)
     print(f"requests: recheck {recheck_requests}, full audit {full_requests}")
     assert recheck_requests * 2 < full_requests, (recheck_requests, full_requests, full_requests_1)
-    with ResultsStore(out / "history.db") as rs:
+    with ResultsStore(history) as rs:
         kinds = [(r.kind, r.state) for r in rs.runs("山水县")]
     assert kinds == [("audit", "finished")] * 3 + [("recheck", "finished"), ("audit", "finished")]
 
