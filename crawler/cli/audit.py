@@ -62,7 +62,12 @@ def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, sto
             return 130
     results = open_results(history_spec(args, out_dir))
     site = site_key(urls, getattr(args, "site", None))
-    run_id = begin_run(results, site, urls, rules, as_of, crawl_store=store_spec)
+    try:
+        run_id = begin_run(results, site, urls, rules, as_of, crawl_store=store_spec,
+                           run_id=getattr(args, "run_id", None))
+    except BaseException:
+        results.close()
+        raise
     try:
         return _audit_run(urls, rules, as_of, out_dir, store_spec, args, results=results, site=site,
                           run_id=run_id, settings=settings, extra_hosts=extra_hosts, waivers=waivers,
@@ -217,6 +222,7 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--history", help="结果库：记录每次检查并比较变化（SQLite 文件或 postgresql+psycopg:// 地址，默认 OUT/history.db）")
     p.add_argument("--no-history", action="store_true",
                    help="不记录到结果库、不保留运行目录，只把结果写入 OUT（分布式 worker 使用：由协调端记录）")
+    p.add_argument("--run-id", type=int, help="使用结果库中已排队的运行记录（调度程序使用），不新建运行")
     p.add_argument("--site", help="网站在结果库中的名称（默认取起始网址的主机名；同一网站多次检查应使用同一名称）")
     p.add_argument("--render", choices=["off", "auto"], default="off",
                    help="auto：菜单或列表由脚本生成的页面用浏览器（系统 Chromium）重新抓取（默认 off）")

@@ -58,9 +58,24 @@ def open_results(spec: str) -> ResultsStore:
 
 def begin_run(results: ResultsStore, site: str, urls: list[str], rules: list[Any], as_of: Any, *,
               crawl_store: str, crawl_id: int | None = None, kind: str = "audit",
-              base_run: int | None = None) -> int:
+              base_run: int | None = None, run_id: int | None = None) -> int:
+    """Record a run as running; with `run_id`, adopt that run (queued by a scheduler, or left
+    "running" by a worker that died) instead of recording a new one."""
     if "://" not in crawl_store:  # a file: absolute, so `recheck` finds it from any directory
         crawl_store = str(Path(crawl_store).resolve())
+    if run_id is not None:
+        from crawler.cli.common import InputError
+
+        run = results.run(run_id)
+        if run is None:
+            raise InputError(f"结果库中没有编号为 {run_id} 的运行（--run-id 应为排队中的运行编号）")
+        if run.state not in ("queued", "running"):
+            raise InputError(f"运行 {run_id} 状态为“{run.state_cn}”，不能再次使用（--run-id 应为排队中或运行中的运行）")
+        if run.site != site:
+            raise InputError(f"运行 {run_id} 属于网站 “{run.site}”，不是 “{site}”（请用 --site {run.site}）")
+        results.update_run(run_id, crawl_store=crawl_store, urls=urls, rules=rules_fingerprint(rules), as_of=as_of)
+        results.set_state(run_id, "running")
+        return run_id
     return results.start_run(site, kind=kind, rules=rules_fingerprint(rules), as_of=as_of,
                              crawl_store=crawl_store, crawl_id=crawl_id, urls=urls, base_run=base_run)
 

@@ -278,13 +278,17 @@ class ResultsStore:
             conn.execute(update(runs_t).where(runs_t.c.id == run_id).values(state=state))
 
     def update_run(self, run_id: int, **values: Any) -> None:
-        """Set crawl_id, crawl_store, out_dir or urls of a run once known."""
-        allowed = {"crawl_id", "crawl_store", "out_dir", "urls"}
+        """Set crawl_id, crawl_store, out_dir, urls, rules or as_of of a run once known."""
+        allowed = {"crawl_id", "crawl_store", "out_dir", "urls", "rules", "as_of"}
         bad = set(values) - allowed
         if bad:
             raise ValueError(f"cannot update {sorted(bad)}")
         if "urls" in values:
             values["urls"] = json.dumps(values["urls"], ensure_ascii=False)
+        if "rules" in values:
+            values["rules"] = json.dumps([list(x) for x in values["rules"]], ensure_ascii=False)
+        if "as_of" in values:
+            values["as_of"] = str(values["as_of"])
         if "crawl_store" in values:
             values["crawl_store"] = _hide_password(values["crawl_store"])
         with self.engine.begin() as conn:
