@@ -259,6 +259,7 @@ def run_recheck(results: Any, run_id: int, *, as_of: date, out_dir: Path | None,
             store.close()
         doc = result.document
         doc["recheck"] = recheck_summary(plan, crawl_stats, link_stats, kept, run_id) | {"notes": notes}
+        merge_verdict(doc, base, run_id)
         site_dir = Path(out_dir) / site_slug(base.site) if out_dir else (
             Path(base.out_dir).parent if base.out_dir else Path("out") / site_slug(base.site))
         outputs = finish_and_publish(results, new_run, doc, rules, site_dir, mirror=None)
@@ -267,3 +268,35 @@ def run_recheck(results: Any, run_id: int, *, as_of: date, out_dir: Path | None,
         raise
     return doc, outputs, new_run
 
+
+
+def merge_verdict(doc: dict[str, Any], base: Any, run_id: int) -> None:
+    """The verdict and summary after the 复查: the base run's findings with the re-checked ones
+    replaced (from the base run's findings.json). The document's findings stay the re-checked
+    ones; their own counts go to doc["recheck"]["summary"]."""
+    import json
+
+    doc["recheck"]["summary"] = dict(doc.get("summary") or {})
+    src = Path(base.out_dir) / "findings.json" if base.out_dir else None
+    try:
+        base_doc = json.loads(src.read_text(encoding="utf-8")) if src and src.is_file() else None
+    except ValueError:
+        base_doc = None
+    if not isinstance(base_doc, dict) or not isinstance(base_doc.get("findings"), list):
+        note = f"复查：未找到运行 {run_id} 的 findings.json，结论只按复查的事项计算"
+        doc.setdefault("verdict", {}).setdefault("notes", []).append(note)
+        return
+    from crawler.judge.verdict import compute_verdict
+
+    new = {f.get("rule_id"): f for f in doc.get("findings") or []}
+    rows = [new.get(f.get("rule_id"), f) for f in base_doc["findings"]]
+    verdict = compute_verdict(rows).to_dict()
+    verdict.setdefault("notes", []).append(
+        f"复查：重新判定了运行 {run_id} 的 {len(new)} 项不通过事项，其余 {len(rows) - len(new)} 项沿用运行 {run_id} 的结论")
+    doc["verdict"] = verdict
+    summary = {"pass": 0, "fail": 0, "pending": 0, "unknown": 0}
+    for f in rows:
+        st = str(f.get("status"))
+        summary[st] = summary.get(st, 0) + 1
+    summary["warning"] = sum(1 for f in rows if f.get("warning"))
+    doc["summary"] = summary
