@@ -114,8 +114,8 @@ def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, st
 
         result.outputs = write_outputs(result.document, out_dir)
     else:
-        result.outputs = finish_and_publish(results, run_id, result.document, rules, out_dir / site_slug(site),
-                                            mirror=out_dir)
+        runs_dir = Path(args.runs_dir) if getattr(args, "runs_dir", None) else out_dir / site_slug(site)
+        result.outputs = finish_and_publish(results, run_id, result.document, rules, runs_dir, mirror=out_dir)
     print_summary(result, out_dir)
     return EXIT_FAIL if result.failed else EXIT_OK
 
@@ -222,6 +222,7 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--history", help="结果库：记录每次检查并比较变化（SQLite 文件或 postgresql+psycopg:// 地址，默认 OUT/history.db）")
     p.add_argument("--no-history", action="store_true",
                    help="不记录到结果库、不保留运行目录，只把结果写入 OUT（分布式 worker 使用：由协调端记录）")
+    p.add_argument("--runs-dir", help="运行目录的上级目录（默认 OUT/<网站>；每次运行写入其下的 <日期>-<编号>/，latest 指向最新）")
     p.add_argument("--run-id", type=int, help="使用结果库中已排队的运行记录（调度程序使用），不新建运行")
     p.add_argument("--site", help="网站在结果库中的名称（默认取起始网址的主机名；同一网站多次检查应使用同一名称）")
     p.add_argument("--render", choices=["off", "auto"], default="off",

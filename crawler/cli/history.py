@@ -132,7 +132,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         doc, outputs, run_id = run_recheck(
             results, args.run, as_of=as_of, out_dir=Path(args.out) if args.out_given else None,
             rules_override=args.rules, verify_links=True, settings=settings or None,
-            timeout=getattr(args, "timeout", None))
+            timeout=getattr(args, "timeout", None), store_spec=args.store)
     except KeyboardInterrupt:
         print("已中断：复查未完成，已记录为失败的运行。")
         return 130
@@ -183,6 +183,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", default="out", action=_OutAction,
                    help="输出目录（默认与被复查运行同一网站目录；结果库默认为 OUT/history.db）")
     p.add_argument("--rules", action="append", help="规则文件或目录（默认：被复查运行所用的规则文件）")
+    p.add_argument("--store", help="抓取库（默认：被复查运行所用的抓取库；地址含密码时须给出）")
     p.add_argument("--as-of", help="复查日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--timeout", type=float, help="单个页面的下载超时秒数（默认 30）")
     p.add_argument("--delay", type=float, help="同一主机两次请求之间的最短间隔秒数")

@@ -198,8 +198,9 @@ def load_run_rules(run: Any, override: list[str] | None) -> tuple[list[Any], lis
 
 def run_recheck(results: Any, run_id: int, *, as_of: date, out_dir: Path | None, rules_override: list[str] | None,
                 verify_links: bool = True, settings: dict[str, Any] | None = None,
-                timeout: float | None = None) -> tuple[dict[str, Any], dict[str, Path], int]:
-    """Re-check run `run_id`: returns (document, outputs, new run id)."""
+                timeout: float | None = None,
+                store_spec: str | None = None) -> tuple[dict[str, Any], dict[str, Path], int]:
+    """Re-check run `run_id` (crawl store: `store_spec`, else the run's): returns (document, outputs, new run id)."""
     from crawler.cli.common import InputError
     from crawler.collect.links import verify_crawl_links
     from crawler.crawl.run import run_crawl
@@ -212,16 +213,19 @@ def run_recheck(results: Any, run_id: int, *, as_of: date, out_dir: Path | None,
         raise InputError(f"结果库中没有编号为 {run_id} 的运行（用 govaudit runs 查看）")
     if base.state != "finished":
         raise InputError(f"运行 {run_id} 状态为“{base.state_cn}”，只能复查已完成的运行")
-    if base.crawl_id is None or not base.crawl_store:
+    crawl_store = store_spec or base.crawl_store
+    if base.crawl_id is None or not crawl_store:
         raise InputError(f"运行 {run_id} 没有记录所用的抓取，无法复查")
-    if "***" in base.crawl_store:
+    if "***" in crawl_store:
         raise InputError(f"运行 {run_id} 的抓取库地址含密码（结果库中已隐去），请用 --store 给出")
+    if "://" not in crawl_store and not Path(crawl_store).is_file():
+        raise InputError(f"运行 {run_id} 的抓取库 “{crawl_store}” 不存在，请用 --store 给出")
     failed = {f["rule_id"]: f for f in results.findings(run_id, items=False) if f["status"] == "fail"}
     rules, notes = load_run_rules(base, rules_override)
     rules = [r for r in rules if r.id in failed]
     if not rules:
         raise InputError(f"运行 {run_id} 没有不通过的事项，无需复查")
-    store = CrawlStore(base.crawl_store)
+    store = CrawlStore(crawl_store)
     try:
         old_site = load_site(store, base.crawl_id, as_of)
         bad_links = [r for r in store.iter_link_results(base.crawl_id)
@@ -236,12 +240,12 @@ def run_recheck(results: Any, run_id: int, *, as_of: date, out_dir: Path | None,
     finally:
         store.close()
     new_run = results.start_run(base.site, kind="recheck", rules=rules_fingerprint(rules), as_of=as_of,
-                                crawl_store=base.crawl_store, crawl_id=new_crawl, urls=base.urls, base_run=run_id)
+                                crawl_store=crawl_store, crawl_id=new_crawl, urls=base.urls, base_run=run_id)
     try:
-        run_crawl(info.start_urls, base.crawl_store, extra_hosts=[h for h in info.hosts],
+        run_crawl(info.start_urls, crawl_store, extra_hosts=[h for h in info.hosts],
                   max_pages=kept + max(200, 5 * len(plan.pages)), max_depth=int(opts.get("max_depth", 10) or 10),
                   obey_robots=bool(opts.get("obey_robots", True)), resume=True, settings=settings or None)
-        store = CrawlStore(base.crawl_store)
+        store = CrawlStore(crawl_store)
         try:
             new_info = store.crawl_info(new_crawl)
             crawl_stats = new_info.stats if new_info else {}
