@@ -87,6 +87,8 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
         if not isinstance(res, int):
             msg = str(res) if res is not None else "未抓取"
             print(f"  {s.name}：无法检查（{msg}）", file=sys.stderr)
+            results.fail_run(begin_run(results, s.slug, s.urls, site_rules[s.slug], as_of, crawl_store=job.store),
+                             f"无法检查：{msg}")
             entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, error=msg))
             failed = True
             continue

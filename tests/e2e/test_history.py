@@ -210,6 +210,8 @@ def test_many_sites_keep_run_folders_and_the_index_shows_changes(tmp_path: Path)
         assert sorted(p.name for p in (out / slug).iterdir() if p.name[:1].isdigit()) == runs
         assert (out / slug / "latest").resolve().name == runs[-1]
         assert (out / slug / "findings.json").read_bytes() == (out / slug / runs[-1] / "findings.json").read_bytes()
+    with ResultsStore(out / "history.db") as rs:
+        assert [(r.site, r.state) for r in rs.runs()] == [("shancheng", "finished"), ("jiangbei", "finished")] * 2
     jb = json.loads((out / "jiangbei" / "findings.json").read_text(encoding="utf-8"))
     assert by_rule(jb)["t-home"]["change"] == "new"  # the homepage stopped being updated
     assert jb["history"]["verdict_changed"] is True
@@ -219,6 +221,12 @@ def test_many_sites_keep_run_folders_and_the_index_shows_changes(tmp_path: Path)
     assert "较 2021-12-01：新增 1" in cells["江北区"].text_content()
     assert "结论变化：合格 → 不合格" in cells["江北区"].text_content()
     assert cells["江北区"].xpath(".//svg//polyline")
+    args = build_parser().parse_args(["audit", "--sites", str(sites), "--out", str(out), "--as-of", "2022-01-05",
+                                      "--no-verify-links"])
+    run_sites(args, crawl=fake_crawl({"site.test": "2022-01-01"}))  # jb.test cannot be crawled
+    with ResultsStore(out / "history.db") as rs:
+        failed = rs.runs("jiangbei", state="failed")
+        assert len(failed) == 1 and "DNS 解析失败" in failed[0].reason
 
 
 def test_evaluate_refuses_an_ambiguous_store(tmp_path: Path, capsys) -> None:
