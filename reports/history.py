@@ -5,7 +5,10 @@ a document without them gives an empty view and the report shows nothing of it."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
 
 CHANGE_CN = {"new": "新增", "open": "仍未整改", "fixed": "已整改", "regressed": "反复", "waived": "已豁免"}
 CHANGE_ORDER = ("new", "regressed", "open", "fixed", "waived")
@@ -74,6 +77,17 @@ def trend_view(runs: list[dict[str, Any]], width: int = 420, height: int = 110) 
     t.fail_path = " ".join(f"{p.x},{p.y_fail}" for p in t.points)
     t.score_path = " ".join(f"{p.x},{p.y_score}" for p in t.points if p.y_score is not None)
     return t
+
+
+def history_assets() -> dict[str, Markup]:
+    """The history part's own CSS and JS (templates/history.css, history.js), inlined verbatim
+    like reports.html.static_assets (trusted files: not escaped)."""
+    here = Path(__file__).resolve().parent / "templates"
+    css = (here / "history.css").read_text(encoding="utf-8")
+    js = (here / "history.js").read_text(encoding="utf-8")
+    if "</" in css or "</script" in js.lower():
+        raise ValueError("inline assets must not contain '</'")
+    return {"css": Markup(css), "js": Markup(js)}
 
 
 def history_view(doc: dict[str, Any]) -> HistoryView:
