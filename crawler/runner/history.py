@@ -146,8 +146,14 @@ def change_line(doc: dict[str, Any]) -> str:
     if not prev:
         return ""
     c = h.get("changes") or {}
-    line = (f"较上次（{prev.get('date')}）：新增 {c.get('new', 0)}，已整改 {c.get('fixed', 0)}，"
-            f"反复 {c.get('regressed', 0)}，仍未整改 {c.get('open', 0)}")
+    if h.get("kind") == "recheck":
+        line = (f"复查（对照运行 {h.get('base_run') or prev.get('id')}，{prev.get('date')}）：已整改 {c.get('fixed', 0)}，"
+                f"仍未整改 {c.get('open', 0)}")
+        if c.get("new") or c.get("regressed"):
+            line += f"，新增 {c.get('new', 0)}，反复 {c.get('regressed', 0)}"
+    else:
+        line = (f"较上次（{prev.get('date')}）：新增 {c.get('new', 0)}，已整改 {c.get('fixed', 0)}，"
+                f"反复 {c.get('regressed', 0)}，仍未整改 {c.get('open', 0)}")
     ic = h.get("item_changes") or {}
     if any(ic.get(k) for k in ("new", "fixed", "regressed")):
         line += f"（错链等明细：新增 {ic.get('new', 0)}，已整改 {ic.get('fixed', 0)}，反复 {ic.get('regressed', 0)}）"
