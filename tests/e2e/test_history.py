@@ -82,7 +82,7 @@ def changing(tmp_path: Path):
         yield site, server, rules, tmp_path / "out"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def history(request: pytest.FixtureRequest, tmp_path: Path):
     """Where the runs are recorded: OUT/history.db, or a fresh PostgreSQL schema (--history URL)."""
     if request.param == "sqlite":

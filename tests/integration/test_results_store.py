@@ -102,6 +102,7 @@ def test_change_tracking_over_four_runs(tmp_path: Path) -> None:
     assert [t["date"] for t in out[6]["trend"]] == [s[0] for s in SEQUENCE]
 
 
+@pytest.mark.services
 def test_same_history_from_sqlite_and_postgresql(tmp_path: Path, pg_schema: str) -> None:
     lite = play(str(tmp_path / "history.db"))
     pg = play(pg_schema)
@@ -168,7 +169,7 @@ def _at_revision_1(spec: str) -> None:
     eng.dispose()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def test_database_from_revision_1_upgrades_without_losing_history(backend: str, tmp_path: Path,
                                                                   request: pytest.FixtureRequest) -> None:
     spec = str(tmp_path / "old.db") if backend == "sqlite" else request.getfixturevalue("pg_schema")
@@ -247,6 +248,7 @@ def _race(spec: str, n: int = 3, mode: str = "stores") -> list[str]:
     return outs
 
 
+@pytest.mark.services
 def test_the_race_is_real_with_plain_create_all(pg_schema: str) -> None:
     """The harness reproduces the reported failure (UniqueViolation … pg_type) with plain
     create_all, so the next test's passing means something."""
@@ -254,6 +256,7 @@ def test_the_race_is_real_with_plain_create_all(pg_schema: str) -> None:
     assert "OK" in outs and any(o.startswith("ERR IntegrityError") for o in outs), outs
 
 
+@pytest.mark.services
 def test_workers_opening_an_empty_postgresql_database_at_once(pg_schema: str) -> None:
     """Several processes create both schemas on an empty database at the same moment: none
     fails (no UniqueViolation on pg_type), exactly one gets the lock."""
