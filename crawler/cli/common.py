@@ -97,6 +97,12 @@ def print_summary(result: Any, out_dir: Path) -> None:
     if v:
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
         print(f"结论：{v['verdict']}{score}。{v['reason']}")
+    h = result.document.get("history")
+    if h:
+        from crawler.runner.history import change_line
+
+        line = change_line(result.document)
+        print(f"运行编号 {h['run_id']}（{'复查' if h.get('kind') == 'recheck' else '检查'}）。" + (line or "本网站的第一次检查记录。"))
     for name, path in result.outputs.items():
         print(f"  {name}: {path}")
 

@@ -888,8 +888,12 @@ def verify_crawl_links(
     external_delay: float | None = None,
     max_retry_after: float = MAX_RETRY_AFTER,
     backoff: float = 1.0,
+    reuse: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results."""
+    """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results.
+
+    `reuse` (URL → an earlier result, e.g. of the crawl a 复查 continues): those URLs are not
+    requested again; their earlier result is stored with the places they are found on now."""
     t0 = time.monotonic()
     info = store.crawl_info(crawl_id)
     if info is None:
@@ -950,6 +954,11 @@ def verify_crawl_links(
             emit(t, {"state": state, "status": status, "reason": reason, "content_type": c.content_type[:100],
                      "source": "crawl", "final_url": c.final_url, "method": "crawl",
                      **({"challenge": c.challenge} if c.challenge else {})})
+        elif reuse is not None and t.url in reuse:
+            stats["reused"] = stats.get("reused", 0) + 1
+            emit(t, {**{k: v for k, v in reuse[t.url].items()
+                        if k not in ("url", "kind", "external", "homepage", "refs", "found_on", "checked_at")},
+                     "source": "reuse"})
         else:
             to_verify.append(t)
     # homepage first, then media and attachments of the site, then other pages, external last

@@ -67,13 +67,14 @@ def _crawl_states(db: Path) -> list[str]:
 
 
 def _comparable(doc: dict[str, Any], origin: str) -> Any:
-    """findings.json without timestamps and crawl statistics, the server's address (each
-    run has its own port) replaced, lists in a stable order."""
-    d = {k: v for k, v in doc.items() if k not in ("crawl", "generated_at")}
+    """findings.json without timestamps, crawl statistics and run history (run ids, finding keys
+    hashed with the site's host:port), the server's address (each run has its own port)
+    replaced, lists in a stable order."""
+    d = {k: v for k, v in doc.items() if k not in ("crawl", "generated_at", "history")}
 
     def canon(v: Any) -> Any:
         if isinstance(v, dict):
-            return {k: canon(x) for k, x in v.items() if k not in ("fetched_at", "checked_at", "elapsed")}
+            return {k: canon(x) for k, x in v.items() if k not in ("fetched_at", "checked_at", "elapsed", "key")}
         if isinstance(v, list):
             items = [canon(x) for x in v]
             return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
