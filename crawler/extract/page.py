@@ -18,10 +18,14 @@ from lxml import etree
 from lxml import html as lhtml
 from w3lib.url import safe_url_string
 
-from crawler.text.dates import date_from_url, find_dates, parse_date
 from crawler.extract.decoding import decode_body
+from crawler.extract.homepage import HOMEPAGE_FACTS, homepage_facts
 from crawler.model.page import Link, ListItem, PageRecord
-from crawler.text.pii import redact, scan_text
+from crawler.net.challenge import detect_challenge
+from crawler.net.kinds import link_kind
+from crawler.text.dates import date_from_url, find_dates, parse_date
+from crawler.text.identifiers import ICP_RE, POLICE_RE, SITE_ID_RE
+from crawler.text.pii import redact, redact_deep, scan_text
 
 __all__ = [
     "HTML_TYPES",
@@ -36,15 +40,6 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xhtml
 # Content types under which servers send HTML by mistake: sniffed.
 _SNIFF_TYPES = frozenset({"", "text/plain", "application/octet-stream", "application/x-httpd-php",
                           "text/x-server-parsed-html", "application/html", "text/htm"})
-
-ATTACHMENT_EXTS = frozenset({
-    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps", "zip", "rar", "7z",
-    "txt", "csv", "ofd", "ceb", "rtf", "odt", "ods", "odp", "tar", "gz",
-})
-IMAGE_EXTS = frozenset({"jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "tif", "tiff", "ico"})
-VIDEO_EXTS = frozenset({"mp4", "flv", "f4v", "avi", "wmv", "mov", "m3u8", "webm", "mkv", "mpg",
-                        "mpeg", "3gp", "rmvb", "rm", "m4v", "swf", "asf"})
-AUDIO_EXTS = frozenset({"mp3", "wav", "wma", "aac", "ogg", "oga", "m4a", "flac", "amr", "mid", "midi"})
 
 # Caps (hostile pages)
 MAX_LINKS = 3000
@@ -142,87 +137,11 @@ def is_html(content_type: str, body: bytes) -> bool:
     return False
 
 
-_SCRIPT_BLOCK_RE = re.compile(rb"<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
-_TAG_RE = re.compile(rb"<[^>]*>")
-_RUISHU_RE = re.compile(rb"\$_ts\s*=|window\[['\"]\$_ts['\"]\]")
-
-
-def _visible_bytes(body: bytes) -> int:
-    text = _TAG_RE.sub(b" ", _SCRIPT_BLOCK_RE.sub(b" ", body[:200_000]))
-    return len(re.sub(rb"(?:&nbsp;|\s)+", b"", text))
-
-
-def _script_only(body: bytes) -> bool:
-    """A tiny page that is little more than script (a JS challenge)."""
-    if len(body) > 300_000 or b"<script" not in body[:300_000].lower():
-        return False
-    return _visible_bytes(body) < 120 and body.lower().count(b"<a ") < 3
-
-
-def detect_challenge(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
-    """The kind of WAF challenge a response is, or None.
-
-    - ``"jsluid"``: HTTP 521 with a ``__jsluid`` cookie (or its ``__jsl_clearance`` script);
-    - ``"wzws"``: a ``wzws_cid`` cookie (unless the body is plainly a real page), or the
-      wzws challenge script;
-    - ``"412-js"`` / ``"202-js"``: HTTP 412/202 whose body is a tiny obfuscated script;
-    - ``"200-js"``: a 200 page that is only the Ruishu ``$_ts`` loader.
-    A challenge is a state of its own, never an outage, and is never parsed as content."""
-    h = {k.lower(): v for k, v in headers.items()} if headers else {}
-    cookies = (h.get("set-cookie") or "").lower()
-    head = body[:300_000]
-    low = head.lower()
-    if status == 521 and ("__jsluid" in cookies or b"__jsl_clearance" in low or _script_only(head)):
-        return "jsluid"
-    if b"wzwschallenge" in low or b"wzwstemplate" in low or b"wzwsquestion" in low:
-        return "wzws"
-    if "wzws_cid" in cookies and (status != 200 or _script_only(head) or len(head) < 2048):
-        return "wzws"
-    if status in (412, 202) and _script_only(head):
-        return f"{status}-js"
-    if status == 200 and _RUISHU_RE.search(head) and _script_only(head):
-        return "200-js"
-    return None
-
-
 # ------------------------------------------------------------------------------------------
 # URLs and link kinds
 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "sms:", "data:", "about:", "vbscript:", "file:",
                  "callto:", "weixin:", "wtai:", "blob:")
-
-
-def _ext(path: str) -> str:
-    seg = path.rsplit("/", 1)[-1]
-    if "." not in seg:
-        return ""
-    return seg.rsplit(".", 1)[-1].lower()
-
-
-_QUERY_FILE_RE = re.compile(r"\.([A-Za-z0-9]{2,5})(?:$|&)")
-
-
-def link_kind(url: str, default: str = "page") -> str:
-    """page | image | video | audio | attachment, from the URL's file extension (also a
-    file name in the query: ``download.jsp?filename=a.pdf``)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return default
-    ext = _ext(parts.path)
-    if not ext or ext in ("jsp", "php", "asp", "aspx", "do", "action", "cgi", "htm", "html", "shtml"):
-        m = _QUERY_FILE_RE.search(parts.query) if parts.query else None
-        if m:
-            ext = m.group(1).lower()
-    if ext in ATTACHMENT_EXTS:
-        return "attachment"
-    if ext in IMAGE_EXTS:
-        return "image"
-    if ext in VIDEO_EXTS:
-        return "video"
-    if ext in AUDIO_EXTS:
-        return "audio"
-    return default
 
 
 _JSESSIONID_RE = re.compile(r";jsessionid=[^/?#;]*", re.IGNORECASE)
@@ -1302,9 +1221,6 @@ def _refresh_target(content: str | None, resolve: _Resolver) -> str | None:
 # ------------------------------------------------------------------------------------------
 # text facts
 
-_SITE_ID_RE = re.compile(r"网站标识码\s*[:：]?\s*([A-Za-z]{0,2}\d{8,10})")
-_ICP_RE = re.compile(r"([\u4e00-\u9fff]{1,2}\s*ICP\s*[备证]\s*\d{5,12}\s*号(?:\s*-\s*\d{1,3})?)", re.IGNORECASE)
-_POLICE_RE = re.compile(r"([\u4e00-\u9fff]{1,2}\s*公网安备\s*\d{8,20}\s*号?)")
 _PHONE_AREA_RE = re.compile(
     r"(?<![\d\-])(?:[（(]\s*(0\d{2,3})\s*[)）]|(0\d{2,3}))\s*[-－—–]?\s*(\d{7,8})(?![\d])"
 )
@@ -1414,7 +1330,7 @@ def extract_page(
     rec = PageRecord(url=url, requested_url=url, status=int(status or 0), depth=depth,
                      content_type=_media_type(ctype_raw), size=len(body or b""))
     body = body or b""
-    rec.challenge = detect_challenge(rec.status, h, body)
+    rec.challenge = detect_challenge(rec.status, h, body, ctype_raw)
     if rec.challenge:
         return rec
     if not is_html(ctype_raw, body):
@@ -1526,15 +1442,15 @@ def extract_page(
 
     # facts
     facts: dict[str, Any] = {}
-    m = _SITE_ID_RE.search(page_text)
+    m = SITE_ID_RE.search(page_text)
     if m:
         facts["site_id_code"] = m.group(1)
     elif meta_ci.get("siteidcode"):
         facts["site_id_code"] = meta_ci["siteidcode"][:40]
-    m = _ICP_RE.search(page_text)
+    m = ICP_RE.search(page_text)
     if m:
         facts["icp"] = re.sub(r"\s+", "", m.group(1))
-    m = _POLICE_RE.search(page_text)
+    m = POLICE_RE.search(page_text)
     if m:
         facts["police_record"] = _norm(m.group(1))
     facts["dzjg"] = bool(w.dzjg or "党政机关" in footer_text)
@@ -1567,6 +1483,8 @@ def extract_page(
         facts["skipped_links"] = dict(resolve.skipped)
     facts["text_length"] = len(page_text)
     facts["content_length"] = w.content_chars
+    if depth == 0:  # what the site properties need of the homepage: no second fetch
+        facts[HOMEPAGE_FACTS] = redact_deep(homepage_facts(text, url), mobiles=True)
     rec.text_facts = facts
     _redact_record(rec)
     return rec

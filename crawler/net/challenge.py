@@ -30,7 +30,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CHALLENGE_CN", "challenge_label", "cookie_names", "detect_challenge"]
+__all__ = ["CHALLENGE_CN", "TITLE_RE", "challenge_label", "cookie_names", "decode_head", "detect_challenge",
+           "visible_text"]
 
 HEAD_BYTES = 300_000  # of a body looked at for scripts and markers
 TEXT_BYTES = 64 * 1024  # of a body decoded to read its title and text
@@ -50,7 +51,7 @@ _WZWS_SCRIPT_RE = re.compile(rb"wzwschallenge|wzwstemplate|wzwsquestion", re.IGN
 _SCRIPT_RE = re.compile(rb"<script", re.IGNORECASE)
 _LINK_RE = re.compile(rb"<a\s", re.IGNORECASE)
 
-_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG_RE = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 _CAPTCHA_TITLE = re.compile(
     r"验证码|安全验证|人机验证|访问验证|滑动验证|安全检查|安全拦截|访问被拒|拒绝访问|访问受限|captcha|"
@@ -107,7 +108,8 @@ def _script_only(head: bytes, max_visible: int = 120) -> bool:
     return _visible_bytes(head) < max_visible and len(_LINK_RE.findall(head[:HEAD_BYTES])) < 3
 
 
-def _decode(body: bytes, content_type: str) -> str:
+def decode_head(body: bytes, content_type: str = "") -> str:
+    """The text of (the first bytes of) a body; never fails (UTF-8 with replacement at worst)."""
     try:
         from crawler.extract.decoding import decode_body
 
@@ -116,18 +118,23 @@ def _decode(body: bytes, content_type: str) -> str:
         return body.decode("utf-8", "replace")
 
 
+def visible_text(html: str) -> str:
+    """Text of an HTML fragment without scripts, styles and tags, whitespace collapsed."""
+    return re.sub(r"\s+", " ", _TAG_RE.sub(" ", html)).strip()
+
+
 def _interstitial(status: int, head: bytes, content_type: str) -> str | None:
     """captcha | waf-page for a small page asking to prove one is human, else None."""
     if not head or not (200 <= status < 300 or status in (403, 405, 503)):
         return None
     if len(_LINK_RE.findall(head)) >= MAX_INTERSTITIAL_LINKS:
         return None  # cheap first: real pages have menus
-    html = _decode(head[:TEXT_BYTES], content_type)
-    visible = re.sub(r"\s+", " ", _TAG_RE.sub(" ", html)).strip()
+    html = decode_head(head[:TEXT_BYTES], content_type)
+    visible = visible_text(html)
     if len(visible) >= MAX_INTERSTITIAL_TEXT:
         return None
-    m = _TITLE_RE.search(html)
-    title = re.sub(r"\s+", " ", _TAG_RE.sub(" ", m.group(1))).strip() if m else ""
+    m = TITLE_RE.search(html)
+    title = visible_text(m.group(1)) if m else ""
     if title and _CAPTCHA_TITLE.search(title):
         return "captcha"
     if _WAF_BODY.search(html):

@@ -41,7 +41,7 @@ import httpx
 from crawler.net.guard import REFUSED as REFUSED_PRIVATE
 
 __all__ = ["FAILURE_CN", "REFUSED_PRIVATE", "certificate_problem", "classify", "classify_failure",
-           "describe", "failure_label"]
+           "describe", "dns_available", "failure_label"]
 
 FAILURE_CN = {
     "dns": "域名无法解析", "dns-temp": "域名解析暂时失败", "refused": "连接被拒绝", "timeout": "请求超时",
@@ -192,3 +192,27 @@ _REASON = {
     "redirect-loop": "重定向次数过多（可能是循环重定向）", "connection": "连接中断或被重置",
     REFUSED_PRIVATE: "目标是内网、本机或链路本地地址，出于安全未连接、未核验（不计为错链）",
 }
+
+
+_dns_ok_cache: dict[str, bool] = {}
+
+
+def dns_available() -> bool:
+    """Whether this machine's resolver resolves anything at all (the root zone).
+
+    Without a working resolver a DNS failure says nothing about the link: such links are
+    reported transient, never broken."""
+    if "root" in _dns_ok_cache:
+        return _dns_ok_cache["root"]
+    ok = False
+    try:
+        import dns.resolver
+
+        r = dns.resolver.Resolver()
+        r.lifetime = 4.0
+        r.resolve(".", "NS")
+        ok = True
+    except Exception:  # noqa: BLE001 - any failure means: cannot tell
+        ok = False
+    _dns_ok_cache["root"] = ok
+    return ok
