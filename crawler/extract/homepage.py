@@ -3,7 +3,7 @@
 `homepage_facts(html, url)` → a small JSON-able dict: the search forms, the first link to a
 search page, to a mobile version and the interaction channels, the viewport, a scripted
 mobile redirect, footer identifiers and the 找错 / 党政机关 marks. The extractor stores it
-on the homepage record (`PageRecord.text_facts["homepage"]`, depth 0 only), so the site
+on the homepage record (`PageRecord.text_facts["homepage_html"]`, depth 0 only), so the site
 properties (crawler.collect.properties) need not fetch the homepage again; they compute
 it themselves for a crawl stored before this existed.
 """
@@ -19,7 +19,7 @@ from crawler.text.identifiers import ICP_RE, POLICE_RE, SITE_ID_RE
 __all__ = ["HOMEPAGE_FACTS", "homepage_facts", "interaction_link", "is_mobile_link", "is_search_link",
            "parse_html", "search_forms", "text_of", "visible_text"]
 
-HOMEPAGE_FACTS = "homepage"  # the text_facts key
+HOMEPAGE_FACTS = "homepage_html"  # the text_facts key
 
 SEARCH_NAMES = {"q", "query", "keyword", "keywords", "searchword", "searchwords", "word", "wd", "kw", "sw",
                 "key", "keys", "searchkey", "searchtext", "search", "textfield", "content", "title", "qt", "s",

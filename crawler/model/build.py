@@ -38,6 +38,7 @@ from urllib.parse import urldefrag, urlsplit, urlunsplit
 
 from crawler.text.names import Synonyms, default_synonyms
 from crawler.model.page import PageRecord
+from crawler.net.challenge import challenge_label
 
 CONTENT_PAGE_CHARS = 120  # own text (outside menus, footers, links) that makes a page content, not an empty list
 HOME_NAMES = {"首页", "网站首页", "主页", "home", "Home", "HOME", "返回首页", "门户首页"}
@@ -442,13 +443,13 @@ def build_site_model(
                 framed[key] = info.frame
 
     # -- homepage -------------------------------------------------------------------------
-    if home_rec is None or not home_rec.ok:
+    if home_rec is None or not home_rec.ok or home_rec.challenge:  # a 200 CAPTCHA page is no homepage
         model.reachable = False
         if home_rec is None:
             model.unreachable_reason = "未抓取到首页"
         elif home_rec.challenge:
             model.challenged = home_rec.challenge
-            model.unreachable_reason = f"首页返回防护验证页面（{home_rec.challenge}），非站点故障"
+            model.unreachable_reason = f"首页返回防护验证页面（{challenge_label(home_rec.challenge)}），非站点故障"
         else:
             model.unreachable_reason = home_rec.error or f"HTTP {home_rec.status}"
     else:

@@ -71,7 +71,8 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
     stack: list[Any] = [exc]
     while stack:
         x = stack.pop()
-        x = getattr(x, "value", x) if not isinstance(x, BaseException) else x  # a Twisted Failure
+        if hasattr(x, "getTraceback") and isinstance(getattr(x, "value", None), BaseException):
+            x = x.value  # a Twisted Failure (itself a BaseException in Twisted >= 24)
         if not isinstance(x, BaseException) or id(x) in seen:
             continue
         seen.add(id(x))
@@ -162,7 +163,7 @@ def classify(exc: BaseException) -> str:
 
 def classify_failure(failure: Any) -> str:
     """`classify` for a Twisted Failure (the crawl's errback)."""
-    exc = getattr(failure, "value", failure)
+    exc = failure.value if hasattr(failure, "getTraceback") else failure
     return classify(exc) if isinstance(exc, BaseException) else "other"
 
 
