@@ -39,6 +39,19 @@ INTERACTION = re.compile(r"互动交流|政民互动|互动平台|在线咨询|�
                          r"区长信箱|县长信箱|市长信箱|局长信箱|民意征集|意见征集|12345|我要写信", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 MAX_CHANNELS = 200
+MAX_FORMS = 5
+MAX_PARAMS = 50
+MAX_VALUE = 300  # characters of a form value (hostile pages)
+MAX_URL = 2083
+
+
+def join(base: str, href: str | None) -> str:
+    """`href` resolved against `base`; "" when it is malformed or absurdly long (hostile)."""
+    try:
+        u = urljoin(base, (href or "").strip())
+    except ValueError:
+        return ""
+    return u if len(u) <= MAX_URL else ""
 
 
 def parse_html(html: str) -> Any:
@@ -77,7 +90,13 @@ def is_mobile_link(text: str, url: str, home_host: str) -> bool:
 
 
 def is_search_link(text: str, url: str) -> bool:
-    return url.startswith("http") and bool(SEARCH_LINK_TEXT.search(text) or SEARCH_ACTION.search(urlsplit(url).path or ""))
+    if not url.startswith("http"):
+        return False
+    try:
+        path = urlsplit(url).path or ""
+    except ValueError:
+        return False
+    return bool(SEARCH_LINK_TEXT.search(text) or SEARCH_ACTION.search(path))
 
 
 def interaction_link(text: str) -> bool:
@@ -93,13 +112,13 @@ def _form_params(f: Any, q: Any) -> list[tuple[str, str]]:
             continue
         if el.tag == "select":
             opts = el.xpath(".//option[@selected]") or el.xpath(".//option")
-            params.append((name, (opts[0].get("value") or text_of(opts[0])) if opts else ""))
+            params.append((name, ((opts[0].get("value") or text_of(opts[0])) if opts else "")[:MAX_VALUE]))
         elif typ in ("checkbox", "radio"):
             if el.get("checked") is not None:
                 params.append((name, el.get("value") or "on"))
         elif typ in ("text", "search", "hidden", ""):
-            params.append((name, el.get("value") or ""))
-    return params
+            params.append((name, (el.get("value") or "")[:MAX_VALUE]))
+    return params[:MAX_PARAMS]
 
 
 def _form_score(f: Any, texts: list[Any]) -> int:
@@ -127,11 +146,12 @@ def search_forms(doc: Any, base: str) -> list[dict[str, Any]]:
             continue
         q = next((i for i in texts if (i.get("name") or "").lower() in SEARCH_NAMES), texts[0])
         action = f.get("action") or ""
-        forms.append({"score": score, "action": urljoin(base, action) if action and not action.lower().startswith(
-            "javascript:") else (base if not action else None), "method": (f.get("method") or "get").lower(),
-            "query_name": q.get("name"), "params": _form_params(f, q), "onsubmit": bool(f.get("onsubmit"))})
+        target = join(base, action) or None if action and not action.lower().startswith("javascript:") \
+            else (base if not action else None)
+        forms.append({"score": score, "action": target, "method": (f.get("method") or "get").lower()[:10],
+                      "query_name": q.get("name"), "params": _form_params(f, q), "onsubmit": bool(f.get("onsubmit"))})
     forms.sort(key=lambda x: -x["score"])
-    return forms
+    return forms[:MAX_FORMS]
 
 
 def _marks(raw: str) -> dict[str, Any]:
@@ -145,6 +165,10 @@ def _marks(raw: str) -> dict[str, Any]:
     m = re.search(r"""(?:href|src)\s*=\s*["']([^"']*(?:jiucuo|zfwzzc|exposure)[^"']*)""", raw, re.IGNORECASE)
     if m:
         out["error_report_url"] = m.group(1)
+    if out["error_report_url"] and len(out["error_report_url"]) > MAX_URL:
+        out["error_report_url"] = None
+    if out["dzjg"] and len(out["dzjg"]) > MAX_URL:
+        out["dzjg"] = "有"
     out["error_report_text"] = bool(re.search(r"我为政府网站找错|网站找错|政府网站找错", raw))
     return out
 
@@ -165,9 +189,9 @@ def homepage_facts(html: str, url: str) -> dict[str, Any]:
     if doc is None:
         return {}
     home_host = (urlsplit(url).hostname or "").lower()
-    anchors = [(text_of(a), a.get("title") or "", urljoin(url, a.get("href", ""))) for a in doc.xpath("//a[@href]")]
+    anchors = [(text_of(a), a.get("title") or "", join(url, a.get("href"))) for a in doc.xpath("//a[@href]")[:3000]]
     mobile = [(t or title, u) for t, title, u in anchors[:2000]]
-    mobile += [("alternate " + alt.get("media", ""), urljoin(url, alt.get("href", "")))
+    mobile += [("alternate " + alt.get("media", ""), join(url, alt.get("href")))
                for alt in doc.xpath("//link[@rel='alternate'][@media][@href]")]
     viewport = doc.xpath("//meta[translate(@name,'VIEWPORT','viewport')='viewport']/@content")
     redirect = MOBILE_REDIRECT.search(html[:200_000])
@@ -175,7 +199,7 @@ def homepage_facts(html: str, url: str) -> dict[str, Any]:
         "url": url,
         "viewport": str(viewport[0]) if viewport else None,
         "mobile_link": next((u for t, u in mobile if is_mobile_link(t, u, home_host)), None),
-        "mobile_redirect": urljoin(url, redirect.group(1)) if redirect else None,
+        "mobile_redirect": (join(url, redirect.group(1)) or None) if redirect else None,
         "search_forms": search_forms(doc, url),
         "search_page": next((u for t, _x, u in anchors[:2000] if is_search_link(t, u)), None),
         "channels": [(t, u) for t, _x, u in anchors[:3000] if interaction_link(t) and u.startswith("http")][

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -1484,7 +1485,8 @@ def extract_page(
     facts["text_length"] = len(page_text)
     facts["content_length"] = w.content_chars
     if depth == 0:  # what the site properties need of the homepage: no second fetch
-        facts[HOMEPAGE_FACTS] = redact_deep(homepage_facts(text, url), mobiles=True)
+        with suppress(Exception):  # never lose the page: site properties then fetch it themselves
+            facts[HOMEPAGE_FACTS] = redact_deep(homepage_facts(text, url), mobiles=True)
     rec.text_facts = facts
     _redact_record(rec)
     return rec
