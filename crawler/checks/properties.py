@@ -66,7 +66,9 @@ def https_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
         if _homepage(site).get("https"):
             return passed("首页通过 HTTPS 提供", _ev(site, site.homepage_url))
         return unknown(NOT_MEASURED)
-    details = {k: f.get(k) for k in ("homepage_https", "https_url", "https_ok", "status", "certificate")}
+    details = {k: f.get(k) for k in ("homepage_https", "https_url", "https_ok", "status")}
+    if f.get("certificate"):
+        details["certificate"] = f["certificate"]
     if f.get("ok"):
         return passed(f.get("reason") or "支持 HTTPS", _ev(site, f.get("https_url") or "", f.get("https_url")),
                       **details)

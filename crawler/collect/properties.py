@@ -261,7 +261,9 @@ def _submit_search(client: httpx.Client, form: dict[str, Any], base: dict[str, A
     tried = []
     last_reason = ""
     for title, url in articles[:2]:
-        params = [*form["params"], (form["query_name"], title)] if form["query_name"] else [*form["params"]]
+        params = [(str(k), str(v)) for k, v in form["params"]]  # stored as JSON lists
+        if form["query_name"]:
+            params.append((form["query_name"], title))
         target = form["action"]
         sep = "&" if urlsplit(target).query else "?"
         full = target + sep + urlencode(params)
