@@ -12,9 +12,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from crawler.text import pii
+from crawler.checks.base import (
+    CheckContext,
+    Evidence,
+    Names,
+    NoParams,
+    Outcome,
+    check,
+    failed,
+    passed,
+    unknown,
+)
 from crawler.model.build import ArticleRef, SiteModel, canonical_url
-from crawler.checks.base import CheckContext, Evidence, Names, NoParams, Outcome, check, failed, passed, unknown
+from crawler.text import pii
 
 NOT_MEASURED = "未测量站点属性（抓取后没有运行站点属性测量），无法判断"
 INTERACTION = re.compile(r"互动交流|政民互动|互动平台|在线咨询|咨询|留言|信箱|在线访谈|网上信访|民意征集|意见征集|我要写信")

@@ -36,19 +36,19 @@ async def _probe(url: str, timeout: float) -> dict[str, Any]:
     t0 = time.monotonic()
     # The probe asks whether the homepage opens; the certificate is judged by https_enabled
     # (a chain a browser completes itself must not count as an outage).
-    async with http.async_client("probe", timeout=timeout, verify=False) as client:
-        async with client.stream("GET", url) as resp:
-            got = 0
-            chunks = []
-            async for chunk in resp.aiter_bytes():
-                chunks.append(chunk)
-                got += len(chunk)
-                if got >= READ_BYTES:
-                    break
-            body = b"".join(chunks)
-            return {"status": resp.status_code, "headers": resp.headers, "body": body,
-                    "final_url": str(resp.url), "content_type": resp.headers.get("content-type", ""),
-                    "elapsed": time.monotonic() - t0}
+    async with http.async_client("probe", timeout=timeout, verify=False) as client, \
+            client.stream("GET", url) as resp:
+        got = 0
+        chunks = []
+        async for chunk in resp.aiter_bytes():
+            chunks.append(chunk)
+            got += len(chunk)
+            if got >= READ_BYTES:
+                break
+        body = b"".join(chunks)
+        return {"status": resp.status_code, "headers": resp.headers, "body": body,
+                "final_url": str(resp.url), "content_type": resp.headers.get("content-type", ""),
+                "elapsed": time.monotonic() - t0}
 
 
 def probe_once(url: str, timeout: float = 15.0, *, slow_after: float | None = None) -> dict[str, Any]:

@@ -511,7 +511,7 @@ def interaction(client: httpx.Client, home: PageRecord | None, page: dict[str, A
     for c in order[:4]:
         try:
             _st, final, page_html, _h = _get(client, c["url"], limit=HTML_LIMIT)
-        except Exception:  # noqa: BLE001 - a failed fetch just gives no rows
+        except Exception:  # noqa: BLE001, S112 - a failed fetch just gives no rows
             continue
         rows = message_rows(page_html)
         if rows:

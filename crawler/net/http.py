@@ -1,5 +1,5 @@
 """The one httpx client factory for every request made outside the Scrapy crawl: link
-verification, site properties, availability probes.
+verification, site properties, availability probes (and notice delivery to webhooks).
 
 Every client it builds
 - identifies itself: ``govaudit/<version> <purpose> (+project URL; …)`` — the same product
@@ -73,15 +73,16 @@ def _options(purpose: str | None, timeout: float, accept: str, verify: bool,
 def client(purpose: str, *, timeout: float, guard: NetGuard | None = None, delay: float = 0.0,
            accept: str = HTML_ACCEPT, verify: bool = True, headers: dict[str, str] | None = None,
            **extra: Any) -> httpx.Client:
-    """A synchronous client (site properties)."""
+    """A synchronous client (site properties, notice delivery). `extra` goes to httpx and
+    may override a default (``follow_redirects=False`` for webhooks)."""
     hooks: list[Callable[[httpx.Request], None]] = []
     if guard is not None:
         hooks.append(lambda r: _guard_check(guard, r))
     if delay > 0:
         spacing = _Spacing(delay)
         hooks.append(lambda r: time.sleep(spacing.wait(r.url.host)))
-    return httpx.Client(**_options(purpose, timeout, accept, verify, headers),
-                        event_hooks={"request": hooks}, **extra)
+    return httpx.Client(**{**_options(purpose, timeout, accept, verify, headers), **extra},
+                        event_hooks={"request": hooks})
 
 
 def async_client(purpose: str, *, timeout: float, guard: NetGuard | None = None, delay: float = 0.0,
@@ -103,5 +104,5 @@ def async_client(purpose: str, *, timeout: float, guard: NetGuard | None = None,
         async def spacing_hook(request: httpx.Request) -> None:
             await asyncio.sleep(spacing.wait(request.url.host))
         hooks.append(spacing_hook)
-    return httpx.AsyncClient(**_options(purpose, timeout, accept, verify, headers),
-                             event_hooks={"request": hooks}, **extra)
+    return httpx.AsyncClient(**{**_options(purpose, timeout, accept, verify, headers), **extra},
+                             event_hooks={"request": hooks})

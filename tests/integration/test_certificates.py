@@ -6,12 +6,12 @@ certificate is valid: a self-signed homepage still opens for them."""
 from __future__ import annotations
 
 import datetime as dt
-from datetime import date
 import ipaddress
 import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -65,7 +65,7 @@ def _write(tmp: Path, name: str, cert: x509.Certificate, key: ec.EllipticCurvePr
 
 
 class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(PAGE)))
