@@ -146,16 +146,19 @@ def classify(exc: BaseException) -> str:
         reason = getattr(x, "govaudit_reason", None)  # crawler.net.guard.AddressRefused
         if isinstance(reason, str) and reason:
             return reason
+    for x in chain:
+        if isinstance(x, socket.gaierror):
+            return "dns-temp" if x.errno == socket.EAI_AGAIN else "dns"
+    types = _types()
+    for code in _ORDER[:4]:  # dns, refused, tls, timeout: their types say it all
+        if any(isinstance(x, types[code]) for x in chain):
+            return code
     if any("max size" in str(x).lower() or "maxsize" in str(x).lower() for x in chain):
         return "too-large"  # DOWNLOAD_MAXSIZE, also while decompressing (a zip bomb)
     ignored = _ignored(exc)
     if ignored:
         return ignored
-    types = _types()
-    for x in chain:
-        if isinstance(x, socket.gaierror):
-            return "dns-temp" if x.errno == socket.EAI_AGAIN else "dns"
-    for code in _ORDER:
+    for code in _ORDER[4:]:
         if any(isinstance(x, types[code]) for x in chain):
             return code
     return "other"
