@@ -5,16 +5,16 @@ pages it was found on (and the anchor text), takes the answer for URLs the crawl
 fetched from the store, and checks the rest with httpx: politely (bounded concurrency per
 host, a delay between checks of one host, an identifying User-Agent, timeouts), reading
 only the first bytes of anything (HEAD first; GET streamed, or a Range request for
-video/audio).
+video/audio). The client comes from crawler.net.http; certificates are not verified here
+(the site's certificate is judged by https_enabled; see docs/CONTRACTS.md).
 
 States
   ok         the URL answered and (for media) the bytes are what the link promises
   broken     404/410, other client errors, DNS failure, connection refused, a soft 404
              (200 with a 页面不存在 page), media that does not open (HTML instead of an
              image, a video without a container signature, an empty attachment …)
-  blocked    401/403, WAF challenges (412 or 202 with obfuscated script, 521 with a
-             __jsluid cookie, any wzws_cid cookie, CAPTCHA pages): never counted as
-             broken, never circumvented
+  blocked    401/403, WAF challenges and CAPTCHA pages (crawler.net.challenge, the same
+             rule as the crawl's): never counted as broken, never circumvented
   transient  429, 5xx, timeouts, resets — after `retries` retries that honour Retry-After
              (capped): the link may work later, it is not called broken
   skipped    not verified (over `max_links`)
