@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from crawler.model.build import SiteModel
 from crawler.checks.base import CheckContext, Evidence, Outcome, check, failed, passed, unknown
+from crawler.model.build import SiteModel
+from crawler.model.probes import failure_share, is_down
+from crawler.net.kinds import KIND_CN
 
-KIND_CN = {"page": "链接", "external": "外部链接", "image": "图片", "video": "视频", "audio": "音频",
-           "attachment": "附件"}
-MEDIA_KINDS = ("image", "video", "audio", "attachment")
 NOT_VERIFIED = "未核验链接（抓取后没有运行链接核验，或使用了 --no-verify-links），无法判断"
 
 
@@ -172,25 +171,23 @@ def site_available(site: SiteModel, p: AvailabilityParams, ctx: CheckContext) ->
         end = max(d for d, _x in dated)
         window = [x for d, x in dated if end - timedelta(days=p.days) < d <= end]
         note = f"（检查日期前 {p.days} 天内无探测记录，改用截至 {end} 的 {p.days} 天）"
-    total = len(window)
-    challenged = [x for x in window if x.get("state") == "challenged"]
-    down = [x for x in window if x.get("state") == "down"
-            or (x.get("state") in ("up", "slow") and float(x.get("elapsed") or 0) > p.timeout)]
-    observed = total - len(challenged)
+    counts = failure_share(window, p.timeout)
+    total, observed, challenged = counts["total"], counts["observed"], counts["challenged"]
+    down = [x for x in window if is_down(x, p.timeout)]
     days_seen = len({_probe_day(x) for x in window})
     per_day = total / max(1, days_seen)
-    details: dict[str, Any] = {"probes": total, "down": len(down), "challenged": len(challenged),
+    details: dict[str, Any] = {"probes": total, "down": len(down), "challenged": challenged,
                                "observed": observed, "days": days_seen, "per_day": round(per_day, 1),
                                "window_end": end.isoformat()}
     few = "；探测次数不足（标准要求一周内每天至少 20 次）" if per_day < 20 or days_seen < p.days else ""
     ev = [Evidence(str(x.get("site", site.site_url)), f"{x.get('at')} {x.get('detail', '')}") for x in down[:50]]
     if observed == 0:
         return unknown(f"{total} 次探测均遇到防护验证页面（不计为无法访问），无法判断站点可用性{note}", ev, **details)
-    share = len(down) / observed
+    share = float(counts["share"])
     details["share"] = round(share, 4)
     msg = (f"近 {p.days} 天探测 {total} 次，首页 {p.timeout:g} 秒内未打开 {len(down)} 次，"
            f"无法访问比例 {share * 100:.1f}%（阈值 {p.max_failure_share * 100:g}%）"
-           + (f"，另有防护验证 {len(challenged)} 次（不计为无法访问）" if challenged else "") + note + few)
+           + (f"，另有防护验证 {challenged} 次（不计为无法访问）" if challenged else "") + note + few)
     if share >= p.max_failure_share:
         return failed(msg, ev, **details)
     out = passed(msg, ev, **details)

@@ -6,7 +6,8 @@ import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from crawler.net import urls as net_urls
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
@@ -29,13 +30,11 @@ def parse_as_of(value: str | None) -> date:
 
 
 def check_url(url: str) -> str:
-    u = url.strip()
-    parts = urlsplit(u)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"网址 “{url}” 无效（应以 http:// 或 https:// 开头，如 https://www.example.gov.cn/）")
-    if not parts.path:
-        u += "/"
-    return u
+    """A site address from the command line (crawler.net.urls.check_url) or InputError."""
+    try:
+        return net_urls.check_url(url)
+    except net_urls.BadURL as e:
+        raise InputError(str(e)) from None
 
 
 def load_rules(paths: list[str]) -> list[Any]:
