@@ -179,7 +179,7 @@ class NetGuardMiddleware:
 
             from w3lib.url import safe_url_string
 
-            location = safe_url_string(response.headers[b"Location"])
+            location = safe_url_string(response.headers.get(b"Location") or b"")
             if location.startswith("//"):
                 location = request.url.split(":", 1)[0] + ":" + location
             target = urljoin(request.url, location)
@@ -213,10 +213,10 @@ class _GuardedReceiver:
         self.receiver = receiver
         self.host = host
 
-    def resolutionBegan(self, resolution) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def resolutionBegan(self, resolution) -> None:  # type: ignore[no-untyped-def]
         self.receiver.resolutionBegan(resolution)
 
-    def addressResolved(self, address) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def addressResolved(self, address) -> None:  # type: ignore[no-untyped-def]
         from crawler.net.guard import ALWAYS_REFUSED, address_class
 
         host = getattr(address, "host", "")
@@ -225,7 +225,7 @@ class _GuardedReceiver:
             return
         self.receiver.addressResolved(address)
 
-    def resolutionComplete(self) -> None:  # noqa: N802
+    def resolutionComplete(self) -> None:
         self.receiver.resolutionComplete()
 
 
@@ -235,7 +235,7 @@ class GuardedHostnameResolver(CachingHostnameResolver):
     name that resolves to a public address when checked and to 169.254.169.254 when
     connected (DNS rebinding). A host left without addresses fails as "dns"."""
 
-    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,  # type: ignore[no-untyped-def]  # noqa: N802,N803
-                        transportSemantics="TCP"):  # noqa: N803
+    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,  # type: ignore[no-untyped-def]
+                        transportSemantics="TCP"):
         return super().resolveHostName(_GuardedReceiver(resolutionReceiver, hostName), hostName, portNumber,
                                        addressTypes, transportSemantics)

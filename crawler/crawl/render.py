@@ -17,7 +17,7 @@ import re
 import shutil
 from typing import Any
 
-__all__ = ["RENDER_MODES", "needs_render", "render_settings", "render_meta", "chromium_path", "RENDERED_META"]
+__all__ = ["RENDERED_META", "RENDER_MODES", "chromium_path", "needs_render", "render_meta", "render_settings"]
 
 RENDER_MODES = ("off", "auto")
 RENDERED_META = "govaudit_rendered"  # request meta: this request is the browser re-fetch
@@ -137,7 +137,7 @@ def needs_render(html_text: str, record: Any = None) -> str | None:
         from lxml import html as lhtml
 
         root = lhtml.fromstring(html_text[:_MAX_HTML])
-    except Exception:  # noqa: BLE001 - unparsable: nothing to decide on
+    except Exception:
         return None
     scripts = root.xpath("//script")
     if not scripts:

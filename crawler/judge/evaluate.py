@@ -14,10 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crawler.ruleset.loader import AuditRule
 from crawler.checks import REGISTRY, CheckContext
 from crawler.checks.base import Outcome
 from crawler.model.build import Column, SiteModel
+from crawler.ruleset.loader import AuditRule
 from crawler.text.names import Synonyms, default_synonyms
 
 FINDINGS_SCHEMA = "govaudit.findings/1"
@@ -178,7 +178,7 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
         broken = sorted(by.get("broken", []), key=lambda r: (not r.get("homepage"), bool(r.get("external")),
                                                               str(r.get("url"))))
         media = [r for r in results if "media_ok" in r]
-        summary = {s: len(by.get(s, [])) for s in ("ok", "broken", "blocked", "transient", "skipped")}
+        summary: dict[str, Any] = {s: len(by.get(s, [])) for s in ("ok", "broken", "blocked", "transient", "skipped")}
         summary.update(
             total=len(results),
             external=sum(1 for r in results if r.get("external")),
@@ -195,7 +195,7 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
     facts = {k: v for k, v in site.facts.items() if k not in ("phones", "homepage")}
     try:
         relations = content_relations(site)
-    except Exception as e:  # noqa: BLE001 - a report section never loses the audit
+    except Exception as e:
         relations = {"error": f"{type(e).__name__}: {e}"}
     return {"links": links, "site_facts": facts, "personal_data": personal_data_entries(site)[:2000],
             "relations": relations}

@@ -14,13 +14,21 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from crawler.notice.readers import NoticeReadError, NoticeText, Paragraph, Table, header_roles, read_notice
+from crawler.notice.readers import (
+    NoticeReadError,
+    NoticeText,
+    Paragraph,
+    Table,
+    header_roles,
+    read_notice,
+)
 from crawler.text.deadlines import normalize_deadline, sentence_deadline
 
 SCHEMA = "govaudit.rules/1"
@@ -223,6 +231,78 @@ _LEAD_MARK = re.compile(r"[（(]\s*牵头(?:单位)?\s*[)）]|\s*牵头$")
 _EXPLICIT_NONE = re.compile(r"^[—–\-－/／]+$|^无$")
 
 
+def _data_rows(rows: list[list[str]]) -> tuple[list[str] | None, list[int]]:
+    """The first header row (if any) and the indexes of the non-empty data rows."""
+    header: list[str] | None = None
+    data_idx: list[int] = []
+    for i, row in enumerate(rows):
+        if header_roles(row):
+            if header is None:
+                header = row
+            continue
+        if sum(1 for c in row if compact(c)) == 0:
+            continue
+        data_idx.append(i)
+    return header, data_idx
+
+
+def _carried_units(table: Table, i: int, cell: Callable[[str], str], by_role: dict[str, int],
+                   carry: dict[str, str], new_group: bool) -> tuple[str, str, str]:
+    """The row's 牵头/责任单位 and 时限, blank cells filled from the rows above where merged."""
+    values = {"lead": cell("lead"), "resp": cell("resp"), "deadline": cell("deadline")}
+    for role in ("lead", "resp", "deadline"):
+        v = values[role]
+        if role not in by_role:
+            continue
+        if compact(v):
+            carry[role] = v
+            continue
+        if table.exact_merges:
+            use = (i, by_role[role]) in table.merged
+        elif role == "resp":
+            # a blank 责任单位 next to a filled 牵头单位 at a new group is just empty
+            use = not (compact(values["lead"]) and new_group)
+        else:
+            use = True
+        if use and role in carry:
+            values[role] = carry[role]
+        elif not use:
+            carry.pop(role, None)
+    return values["lead"], values["resp"], values["deadline"]
+
+
+def _task_row(table: Table, i: int, row: list[str], by_role: dict[str, int],
+              carry: dict[str, str]) -> TaskRow | None:
+    """One data row of a task table as a TaskRow (None when it has no measure)."""
+    tr = TaskRow()
+
+    def cell(role: str) -> str:
+        c = by_role.get(role)
+        return row[c] if c is not None and c < len(row) else ""
+
+    new_group = bool(compact(cell("task")) or compact(cell("subtask")))
+    for role in ("task", "subtask"):
+        v = cell(role)
+        if compact(v):
+            carry[role] = v
+            if role == "task" and not compact(cell("subtask")) and "subtask" in by_role:
+                carry.pop("subtask", None)
+        setattr(tr, role, carry.get(role, "") if not compact(v) else v)
+    tr.seq = compact(cell("seq"))
+    tr.measure = cell("measure")
+    lead_v, resp_v, dl_v = _carried_units(table, i, cell, by_role, carry, new_group)
+    if not compact(tr.measure):
+        return None
+    tr.lead = [] if _EXPLICIT_NONE.match(compact(lead_v) or "x") else split_units(lead_v)
+    tr.resp = [] if _EXPLICIT_NONE.match(compact(resp_v) or "x") else split_units(resp_v)
+    if not tr.lead and any(_LEAD_MARK.search(u) for u in tr.resp):
+        # one unit column where the lead is marked: 区政府办公室（牵头）、区财政局
+        tr.lead = [_LEAD_MARK.sub("", u) for u in tr.resp if _LEAD_MARK.search(u)]
+        tr.resp = [u for u in tr.resp if not _LEAD_MARK.search(u)]
+    tr.deadline_text = dl_v
+    return tr
+
+
 def table_rows(tables: list[Table], year: int | None) -> list[TaskRow]:
     """All task rows of the notice's task tables, merged cells carried down."""
     out: list[TaskRow] = []
@@ -233,16 +313,7 @@ def table_rows(tables: list[Table], year: int | None) -> list[TaskRow]:
         rows = table.rows
         if not rows:
             continue
-        header: list[str] | None = None
-        data_idx: list[int] = []
-        for i, row in enumerate(rows):
-            if header_roles(row):
-                if header is None:
-                    header = row
-                continue
-            if sum(1 for c in row if compact(c)) == 0:
-                continue
-            data_idx.append(i)
+        header, data_idx = _data_rows(rows)
         if not data_idx:
             continue
         width = Counter(len(rows[i]) for i in data_idx).most_common(1)[0][0]
@@ -257,65 +328,14 @@ def table_rows(tables: list[Table], year: int | None) -> list[TaskRow]:
                 continue  # a two-column layout table is not a task table
         if "measure" not in roles.values():
             continue
-        if header is not None or width != prev_width:
-            if prev_roles != roles:
-                carry = {}
+        if (header is not None or width != prev_width) and prev_roles != roles:
+            carry = {}
         prev_width, prev_roles = width, roles
         by_role = {r: c for c, r in roles.items()}
         for i, row in zip(data_idx, data):
-            tr = TaskRow()
-
-            def cell(role: str, row: list[str] = row) -> str:
-                c = by_role.get(role)
-                return row[c] if c is not None and c < len(row) else ""
-
-            def merged(role: str, i: int = i) -> bool:
-                c = by_role.get(role)
-                return c is not None and (i, c) in table.merged
-
-            new_group = bool(compact(cell("task")) or compact(cell("subtask")))
-            for role in ("task", "subtask"):
-                v = cell(role)
-                if compact(v):
-                    carry[role] = v
-                    if role == "task" and not compact(cell("subtask")) and "subtask" in by_role:
-                        carry.pop("subtask", None)
-                setattr(tr, role, carry.get(role, "") if not compact(v) else v)
-            tr.seq = compact(cell("seq"))
-            tr.measure = cell("measure")
-            lead_v, resp_v, dl_v = cell("lead"), cell("resp"), cell("deadline")
-            for role, v in (("lead", lead_v), ("resp", resp_v), ("deadline", dl_v)):
-                if role not in by_role:
-                    continue
-                if compact(v):
-                    carry[role] = v
-                    continue
-                if table.exact_merges:
-                    use = merged(role)
-                elif role == "resp":
-                    # a blank 责任单位 next to a filled 牵头单位 at a new group is just empty
-                    use = not (compact(lead_v) and new_group)
-                else:
-                    use = True
-                if use and role in carry:
-                    if role == "lead":
-                        lead_v = carry[role]
-                    elif role == "resp":
-                        resp_v = carry[role]
-                    else:
-                        dl_v = carry[role]
-                elif not use:
-                    carry.pop(role, None)
-            if not compact(tr.measure):
-                continue
-            tr.lead = [] if _EXPLICIT_NONE.match(compact(lead_v) or "x") else split_units(lead_v)
-            tr.resp = [] if _EXPLICIT_NONE.match(compact(resp_v) or "x") else split_units(resp_v)
-            if not tr.lead and any(_LEAD_MARK.search(u) for u in tr.resp):
-                # one unit column where the lead is marked: 区政府办公室（牵头）、区财政局
-                tr.lead = [_LEAD_MARK.sub("", u) for u in tr.resp if _LEAD_MARK.search(u)]
-                tr.resp = [u for u in tr.resp if not _LEAD_MARK.search(u)]
-            tr.deadline_text = dl_v
-            out.append(tr)
+            tr = _task_row(table, i, row, by_role, carry)
+            if tr is not None:
+                out.append(tr)
     return out
 
 
@@ -371,7 +391,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 and i > start
                 and line[i - 1] in " \t\u3000"
                 and _ITEM_NUM.match(line[i:])
-                and not line[start:i].strip() == ""
+                and line[start:i].strip() != ""
                 and re.match(r"\d{1,2}\s*[．.、]\s*\S|[（(]\d{1,2}[）)]", line[i:])
             ):
                 pieces.append((start, i))
@@ -595,7 +615,7 @@ def _column_parent_before(sentence: str, pos: int) -> list[str] | None:
         if re.match(r"^[”\"」』]?\s*(栏目|专栏)?\s*(中|下|内|里)", tail):
             return _clean_path(hit.segments)
     m = None
-    for m in re.finditer(
+    for m in re.finditer(  # noqa: B007 - the last match is the one wanted
         r"在\s*(?:[\u4e00-\u9fa5]{0,6}?(?:政府网站|门户网站|网站|网页))?(?:的)?\s*[“\"「]?([\u4e00-\u9fa5]{2,14}?)[”\"」]?\s*"
         r"(?:(?:栏目|专栏)?\s*(?:中|下|内|里)|(?:专栏|栏目|目录|平台)\s*(?=(?:设置|开设|设立|增设|开辟|新增|下设)))",
         head,
@@ -683,15 +703,14 @@ def detect_columns(sentence: str) -> list[Draft]:
             if re.search(r"(设置|开设|设立|增设|开辟|新增)", sentence[hit.end:]):
                 continue
         leaf = segs[-1]
-        if "/" in leaf or "／" in leaf:
-            if not _is_combined_name(leaf):
-                kids = [k for k in re.split(r"[/／]", leaf) if k]
-                if len(segs) >= 2:
-                    add("subcolumns", segs[:-1], kids, f"{segs[-2]}下设{'、'.join(kids)}栏目")
-                else:
-                    for k in kids:
-                        add("column_exists", [k], None, f"设有“{k}”栏目")
-                continue
+        if ("/" in leaf or "／" in leaf) and not _is_combined_name(leaf):
+            kids = [k for k in re.split(r"[/／]", leaf) if k]
+            if len(segs) >= 2:
+                add("subcolumns", segs[:-1], kids, f"{segs[-2]}下设{'、'.join(kids)}栏目")
+            else:
+                for k in kids:
+                    add("column_exists", [k], None, f"设有“{k}”栏目")
+            continue
         add("column_exists", segs, None, f"设有“{leaf}”栏目（{'>'.join(segs)}）" if len(segs) > 1 else f"设有“{leaf}”栏目")
 
     # --- quoted column names: 设置“减税降费”栏目, “政策解读”栏目集中展示, 链接到…“履职依据”栏目
@@ -717,10 +736,10 @@ def detect_columns(sentence: str) -> list[Draft]:
         k += 1
     for start, end, names in groups:
         after = sentence[end: end + 8]
-        m = re.match(r"\s*(?:等|等相关|相关)?\s*(" + _COLUMN_WORD + ")", after)
-        if not m:
+        wm = re.match(r"\s*(?:等|等相关|相关)?\s*(" + _COLUMN_WORD + ")", after)
+        if not wm:
             continue
-        word = m.group(1)
+        word = wm.group(1)
         if word in ("子栏目", "子栏"):
             continue  # handled above
         if any(">" in n for n in names):
@@ -882,9 +901,9 @@ def detect_implied_columns(sentence: str) -> list[Draft]:
     names = [d.path or "" for d in out if d.check == "column_exists"]
     for d in out:
         p = d.path or ""
-        if d.check == "column_exists":
-            if any(p != n and p in n for n in names) or any(k.check == "column_exists" and k.path == p for k in kept):
-                continue
+        if d.check == "column_exists" and (
+                any(p != n and p in n for n in names) or any(k.check == "column_exists" and k.path == p for k in kept)):
+            continue
         kept.append(d)
     out = kept
     # a quoted name a site must show: 做优做实“政策直通车”，汇集…
@@ -894,9 +913,7 @@ def detect_implied_columns(sentence: str) -> list[Draft]:
             continue
         after = s[q.end(): q.end() + 4]
         before = compact(s[max(0, q.start() - 8): q.start()])
-        if re.match(r"^[，,]?\s*(汇集|归集|集中展示|集中发布|集中公开|展示)", after) and re.search(r"网站|网页", s):
-            out.append(Draft("column_exists", f"设有“{name}”", s, path=name, note=_IMPLIED_NOTE))
-        elif re.search(r"(做优做实|做优|做实|办好|开办|开设)$", before) and re.search(r"网站|网页", s):
+        if (re.match(r"^[，,]?\s*(汇集|归集|集中展示|集中发布|集中公开|展示)", after) and re.search(r"网站|网页", s)) or (re.search(r"(做优做实|做优|做实|办好|开办|开设)$", before) and re.search(r"网站|网页", s)):
             out.append(Draft("column_exists", f"设有“{name}”", s, path=name, note=_IMPLIED_NOTE))
     return out
 
@@ -990,7 +1007,7 @@ def detect_content(
     out: list[Draft] = []
     if _OFFLINE.search(sentence) and not re.search(r"网站|网页|栏目|专栏|平台", sentence):
         return out
-    for off, cl in clauses(sentence):
+    for _off, cl in clauses(sentence):
         c = cl.strip()
         c = re.sub(r"^" + _ITEM_NUM.pattern, "", c)
         m = re.match(

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.reportdocs import hostile_doc, sample_doc
 
 from reports import render_report
 from reports.dashboard import SiteEntry, render_dashboard
+from tests.support.reportdocs import hostile_doc, sample_doc
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

@@ -93,7 +93,7 @@ def test_gbk_pages_read_correctly(audit):
 
 
 def test_report_shows_findings_and_tree(audit):
-    _, doc, out, _ = audit
+    _, _doc, out, _ = audit
     tree = lxml_html.fromstring((out / "report.html").read_text(encoding="utf-8"))
     text = tree.text_content()
     assert "缺少子栏目：视频" in text and "地方政府债务" in text

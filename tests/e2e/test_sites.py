@@ -11,12 +11,11 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.cli.main import build_parser, main
-from crawler.model.page import ListItem, PageRecord
 from crawler.cli.sites import run_sites
+from crawler.model.page import ListItem, PageRecord
 from crawler.ruleset.sites import SitesFileError, load_sites
 from crawler.store.crawls import CrawlStore
 from tests.support import ROOT
-
 
 RULES = """\
 schema: govaudit.rules/1

@@ -17,7 +17,6 @@ from lxml import html as lxml_html
 from crawler.cli.main import main
 from tests.support import ROOT
 
-
 RULES = """\
 schema: govaudit.rules/1
 document: 分布式测试规则

@@ -43,8 +43,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 __all__ = [
-    "LocalServer", "FaultServer", "FaultSite", "GeneratedSite", "HostileSite", "StaticSite",
-    "Handler", "gov_page", "FAULTS", "HOSTILE_STRINGS", "run_cli", "cli_env", "write_rules",
+    "FAULTS",
+    "HOSTILE_STRINGS",
+    "FaultServer",
+    "FaultSite",
+    "GeneratedSite",
+    "Handler",
+    "HostileSite",
+    "LocalServer",
+    "StaticSite",
+    "cli_env",
+    "gov_page",
+    "run_cli",
+    "write_rules",
 ]
 
 
@@ -58,17 +69,17 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 15  # idle keep-alive connections end (bounded threads)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     # -- dispatch ----------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:
@@ -76,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
                            self.headers.get("User-Agent", ""))
         try:
             self.server.app(self)
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True
 
     # -- request facts -------------------------------------------------------------------
@@ -528,7 +539,7 @@ class FaultSite:
             return h.not_found()
         h.send(200, "User-agent: *\nDisallow: /private/\n", "text/plain")
 
-    def fault(self, h: Handler, p: str) -> None:  # noqa: C901 - one branch per fault
+    def fault(self, h: Handler, p: str) -> None:
         port = h.server.server_address[1]
         if p == "/fault/reset":
             return h.reset()
@@ -860,7 +871,7 @@ def _selftest() -> None:  # pragma: no cover - manual check: python tests/faults
             try:
                 with urllib.request.urlopen(srv.url.rstrip("/") + p, timeout=3) as r:
                     print(p, r.status, len(r.read()))
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 print(p, "error", e)
         print(dict(srv.hits))
 

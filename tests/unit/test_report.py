@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-from tests.support.reportdocs import JS_URL, XSS_ATTR, XSS_SCRIPT, hostile_doc, sample_doc
 
 from reports import render_report
 from reports.dashboard import SiteEntry, render_dashboard
 from reports.html import TEMPLATES
 from tests.support import TESTS
+from tests.support.reportdocs import JS_URL, XSS_ATTR, XSS_SCRIPT, hostile_doc, sample_doc
 
 EXPECTED = TESTS / "expected"
 
