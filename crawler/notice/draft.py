@@ -29,7 +29,7 @@ from crawler.notice.readers import (
     header_roles,
     read_notice,
 )
-from crawler.text.deadlines import normalize_deadline, sentence_deadline
+from crawler.text.deadlines import normalize_deadline, sentence_deadline, strip_deadline_phrases
 
 SCHEMA = "govaudit.rules/1"
 
@@ -77,8 +77,30 @@ _UNIT_WORD = re.compile(
 )
 
 
+# A remark written after the units (以下均需各县市区落实，不再逐一列出; 下同): the list ends there.
+_UNIT_REMARK = re.compile(r"以下|以上|下同|均需|均须|均应|均要|不再|逐一|列出|参照执行")
+_UNIT_LABEL = re.compile(r"(牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|参与单位)\s*[：:]")
+
+
+def labelled_units(cell: str) -> tuple[list[str], list[str]] | None:
+    """'牵头单位：A、B；责任单位：C，D，以下均需…' → (['A', 'B'], ['C', 'D']); None without labels."""
+    marks = list(_UNIT_LABEL.finditer(cell))
+    if not marks:
+        return None
+    lead: list[str] = []
+    other: list[str] = []
+    for k, m in enumerate(marks):
+        part = cell[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(cell)]
+        part = re.sub(r"[（(]?\s*$", "", part.strip().strip("（()）；;。"))
+        into = lead if m.group(1).startswith("牵头") else other
+        into.extend(u for u in split_units(part) if u not in lead and u not in other)
+    return lead, other
+
+
 def split_units(cell: str) -> list[str]:
-    """'区发展改革委、区商务委\\n区财政局' → ['区发展改革委', '区商务委', '区财政局']."""
+    """'区发展改革委、区商务委\\n区财政局' → ['区发展改革委', '区商务委', '区财政局'].
+
+    A remark after the names (以下均需各县市区落实，不再逐一列出) ends the list."""
     t = _BOOKMARK.sub("", cell)
     t = _HTMLISH.sub("", t)
     if re.fullmatch(r"[\s—–\-－/／无]*", t):
@@ -89,6 +111,8 @@ def split_units(cell: str) -> list[str]:
     out: list[str] = []
     for part in _UNIT_SPLIT.split(t):
         p = re.sub(r"\s+", "", part).strip("。.：:")
+        if p and _UNIT_REMARK.search(p) and out:
+            break
         if p and p not in out and not re.fullmatch(r"[—–\-－]+", p):
             out.append(p)
     return out
@@ -98,7 +122,7 @@ def split_units(cell: str) -> list[str]:
 
 _TASK_NUM = re.compile(r"^\s*([一二三四五六七八九十百]+)\s*[、.．]")
 _SUB_NUM = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十百]+)\s*[）)]")
-_ITEM_NUM = re.compile(r"^\s*(?:(\d{1,2})\s*[．.、](?!\d)|[（(](\d{1,2})[）)]|([①②③④⑤⑥⑦⑧⑨⑩]))\s*")
+_ITEM_NUM = re.compile(r"^\s*(?:(\d{1,2})\s*[．.、](?:(?!\d)|(?=20\d{2}\s*年))|[（(](\d{1,2})[）)]|([①②③④⑤⑥⑦⑧⑨⑩]))\s*")
 
 
 def task_number(cell: str) -> str:
@@ -293,8 +317,12 @@ def _task_row(table: Table, i: int, row: list[str], by_role: dict[str, int],
     lead_v, resp_v, dl_v = _carried_units(table, i, cell, by_role, carry, new_group)
     if not compact(tr.measure):
         return None
-    tr.lead = [] if _EXPLICIT_NONE.match(compact(lead_v) or "x") else split_units(lead_v)
-    tr.resp = [] if _EXPLICIT_NONE.match(compact(resp_v) or "x") else split_units(resp_v)
+    labelled = labelled_units(resp_v) or labelled_units(lead_v)
+    if labelled:  # one cell: 牵头单位：A、B；责任单位：C
+        tr.lead, tr.resp = labelled
+    else:
+        tr.lead = [] if _EXPLICIT_NONE.match(compact(lead_v) or "x") else split_units(lead_v)
+        tr.resp = [] if _EXPLICIT_NONE.match(compact(resp_v) or "x") else split_units(resp_v)
     if not tr.lead and any(_LEAD_MARK.search(u) for u in tr.resp):
         # one unit column where the lead is marked: 区政府办公室（牵头）、区财政局
         tr.lead = [_LEAD_MARK.sub("", u) for u in tr.resp if _LEAD_MARK.search(u)]
@@ -587,7 +615,7 @@ def _name_list(s: str) -> list[str]:
     out = []
     for p in parts:
         p = compact(_strip_quotes(p)).strip("“”\"")
-        p = re.sub(r"^(至少|分别|包括|设置|开设|增设|设立|含)", "", p)
+        p = _VERB_PREFIX.sub("", p)
         p = re.sub(r"(等|等形式)$", "", p)
         if p and p not in out and len(p) <= 20:
             out.append(p)
@@ -601,8 +629,12 @@ def _short(s: str, n: int = 40) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+# Verbs that set up columns. Two-character verbs overlap (下设置 = 下设 + 置…, 增设立): a verb is
+# never followed by the second character of another, so a list never starts with 置/立.
+_SETUP_VERB = r"(?:设置|开设|设立|增设|建立|开辟|分设|下设|包含|包括)(?![置立])"
+_VERB_PREFIX = re.compile(r"^(?:下设|设置|开设|设立|增设|建立|开辟|分设|新增|包含|包括|含|至少|分别)+")
 _SUBCOL = re.compile(
-    r"(?:设置|开设|设立|增设|建立|开辟|分设|下设|包含|包括)\s*(?P<list>[^，。；;]{2,60}?)\s*(?:等)?\s*"
+    _SETUP_VERB + r"\s*(?P<list>[^，。；;]{2,60}?)\s*(?:等)?\s*"
     r"(?:(?P<n>\d+|[一二三四五六七八九十两])\s*个)?\s*(?:子栏目|二级栏目|子专栏|子栏)"
 )
 
@@ -1010,6 +1042,7 @@ def detect_content(
     for _off, cl in clauses(sentence):
         c = cl.strip()
         c = re.sub(r"^" + _ITEM_NUM.pattern, "", c)
+        c = re.sub(r"^[，,\s]+", "", strip_deadline_phrases(c, "，")) or c
         m = re.match(
             r"^(?:[\u4e00-\u9fa5]{0,12}?(?:要|应当|应|须|将|并))?" + _ADVERBS
             + r"(公开|公布|发布|晒出)(?!征求|发布|透明|属性|方式|渠道|的|工作|力度|承诺|时|后|前|范围|内容要|形式|平台)",
@@ -1050,12 +1083,17 @@ def detect_content(
     return out
 
 
+_DEMAND_VERB = re.compile(r"^(?:[在于到至]?|按时|及时|主动|依法|全面|集中|统一|向社会)*(?:公开|发布|公布|编制|报送|晒出)")
+
+
 def detect_annual_report(sentence: str, year: int | None) -> list[Draft]:
     out: list[Draft] = []
-    m = re.search(r"([\u4e00-\u9fa5]{2,14}?)(?:工作)?(年度报告|年报)", sentence)
+    # a deadline phrase ends a name (2022年3月底前公开…年度报告), and so does the verb before it
+    text = strip_deadline_phrases(sentence, "，")
+    m = re.search(r"([\u4e00-\u9fa5]{2,14}?)(?:工作)?(年度报告|年报)", text)
     if not m or not re.search(r"(公开|发布|公布|编制|报告予以|报送)", sentence):
         return out
-    name = compact(m.group(0))
+    name = _DEMAND_VERB.sub("", compact(m.group(0))) or compact(m.group(0))
     dm = re.search(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前\s*(?:集中|统一|全面)?\s*(?:发布|公开|公布|上网)", sentence)
     due = f"{int(dm.group(1)):02d}-{int(dm.group(2)):02d}" if dm else None
     if "政府信息公开" in name:
@@ -1068,6 +1106,9 @@ def detect_annual_report(sentence: str, year: int | None) -> list[Draft]:
         kws = ["政府网站", "年度报表|工作年度报表|年报"]
         due = due or "01-31"
     else:
+        if not due:
+            s_dl, _ = sentence_deadline(sentence, year)
+            due = s_dl[5:] if s_dl and re.match(r"^\d{4}-\d{2}-\d{2}$", s_dl) else None
         if not due:
             return out
         core = re.sub(r"(年度报告|年报)$", "", name)
@@ -1122,7 +1163,7 @@ def detect_site(sentence: str) -> list[Draft]:
     s = sentence
     if re.search(r"IPv6|IPV6|ipv6|互联网协议第6版|互联网协议第六版", s):
         out.append(Draft("ipv6_enabled", "网站支持IPv6访问", s))
-    if re.search(r"HTTPS|https|安全连接协议", s):
+    if re.search(r"HTTPS|https|安全连接协议", _URL.sub("", s)):  # not https:// in an address
         out.append(Draft("https_enabled", "网站启用HTTPS", s))
     if re.search(r"(网站|站内|全站)[^。；，]{0,10}(搜索|检索)|(搜索|检索)(功能|服务|精准|准确|引擎)", s) and not re.search(
         r"问答库|数据库[^。]{0,6}搜索", s
@@ -1300,10 +1341,11 @@ class FlatSegment:
     section: str
     units: list[str]
     deadline: str = ""
+    lead: list[str] | None = None  # set when the units are labelled (牵头单位：…); else units[0] leads
 
 
 _FLAT_BREAK = re.compile(
-    r"(?<![\d（(第])(?=\d{1,2}\s*[．.](?!\d)\s*[\u4e00-\u9fa5“《])"
+    r"(?<![\d（(第])(?=\d{1,2}\s*[．.](?:(?!\d)\s*[\u4e00-\u9fa5“《]|\s*20\d{2}\s*年))"  # 2．2022年3月底前…
     r"|(?<![第）)\d])(?=[（(][一二三四五六七八九十]{1,3}[）)](?![（(项条款目]))"
     r"|(?<![\u4e00-\u9fa5]{2}[第])(?=[一二三四五六七八九十]{1,2}、)"
 )
@@ -1326,6 +1368,9 @@ _FLAT_DEADLINE = re.compile(
 
 def _paren_units(inner: str) -> list[str]:
     """'市发展改革委牵头，各县区政府负责' → ['市发展改革委', '各县区政府'] (lead first)."""
+    labelled = labelled_units(inner)
+    if labelled:
+        return labelled[0] + labelled[1]
     units: list[str] = []
     lead = re.search(r"([^，,；;：:]+?)牵头", inner)
     if lead:
@@ -1339,16 +1384,18 @@ def _paren_units(inner: str) -> list[str]:
     return units
 
 
-def _peel_meta(text: str) -> tuple[list[str], str, str]:
+def _peel_meta(text: str) -> tuple[list[str], str, str, list[str]]:
     """Units and a 完成时限 at the start of flattened text (cells that follow a measure).
 
     '市政府办公厅市政府各部门、各区县政府3．组织…' → (['市政府办公厅', '市政府各部门', '各区县政府'], '',
-    '3．组织…'). Cells may be wrapped over lines; the rest is returned verbatim.
+    '3．组织…', []). Cells may be wrapped over lines; the rest is returned verbatim. The last
+    item lists the lead units when they are labelled (（牵头单位：…；责任单位：…）).
     """
     # work on the text without line breaks, map positions back to the original
     keep = [k for k, ch in enumerate(text) if ch not in "\n\r \t\u3000"]
     flat = "".join(text[k] for k in keep)
     units: list[str] = []
+    leads: list[str] = []
     deadline = ""
     pos = 0
     while pos < len(flat):
@@ -1357,6 +1404,7 @@ def _peel_meta(text: str) -> tuple[list[str], str, str]:
         pm = _UNIT_PAREN.match(flat, pos)
         if pm:  # （市发展改革委牵头，各县区政府负责） / （责任单位：…）
             units.extend(u for u in _paren_units(pm.group(1)) if u not in units)
+            leads.extend((labelled_units(pm.group(1)) or ([], []))[0])
             pos = pm.end()
             continue
         m = _UNIT_HEAD.match(flat, pos)
@@ -1383,8 +1431,8 @@ def _peel_meta(text: str) -> tuple[list[str], str, str]:
             continue
         break
     if pos >= len(flat):
-        return units, deadline, ""
-    return units, deadline, text[keep[pos]:] if (units or deadline) else text
+        return units, deadline, "", leads
+    return units, deadline, text[keep[pos]:] if (units or deadline) else text, leads
 
 
 def flat_segments(para: str) -> list[FlatSegment]:
@@ -1401,16 +1449,22 @@ def flat_segments(para: str) -> list[FlatSegment]:
         im = re.match(r"\s*(\d{1,2})\s*[．.]", piece)
         item = f"{im.group(1)}．" if im else ""
         for part in re.split(r"(?<=。)", piece):
-            units, deadline, rest = _peel_meta(part)
+            units, deadline, rest, leads = _peel_meta(part)
             if (units or deadline) and out:
                 prev = out[-1]
                 prev.units.extend(u for u in units if u not in prev.units)
+                if leads:
+                    prev.lead = (prev.lead or []) + [u for u in leads if u not in (prev.lead or [])]
                 prev.deadline = prev.deadline or deadline
             if compact(rest):
                 seg = FlatSegment(rest, section + item, [], "")
                 inner = list(_UNIT_PAREN.finditer(compact(rest)))
                 if inner:  # …及解读（市发展改革委牵头）。
-                    seg.units = _paren_units(inner[-1].group(1))
+                    labelled = labelled_units(inner[-1].group(1))
+                    if labelled and labelled[0]:
+                        seg.lead, seg.units = labelled[0], labelled[0] + labelled[1]
+                    else:
+                        seg.units = _paren_units(inner[-1].group(1))
                 out.append(seg)
     return out
 
@@ -1438,6 +1492,14 @@ class Context:
     deadline_note: str = ""
 
 
+_URL = re.compile(r"(?:https?|ftp)://[^\s，。；、）)]+|www\.[A-Za-z0-9.-]+[^\s，。；、）)]*", re.IGNORECASE)
+
+
+def _is_sentence(sent: str) -> bool:
+    """A demand has words: a URL, a date or a page-chrome line pasted with the notice is not one."""
+    return len(re.findall(r"[\u4e00-\u9fa5]", _URL.sub("", sent))) >= 4
+
+
 def _drafts_for_sentence(
     sent: str,
     year: int | None,
@@ -1447,6 +1509,8 @@ def _drafts_for_sentence(
     places: tuple[str, ...] = (),
     flattened: bool = False,
 ) -> list[Draft]:
+    if not _is_sentence(sent):
+        return []
     cols = detect_columns(sent)
     col_paths = [d.path for d in cols if d.check == "column_exists" and d.path]
     column = col_paths[0] if len(col_paths) == 1 else None
@@ -1519,7 +1583,9 @@ def extract_rules(path: Path | str) -> dict[str, Any]:
                     dl, dl_note = normalize_deadline(compact(seg.deadline), year)
                     for d in _drafts_for_sentence(s.text, year, places=places, content=not heading, flattened=True):
                         units = [u for x in seg.units for u in split_units(x)]
-                        collected.append((d, Context(seg.section, units[:1], units[1:], dl, dl_note)))
+                        lead = seg.lead if seg.lead is not None else units[:1]
+                        resp = [u for u in units if u not in lead]
+                        collected.append((d, Context(seg.section, lead, resp, dl, dl_note)))
 
     # assemble rules
     slug = _slug(p.stem)

@@ -390,6 +390,9 @@ def _decode_html(data: bytes, name: str) -> str:
     return decode_bytes(data, name)
 
 
+_WORD_CONDITIONAL = re.compile(r"<!\[(?:if[^\]>]*|endif)\]>", re.IGNORECASE)
+
+
 def read_html(p: Path) -> NoticeText:
     import lxml.html
 
@@ -397,6 +400,9 @@ def read_html(p: Path) -> NoticeText:
     if not raw.strip():
         raise NoticeReadError(f"{p}: 文件为空；请重新保存网页（另存为“网页，全部”或 .html）")
     raw = re.sub(r"^\s*<\?xml[^>]*>", "", raw)
+    # Word's "save as web page" wraps list numbers in downlevel-revealed conditionals
+    # (<![if !supportLists]>…<![endif]>) that lxml keeps as text: drop the markers, keep the content.
+    raw = _WORD_CONDITIONAL.sub("", raw)
     root = lxml.html.fromstring(raw)
     blocks: list[Block] = []
     _html_walk(root, blocks, [""])
