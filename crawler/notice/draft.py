@@ -91,7 +91,9 @@ def labelled_units(cell: str) -> tuple[list[str], list[str]] | None:
     other: list[str] = []
     for k, m in enumerate(marks):
         part = cell[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(cell)]
-        part = re.sub(r"[（(]?\s*$", "", part.strip().strip("（()）；;。"))
+        part = part.strip().strip("；;。，,")
+        if part[-1:] in "）)" and part.count("（") + part.count("(") < part.count("）") + part.count(")"):
+            part = part[:-1]  # the bracket that held the labels: （牵头单位：…）
         into = lead if m.group(1).startswith("牵头") else other
         into.extend(u for u in split_units(part) if u not in lead and u not in other)
     return lead, other
@@ -108,6 +110,7 @@ def split_units(cell: str) -> list[str]:
     # join wraps inside a name: "…等\n相关部门", "区政府办及相关部门"
     t = re.sub(r"等\s*\n\s*", "等", t)
     t = re.sub(r"\n\s*(?=(相关|有关|部门|单位|（|\())", "", t)
+    t = re.sub(r"[（(][^（）()]*[）)]", lambda m: "" if _UNIT_REMARK.search(m.group(0)) else m.group(0), t)
     out: list[str] = []
     for part in _UNIT_SPLIT.split(t):
         p = re.sub(r"\s+", "", part).strip("。.：:")
@@ -1090,7 +1093,8 @@ def detect_annual_report(sentence: str, year: int | None) -> list[Draft]:
     out: list[Draft] = []
     # a deadline phrase ends a name (2022年3月底前公开…年度报告), and so does the verb before it
     text = strip_deadline_phrases(sentence, "，")
-    m = re.search(r"([\u4e00-\u9fa5]{2,14}?)(?:工作)?(年度报告|年报)", text)
+    m = re.search(r"([\u4e00-\u9fa5]{2,14}?)(?:工作)?(年度报告|年报)", text) or re.search(
+        r"()法治政府建设(?:年度)?(?:工作)?(?:情况)?的?报告", text)  # 条例-style name of the same report
     if not m or not re.search(r"(公开|发布|公布|编制|报告予以|报送)", sentence):
         return out
     name = _DEMAND_VERB.sub("", compact(m.group(0))) or compact(m.group(0))
