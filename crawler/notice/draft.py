@@ -681,22 +681,27 @@ def _is_external(sentence: str, qstart: int) -> bool:
     return bool(_EXTERNAL_OWNER.search(owner))
 
 
-def detect_columns(sentence: str) -> list[Draft]:
-    """Column rules: explicit paths, 设置“X”栏目, N个子栏目, column_order of the root."""
-    drafts: list[Draft] = []
-    seen_paths: set[str] = set()
+class _ColumnDrafts:
+    """The column rules of one sentence, each (check, path, children) once."""
 
-    def add(check: str, segs: list[str], children: list[str] | None, title: str, note: str = "") -> None:
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        self.drafts: list[Draft] = []
+        self.seen: set[str] = set()
+        self.sub_parents: set[str] = set()  # parents of 子栏目 rules: not a column rule again
+
+    def add(self, check: str, segs: list[str], children: list[str] | None, title: str, note: str = "") -> None:
         if not segs:
             return
         key = check + ">".join(segs) + "|" + "/".join(children or [])
-        if key in seen_paths:
+        if key in self.seen:
             return
-        seen_paths.add(key)
-        drafts.append(Draft(check, title, sentence, path=">".join(segs), children=children, note=note))
+        self.seen.add(key)
+        self.drafts.append(Draft(check, title, self.sentence, path=">".join(segs), children=children, note=note))
 
+
+def _subcolumn_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- "至少设置视频、图片、文字3个子栏目"
-    sub_parents: set[str] = set()
     for m in _SUBCOL.finditer(sentence):
         names = _name_list(m.group("list"))
         names = [n for n in names if not n.endswith(("栏目", "专栏")) or len(n) <= 6]
@@ -718,12 +723,14 @@ def detect_columns(sentence: str) -> list[Draft]:
                 parent = pp + [compact(parent_name)]
                 if re.search(r"(设置|开设|设立|增设|开辟|新增|建立)\s*$", before[: qs[-1].start()]):
                     # the column itself is set up in the same sentence: a rule of its own
-                    add("column_exists", parent, None, f"设有“{parent[-1]}”栏目")
+                    cd.add("column_exists", parent, None, f"设有“{parent[-1]}”栏目")
         if not parent or not names:
             continue
-        sub_parents.add(">".join(parent))
-        add("subcolumns", parent, names, f"{parent[-1]}下设置{'、'.join(names)}子栏目")
+        cd.sub_parents.add(">".join(parent))
+        cd.add("subcolumns", parent, names, f"{parent[-1]}下设置{'、'.join(names)}子栏目")
 
+
+def _path_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- explicit paths (公开路径：政府网站>A>B>C; “政务公开>政府信息公开目录>政策解读”)
     for hit in find_paths(sentence):
         tail = sentence[hit.end: hit.end + 8]
@@ -731,8 +738,8 @@ def detect_columns(sentence: str) -> list[Draft]:
         if not segs:
             continue
         is_parent = bool(re.match(r"^[”\"」』]?\s*(栏目|专栏)?\s*(中|下|内|里)", tail))
-        if is_parent or ">".join(segs) in sub_parents:
-            if ">".join(segs) in sub_parents:
+        if is_parent or ">".join(segs) in cd.sub_parents:
+            if ">".join(segs) in cd.sub_parents:
                 continue
             # a parent of a column set up later in the sentence: only the child is a rule
             if re.search(r"(设置|开设|设立|增设|开辟|新增)", sentence[hit.end:]):
@@ -741,13 +748,15 @@ def detect_columns(sentence: str) -> list[Draft]:
         if ("/" in leaf or "／" in leaf) and not _is_combined_name(leaf):
             kids = [k for k in re.split(r"[/／]", leaf) if k]
             if len(segs) >= 2:
-                add("subcolumns", segs[:-1], kids, f"{segs[-2]}下设{'、'.join(kids)}栏目")
+                cd.add("subcolumns", segs[:-1], kids, f"{segs[-2]}下设{'、'.join(kids)}栏目")
             else:
                 for k in kids:
-                    add("column_exists", [k], None, f"设有“{k}”栏目")
+                    cd.add("column_exists", [k], None, f"设有“{k}”栏目")
             continue
-        add("column_exists", segs, None, f"设有“{leaf}”栏目（{'>'.join(segs)}）" if len(segs) > 1 else f"设有“{leaf}”栏目")
+        cd.add("column_exists", segs, None, f"设有“{leaf}”栏目（{'>'.join(segs)}）" if len(segs) > 1 else f"设有“{leaf}”栏目")
 
+
+def _quoted_column_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- quoted column names: 设置“减税降费”栏目, “政策解读”栏目集中展示, 链接到…“履职依据”栏目
     qmatches = list(_QUOTED.finditer(sentence))
     groups: list[tuple[int, int, list[str]]] = []
@@ -798,10 +807,12 @@ def detect_columns(sentence: str) -> list[Draft]:
                 continue
             segs = parent + [nm] if parent and parent[-1] != nm else [nm]
             key = ">".join(segs)
-            if key in sub_parents:
+            if key in cd.sub_parents:
                 continue
-            add("column_exists", segs, None, f"设有“{nm}”栏目")
+            cd.add("column_exists", segs, None, f"设有“{nm}”栏目")
 
+
+def _unquoted_column_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- unquoted: 设置减税降费专栏, 加强政府网站公报专栏建设
     for m in re.finditer(
         r"(?:设置|开设|设立|增设|开辟|新增|开通|建设|建好|完善|优化|规范)(?:好)?(?:政府网站|门户网站|网站)?"
@@ -812,26 +823,38 @@ def detect_columns(sentence: str) -> list[Draft]:
         name = re.sub(r"^(政府网站|门户网站|网站|首页)", "", name)
         if not name or _GENERIC_NAME.search(name) or len(name) < 2:
             continue
-        if any(name in compact(d.path or "") for d in drafts):
+        if any(name in compact(d.path or "") for d in cd.drafts):
             continue
         if sentence[max(0, m.start(1) - 1): m.start(1)] in _Q_OPEN:
             continue
         if name in _ROOT_NAMES:
             continue
-        add("column_exists", [name], None, f"设有“{name}”{m.group(2)}")
+        cd.add("column_exists", [name], None, f"设有“{name}”{m.group(2)}")
 
+
+def _root_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- the disclosure root itself: 规范政府信息公开专栏/平台 (国办公开办函〔2019〕61号)
     if re.search(r"(规范|统一|按照[^，。]{0,30}(格式|模板|要求))[^。]{0,20}政府信息公开(专栏|平台|目录)", sentence) or re.search(
         r"政府信息公开(专栏|平台)[^。]{0,20}(统一名称|统一格式|统一位置|格式模板|规范)", sentence
     ):
-        add(
+        cd.add(
             "column_order",
             ["政府信息公开"],
             ["政府信息公开指南", "政府信息公开制度", "法定主动公开内容", "政府信息公开年报"],
             "政府信息公开专栏按规范设置四个一级子栏目",
             note="按国办公开办函〔2019〕61号的标准结构补出子栏目，需人工核对通知是否要求",
         )
-    return drafts
+
+
+def detect_columns(sentence: str) -> list[Draft]:
+    """Column rules: explicit paths, 设置“X”栏目, N个子栏目, column_order of the root."""
+    cd = _ColumnDrafts(sentence)
+    _subcolumn_drafts(sentence, cd)
+    _path_drafts(sentence, cd)
+    _quoted_column_drafts(sentence, cd)
+    _unquoted_column_drafts(sentence, cd)
+    _root_drafts(sentence, cd)
+    return cd.drafts
 
 
 # Columns every 政务公开 site has (国办公开办函〔2019〕61号, 条例第二十条) or that notices name
@@ -1546,53 +1569,48 @@ def _quote_window(sentence: str, limit: int = 160) -> str:
     return cut[: k + 1] if k > limit // 2 else cut
 
 
-def extract_rules(path: Path | str) -> dict[str, Any]:
-    """Read a notice and return a draft rule file (a dict in the CONTRACTS format)."""
-    p = Path(path)
-    notice = read_notice(p)
-    document = find_document_title(notice)
-    year = find_year(notice, document)
-    issuer = find_issuer(notice)
-    number = find_number(notice)
-
-    places = find_places(issuer, document)
-    task_tables = [t for t in notice.tables if is_task_table(t)]
-    rows = table_rows(task_tables, year) if task_tables else []
+def _collect_from_rows(rows: list[TaskRow], notice: NoticeText, year: int | None,
+                       places: tuple[str, ...]) -> list[tuple[Draft, Context]]:
+    """Drafts from the task table's measures, and the cover letter's unambiguous site demands."""
     collected: list[tuple[Draft, Context]] = []
-    notes: list[str] = []
+    for tr in rows:
+        dl, dl_note = normalize_deadline(compact(tr.deadline_text), year)
+        for s in split_sentences(tr.measure):
+            heading = bool(_HEADING_LIKE.match(s.text))
+            for d in _drafts_for_sentence(s.text, year, places=places, content=not heading):
+                ctx = Context(tr.section + (s.item if s.item else ""), tr.lead, tr.resp, dl, dl_note)
+                collected.append((d, ctx))
+    # the cover letter: only unambiguous site requirements
+    for b in notice.blocks:
+        if isinstance(b, Paragraph):
+            for s in split_sentences(b.text):
+                for d in _drafts_for_sentence(s.text, year, strong_only=True):
+                    if d.check in ("column_exists", "subcolumns", "column_order"):
+                        continue
+                    collected.append((d, Context("通知正文", [], [], None)))
+    return collected
 
-    if rows:
-        for tr in rows:
-            dl, dl_note = normalize_deadline(compact(tr.deadline_text), year)
-            for s in split_sentences(tr.measure):
-                heading = bool(_HEADING_LIKE.match(s.text))
-                for d in _drafts_for_sentence(s.text, year, places=places, content=not heading):
-                    ctx = Context(tr.section + (s.item if s.item else ""), tr.lead, tr.resp, dl, dl_note)
-                    collected.append((d, ctx))
-        # the cover letter: only unambiguous site requirements
-        for b in notice.blocks:
-            if isinstance(b, Paragraph):
-                for s in split_sentences(b.text):
-                    for d in _drafts_for_sentence(s.text, year, strong_only=True):
-                        if d.check in ("column_exists", "subcolumns", "column_order"):
-                            continue
-                        collected.append((d, Context("通知正文", [], [], None)))
-    else:
-        notes.append("未识别出任务表格（如 PDF 转出的文字），规则按句子起草；责任单位和时限取句子附近的文字，需人工核对。")
-        body = "\n".join(b.text for b in notice.blocks if isinstance(b, Paragraph))
-        if body:
-            for seg in flat_segments(body):
-                for s in split_sentences(seg.text):
-                    heading = bool(_HEADING_LIKE.match(s.text)) or bool(_HEADING_LIKE.match(seg.text) and s.start == 0)
-                    dl, dl_note = normalize_deadline(compact(seg.deadline), year)
-                    for d in _drafts_for_sentence(s.text, year, places=places, content=not heading, flattened=True):
-                        units = [u for x in seg.units for u in split_units(x)]
-                        lead = seg.lead if seg.lead is not None else units[:1]
-                        resp = [u for u in units if u not in lead]
-                        collected.append((d, Context(seg.section, lead, resp, dl, dl_note)))
 
-    # assemble rules
-    slug = _slug(p.stem)
+def _collect_from_text(notice: NoticeText, year: int | None,
+                       places: tuple[str, ...]) -> list[tuple[Draft, Context]]:
+    """Drafts from running text (no task table): units and 时限 from the text near each sentence."""
+    collected: list[tuple[Draft, Context]] = []
+    body = "\n".join(b.text for b in notice.blocks if isinstance(b, Paragraph))
+    for seg in flat_segments(body) if body else []:
+        for s in split_sentences(seg.text):
+            heading = bool(_HEADING_LIKE.match(s.text)) or bool(_HEADING_LIKE.match(seg.text) and s.start == 0)
+            dl, dl_note = normalize_deadline(compact(seg.deadline), year)
+            for d in _drafts_for_sentence(s.text, year, places=places, content=not heading, flattened=True):
+                units = [u for x in seg.units for u in split_units(x)]
+                lead = seg.lead if seg.lead is not None else units[:1]
+                resp = [u for u in units if u not in lead]
+                collected.append((d, Context(seg.section, lead, resp, dl, dl_note)))
+    return collected
+
+
+def _assemble(collected: list[tuple[Draft, Context]], notice: NoticeText, document: str, file_name: str,
+              slug: str, year: int | None) -> list[dict[str, Any]]:
+    """One rule dict per distinct draft, with a verbatim quote, deadline and units."""
     out_rules: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     implied_seen: set[str] = set()
@@ -1640,7 +1658,7 @@ def extract_rules(path: Path | str) -> dict[str, Any]:
         if d.params:
             rule["params"] = dict(d.params)
         rule["severity"] = "major"
-        source: dict[str, Any] = {"document": document, "file": p.name}
+        source: dict[str, Any] = {"document": document, "file": file_name}
         if ctx.section:
             source["section"] = ctx.section
         source["quote"] = quote
@@ -1654,6 +1672,30 @@ def extract_rules(path: Path | str) -> dict[str, Any]:
         rule["note"] = "；".join(["草稿，需人工核对", *note_parts])
         rule["draft"] = True
         out_rules.append(rule)
+    return out_rules
+
+
+def extract_rules(path: Path | str) -> dict[str, Any]:
+    """Read a notice and return a draft rule file (a dict in the CONTRACTS format)."""
+    p = Path(path)
+    notice = read_notice(p)
+    document = find_document_title(notice)
+    year = find_year(notice, document)
+    issuer = find_issuer(notice)
+    number = find_number(notice)
+
+    places = find_places(issuer, document)
+    task_tables = [t for t in notice.tables if is_task_table(t)]
+    rows = table_rows(task_tables, year) if task_tables else []
+    notes: list[str] = []
+
+    if rows:
+        collected = _collect_from_rows(rows, notice, year, places)
+    else:
+        notes.append("未识别出任务表格（如 PDF 转出的文字），规则按句子起草；责任单位和时限取句子附近的文字，需人工核对。")
+        collected = _collect_from_text(notice, year, places)
+
+    out_rules = _assemble(collected, notice, document, p.name, _slug(p.stem), year)
 
     doc: dict[str, Any] = {"schema": SCHEMA, "document": document, "file": p.name, "issuer": issuer}
     if number:
