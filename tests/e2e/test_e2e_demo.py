@@ -12,6 +12,8 @@ from lxml import html as lxml_html
 from crawler.demo.server import serve_sample_site
 from tests.support import ROOT
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
+
 MANIFEST = json.loads((ROOT / "crawler" / "demo" / "site" / "manifest.json").read_text(encoding="utf-8"))
 
 RULES = """\

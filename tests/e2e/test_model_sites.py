@@ -14,6 +14,8 @@ import pytest
 from tests.support import ROOT
 from tests.support.fixture_sites import SITES_DIR, manifest, serve_fixture_site
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
+
 SITES = ["hanweb", "xxgk-platform", "minimal-county"]
 
 

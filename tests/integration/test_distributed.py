@@ -17,6 +17,8 @@ from lxml import html as lxml_html
 from crawler.cli.main import main
 from tests.support import ROOT
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
+
 RULES = """\
 schema: govaudit.rules/1
 document: 分布式测试规则

@@ -23,6 +23,8 @@ from lxml import html as lhtml
 from crawler.model.page import PageRecord
 from tests.support.faultserver import FAULTS, FaultServer, FaultSite, run_cli, write_rules
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
+
 AS_OF = "2021-12-31"
 DNS_HOST = "xxgk.fault.invalid"
 MAX_PAGES = 70

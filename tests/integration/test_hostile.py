@@ -39,6 +39,8 @@ from tests.support.faultserver import (
     write_rules,
 )
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
+
 TEMPLATES = ROOT / "reports" / "templates"
 AS_OF = "2021-12-31"
 MAX_KEPT = 1000  # no string the crawl keeps from a page may be longer than this

@@ -18,6 +18,8 @@ from crawler.crawl.render import chromium_path, needs_render
 from crawler.model.page import Link, ListItem, PageRecord
 from tests.support.faultserver import LocalServer, StaticSite, gov_page, run_cli, write_rules
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
+
 AS_OF = "2021-12-31"
 
 NAV_SCRIPT = """

@@ -33,6 +33,8 @@ from tests.support.faultserver import (
     write_rules,
 )
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
+
 AS_OF = "2021-12-31"
 PAGES = 150
 COLUMNS = 5
