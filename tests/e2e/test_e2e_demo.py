@@ -9,8 +9,9 @@ import sys
 import pytest
 from lxml import html as lxml_html
 
-from crawler.demo.server import serve_sample_site
+from crawler.demo.server import SITE_DIR
 from tests.support import ROOT
+from tests.support.mockserver import serve_static
 
 pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
@@ -40,7 +41,7 @@ rules:
 def audit(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     (tmp / "rules.yaml").write_text(RULES, encoding="utf-8")
-    with serve_sample_site() as srv:
+    with serve_static(SITE_DIR) as srv:
         r = subprocess.run([sys.executable, "-m", "crawler.cli", "audit", srv.url, "--rules", str(tmp / "rules.yaml"),
                             "--out", str(tmp / "out"), "--as-of", MANIFEST["as_of"]],
                            capture_output=True, text=True, timeout=600, cwd=ROOT)

@@ -145,10 +145,11 @@ def test_site_urls_and_sites_file_together_are_rejected(rules_dir: Path, capsys:
 def test_real_two_site_run_against_local_servers(rules_dir: Path):
     """Two sample sites on local ports, crawled concurrently by the real crawler."""
     pytest.importorskip("crawler.crawl.run")
-    from crawler.demo.server import serve_sample_site
+    from crawler.demo.server import SITE_DIR
+    from tests.support.mockserver import serve_static
 
     out = rules_dir / "out"
-    with serve_sample_site() as a, serve_sample_site() as b:
+    with serve_static(SITE_DIR) as a, serve_static(SITE_DIR) as b:
         sites = sites_file(rules_dir, f"""\
 sites:
   - {{name: 重庆市山城区人民政府, urls: [{a.url}], unit: 山城区政府办公室, slug: shancheng, rules: [rubric.yaml]}}

@@ -53,7 +53,7 @@ def verified(tmp_path_factory):
         elapsed = time.monotonic() - t0
         results = {r["url"]: r for r in store.iter_link_results(cid)}
         hits = dict(srv.hits)
-        requests = list(srv.httpd.requests)
+        requests = list(srv.link_requests)
         facts = store.get_facts(cid)
         store.close()
     return {"srv_url": srv.url, "stats": stats, "results": results, "hits": hits, "requests": requests,
