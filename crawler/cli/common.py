@@ -38,13 +38,37 @@ def check_url(url: str) -> str:
     return u
 
 
-def load_rules(paths: list[str]) -> list[Any]:
+def load_rules(paths: list[str] | None) -> list[Any]:
+    """--rules (files apply as given, folders are filtered by the site's profile); none:
+    the national baselines only, with one line on how to add a notice."""
     from crawler.ruleset.loader import RuleFileError, load_rules
 
     try:
-        return load_rules(paths)
+        if paths:
+            return load_rules(paths)
+        rules = load_rules(default_rules(), explicit_files=False)
     except RuleFileError as e:
         raise InputError(f"{e}") from None
+    print("提示：未指定 --rules，只检查国家层面基线规则；如需检查本地政务公开工作要点，"
+          "请加 --rules 通知规则文件.yaml（或 --rules rules/ 按站点地区自动选用内置通知）。")
+    return rules
+
+
+def profile_option(args: argparse.Namespace) -> dict[str, str]:
+    """--profile / --region → {"kind", "region"} (a kind that is not one of the three → exit 2)."""
+    from crawler.judge.applicability import ProfileError, normalize_kind
+
+    try:
+        kind = normalize_kind(getattr(args, "profile", None))
+    except ProfileError as e:
+        raise InputError(f"--profile：{e}") from None
+    region = (getattr(args, "region", None) or "").strip()
+    if region:
+        from crawler.judge.applicability import region_levels
+
+        if not region_levels(region):
+            raise InputError(f"--region “{region}” 无效（应为行政区划名称，如 重庆市渝中区）")
+    return {"kind": kind, "region": region}
 
 
 def load_waivers(args: argparse.Namespace, rules: list[Any]) -> list[Any]:
@@ -80,9 +104,10 @@ def open_probe_store(spec: str | None) -> Any:
 
 
 def default_rules() -> list[str]:
+    """The national baselines (rules/national-*.yaml)."""
     from rules import RULES_DIR
 
-    return [str(RULES_DIR)]
+    return [str(p) for p in sorted(RULES_DIR.glob("national-*.yaml"))]
 
 
 def print_summary(result: Any, out_dir: Path) -> None:

@@ -456,6 +456,7 @@ def build_site_model(
         model.facts.setdefault("homepage", {}).update(home_rec.text_facts or {})
         model.facts["homepage"]["meta"] = {k: v for k, v in home_rec.meta.items()}
         model.facts["homepage"]["https"] = home_rec.url.startswith("https://")
+        model.facts["homepage"]["title"] = home_rec.title or ""
 
     def resolve(u: str) -> str:
         seen = set()
