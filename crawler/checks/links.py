@@ -7,7 +7,7 @@ Blocked (WAF, 401/403) and transient (429, 5xx, timeouts) links are never counte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from crawler.model.build import SiteModel
@@ -164,14 +164,14 @@ CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 def _probe_time(p: dict[str, Any]) -> datetime | None:
     """The probe's time in China time (Asia/Shanghai); a time without zone is taken as UTC."""
     try:
-        t = datetime.fromisoformat(str(p.get("at", "")).replace("Z", "+00:00"))
+        t = datetime.fromisoformat(str(p.get("at", "")))
     except ValueError:
         try:
             return datetime.combine(date.fromisoformat(str(p.get("at", ""))[:10]), datetime.min.time(), CHINA_TZ)
         except ValueError:
             return None
     if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
+        t = t.replace(tzinfo=UTC)
     return t.astimezone(CHINA_TZ)
 
 

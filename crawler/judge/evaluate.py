@@ -210,7 +210,7 @@ def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
     from crawler.judge.verdict import compute_verdict
 
     rows = [f.to_dict() for f in findings]
-    doc = {
+    doc: dict[str, Any] = {
         "schema": FINDINGS_SCHEMA,
         "site": {"url": site.site_url, "homepage": site.homepage_url, "reachable": site.reachable,
                  "unreachable_reason": site.unreachable_reason, "challenged": site.challenged,
