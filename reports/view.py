@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
-STATUS_ORDER = {"fail": 0, "pending": 1, "unknown": 2, "waived": 3, "pass": 4}
+STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免",
+             "not_applicable": "不适用"}
+STATUS_ORDER = {"fail": 0, "pending": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 GAP_STATUSES = ("fail", "pending", "unknown", "waived")  # what goes into the 整改清单
 SEVERITY_CN = {"veto": "单项否决", "major": "重要", "minor": "一般", "warning": "预警", "info": "提示"}
 CATEGORY_CN = {"veto": "单项否决", "deduct": "扣分", "warn": "预警", "bonus": "加分"}
@@ -197,6 +198,11 @@ class ReportView:
     units_open: bool  # few units: their gap lists start open
     extra_nav: list[Option]  # link-health sections present in the document (value = section id)
     exports: list[LinkView] = field(default_factory=list)
+    profile: dict[str, str] = field(default_factory=dict)  # kind, region, source_cn, basis
+    completion: list[dict[str, Any]] = field(default_factory=list)  # per notice, with its text
+    not_applicable: list[FindingView] = field(default_factory=list)
+    waivers_unmatched: list[dict[str, Any]] = field(default_factory=list)
+    rubric_items: int = 0
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -241,6 +247,21 @@ def days_info(status: str, due: date | None, as_of: date | None) -> tuple[int | 
     if d == 0:
         return 0, "今日到期", "left"
     return d, f"剩余 {d} 天", "left"
+
+
+_REVIEW_MARK = re.compile(r"\s*\*{0,2}\[(?:unverified|confirmed|tier)[^\]]*\]\*{0,2}", re.I)
+_PARAM_CN = {"rubric.points": "指标分值", "max_points": "扣分上限", "min_share": "最低比例",
+             "multi_format_share": "多形式解读比例", "max_failure_share": "无法访问比例阈值",
+             "standards.md": "检查标准摘要", "warn_ratio": "预警比例", "max_days": "天数上限"}
+
+
+def clerk_text(text: Any) -> str:
+    """Text for a clerk: no reviewer marks ([unverified]), markdown or parameter names."""
+    t = _REVIEW_MARK.sub("", str(text or ""))
+    t = t.replace("**", "").replace("`", "")
+    for k, v in _PARAM_CN.items():
+        t = t.replace(k, v)
+    return t.strip()
 
 
 def _check_names() -> dict[str, str]:
@@ -289,9 +310,9 @@ def finding_view(f: dict[str, Any], as_of: date | None, site_unit: str = "",
         check_name=names.get(str(f.get("check", "")), str(f.get("check", ""))),
         status=status, status_cn=STATUS_CN.get(status, status),
         severity=str(f.get("severity", "")), severity_cn=SEVERITY_CN.get(str(f.get("severity", "")), ""),
-        message=str(f.get("message", "")), quote=str(src.get("quote") or ""),
+        message=clerk_text(f.get("message", "")), quote=str(src.get("quote") or ""),
         document=str(src.get("document") or ""), section=str(src.get("section") or ""),
-        rule_file=str(f.get("rule_file", "")), note=str(f.get("note") or ""), draft=bool(f.get("draft")),
+        rule_file=str(f.get("rule_file", "")), note=clerk_text(f.get("note")), draft=bool(f.get("draft")),
         warning=bool(f.get("warning")),
         evidence=ev[:EVIDENCE_SHOWN], evidence_more=ev[EVIDENCE_SHOWN:], evidence_total=total,
         evidence_cut=max(total - EVIDENCE_MAX, 0),
@@ -388,7 +409,7 @@ def verdict_view(v: dict[str, Any] | None) -> VerdictView:
         unknown_vetoes=list(v.get("unknown_vetoes") or []), deductions=deds,
         total_deduction=fmt_num(v.get("total_deduction", 0)), unscored=list(v.get("unscored") or []),
         unknown_deductions=list(v.get("unknown_deductions") or []), warnings=list(v.get("warnings") or []),
-        bonuses=list(v.get("bonuses") or []), notes=[str(n) for n in v.get("notes") or []],
+        bonuses=list(v.get("bonuses") or []), notes=[clerk_text(n) for n in v.get("notes") or []],
         pass_score=fmt_num(v.get("pass_score", 60)), full_score=fmt_num(v.get("full_score", 100)),
     )
 
@@ -428,13 +449,28 @@ def failure_label(p: dict) -> str:
     return f"HTTP {status}" if status else "无响应"
 
 
+def completion_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each notice's completion as the report says it (工作要点落实)."""
+    rows = []
+    for c in doc.get("completion") or []:
+        text = (f"已完成 {c.get('done', 0)} / 应完成 {c.get('due', 0)}，逾期 {c.get('overdue', 0)}，"
+                f"未到期 {c.get('pending', 0)}")
+        extra = [f"{label} {c[k]}" for k, label in (("unknown", "无法判断"), ("waived", "已豁免"),
+                                                     ("not_applicable", "不适用")) if c.get(k)]
+        rate = c.get("done", 0) / c["due"] if c.get("due") else None
+        rows.append({**c, "text": text, "extra": "，".join(extra),
+                     "rate": f"{100 * rate:.0f}%" if rate is not None else "—"})
+    return rows
+
+
 def build_report(doc: dict[str, Any]) -> ReportView:
     as_of = parse_date(doc.get("as_of"))
     site = doc.get("site") or {}
     site_unit = str(site.get("unit") or "")
     names = _check_names()
-    views = [finding_view(f, as_of, site_unit, names) for f in doc.get("findings") or []]
-    views.sort(key=lambda v: v.sort_key)
+    all_views = [finding_view(f, as_of, site_unit, names) for f in doc.get("findings") or []]
+    all_views.sort(key=lambda v: v.sort_key)
+    views = [v for v in all_views if v.status != "not_applicable"]  # out of every count
     counts = {s: sum(1 for v in views if v.status == s) for s in STATUS_ORDER}
     verdict = doc.get("verdict") or {}
     warnings = len(verdict["warnings"]) if "warnings" in verdict else sum(1 for v in views if v.warning)
@@ -488,4 +524,9 @@ def build_report(doc: dict[str, Any]) -> ReportView:
         units_open=len(resp) <= UNITS_OPEN_MAX,
         extra_nav=[Option(sid, label, 0) for key, sid, label in EXTRA_SECTIONS
                    if doc.get(key) and (key != "links" or (doc.get("links") or {}).get("verified", True))],
+        profile={k: str(v) for k, v in (site.get("profile") or {}).items()},
+        completion=completion_rows(doc),
+        not_applicable=[v for v in all_views if v.status == "not_applicable"],
+        waivers_unmatched=list(waivers.get("unmatched") or []),
+        rubric_items=int(verdict.get("rubric_items") or sum(1 for v in views if v.rubric_text)),
     )

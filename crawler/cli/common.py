@@ -111,19 +111,38 @@ def default_rules() -> list[str]:
 
 
 def print_summary(result: Any, out_dir: Path) -> None:
-    s = result.document["summary"]
-    site = result.document["site"]
+    """The two scores as the report shows them, then the counts; the last line says why
+    the exit code is what it is."""
+    doc = result.document
+    s = doc["summary"]
+    site = doc["site"]
     if not site["reachable"]:
         print(f"注意：站点无法访问（{site['unreachable_reason']}），相关检查结论为“无法判断”。")
-    print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}。")
-    if s.get("waived"):
-        print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
-    v = result.document.get("verdict")
+    prof = site.get("profile") or {}
+    if prof:
+        print(f"站点类型：{prof.get('kind') or '未确定'}；所属地区：{prof.get('region') or '未确定'}"
+              f"（{prof.get('source_cn') or '未确定'}；可用 --profile / --region 指定）。")
+    v = doc.get("verdict")
     if v:
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
-        print(f"结论：{v['verdict']}{score}。{v['reason']}")
+        print(f"国家检查指标：{v['verdict']}{score}。{v['reason']}")
+    for c in doc.get("completion") or []:
+        print(f"工作要点落实（{c['document']}）：已完成 {c['done']} / 应完成 {c['due']}，"
+              f"逾期 {c['overdue']}，未到期 {c['pending']}。")
+    na = s.get("not_applicable", 0)
+    print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}"
+          + (f"；不适用 {na} 项（不计入）" if na else "") + "。")
+    if s.get("waived"):
+        print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
+    for w in (doc.get("waivers") or {}).get("unmatched") or []:
+        print(f"注意：豁免（{w.get('rule_id')}，网站 {w.get('site')}）未匹配任何检查结果：{w.get('why')}。")
     for name, path in result.outputs.items():
-        print(f"  {name}: {path}")
+        print(f"  {OUTPUT_CN.get(name, name)}：{path}")
+    if s["fail"]:
+        print(f"有 {s['fail']} 项不通过（国家检查指标与工作要点合计），详见报告。")
+
+
+OUTPUT_CN = {"findings": "检查结果数据", "report": "检查报告", "csv": "问题清单 CSV", "xlsx": "整改台账"}
 
 
 def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> dict[str, Any]:
