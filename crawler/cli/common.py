@@ -174,9 +174,52 @@ def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> 
 
 
 
+_ARGPARSE_CN = [
+    (r"the following arguments are required: (.+)", r"缺少必填参数：\1"),
+    (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
+    (r"argument (\S+): invalid choice: (\S+) \(choose from (.+)\)", r"参数 \1 的取值 \2 无效（可选：\3）"),
+    (r"argument (\S+): invalid (\w+) value: (\S+)", r"参数 \1 的值 \3 无效（应为\2）"),
+    (r"argument (\S+): expected one argument", r"参数 \1 需要一个值"),
+    (r"argument (\S+): expected at least one argument", r"参数 \1 至少需要一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+    (r"ambiguous option: (\S+) could match (.+)", r"选项 \1 有歧义，可能是：\2"),
+]
+_HELP_CN = [("usage: ", "用法："), ("positional arguments:", "位置参数："), ("options:", "选项："),
+            ("optional arguments:", "选项：")]
+
+
+def argparse_message_cn(message: str) -> str:
+    """argparse's own English messages in Chinese."""
+    import re
+
+    for pat, rep in _ARGPARSE_CN:
+        new = re.sub(pat, rep, message)
+        if new != message:
+            return new.replace("int）", "整数）").replace("float）", "数字）")
+    return message
+
+
 class Parser(argparse.ArgumentParser):
-    """Usage errors as one line naming the fix, exit code 2 (argparse prints the whole usage)."""
+    """Usage errors as one line naming the fix, exit code 2 (argparse prints the whole usage);
+    argparse's own words (usage, options, help) in Chinese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def format_usage(self) -> str:
+        return _cn_help(super().format_usage())
+
+    def format_help(self) -> str:
+        return _cn_help(super().format_help())
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        error(f"{message}（用 {self.prog} --help 查看用法）")
+        error(f"{argparse_message_cn(message)}（用 {self.prog} --help 查看用法）")
         raise SystemExit(EXIT_INPUT)
+
+
+def _cn_help(text: str) -> str:
+    for en, cn in _HELP_CN:
+        text = text.replace(en, cn)
+    return text
