@@ -69,7 +69,7 @@ def _basis(v: FindingView) -> str:
 
 
 def _due_text(v: FindingView) -> str:
-    s = v.deadline or "—"
+    s = v.deadline or ("立即整改" if v.status == "fail" else "—")
     if v.due and v.due != v.deadline:
         s += f"（到期日 {v.due}）"
     if v.days_text:
@@ -127,7 +127,9 @@ def write_csv(docs: list[dict[str, Any]], path: Path, *, with_site: bool = False
 
 
 XLSX_COLUMNS = [("序号", 6), ("问题", 42), ("依据", 46), ("责任单位", 16), ("时限", 20), ("结论", 14),
-                ("证据链接", 46), ("整改情况", 30), ("规则编号", 24)]
+                ("证据链接", 46), ("整改情况", 30), ("规则编号", 24), ("整改位置", 30), ("链接", 40),
+                ("整改状态", 12), ("完成日期", 12)]
+FIX_STATES = ("未整改", "整改中", "已整改", "无法整改")
 
 
 def _gap_views(doc: dict[str, Any]) -> dict[str, list[FindingView]]:
@@ -139,6 +141,7 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
     summary = wb.active
@@ -192,14 +195,38 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
             cell.alignment = Alignment(vertical="center", wrap_text=True)
             ws.column_dimensions[get_column_letter(c)].width = width
         entries = sorted(per_unit[unit], key=lambda x: gap_order(x[1]))
+        names = [h for h, _ in columns]
+        state_col = get_column_letter(names.index("整改状态") + 1)
+        done_col = get_column_letter(names.index("完成日期") + 1)
+        link_idx = names.index("链接") + 1
+        dv = DataValidation(type="list", formula1='"' + ",".join(FIX_STATES) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="整改状态", error="请从列表中选择：" + "、".join(FIX_STATES))
+        dv.prompt, dv.promptTitle, dv.showInputMessage = "请选择整改状态", "整改状态", True
+        ws.add_data_validation(dv)
+        dates = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
+                               showErrorMessage=True, errorTitle="完成日期", error="请填写日期，如 2023-06-30")
+        ws.add_data_validation(dates)
         for n, (doc, v) in enumerate(entries, 1):
+            href = v.where.href if v.where and v.where.href else next(
+                (e.href for e in [*v.evidence, *v.evidence_more] if e.href), "")
             vals: list[Any] = [n, _requirement(v), _basis(v), "、".join(v.units), _due_text(v), _status_text(v),
-                               _evidence(v), "", v.rule_id]
+                               _evidence(v), "", v.rule_id, v.where.text if v.where else "", href,
+                               "未整改" if v.status == "fail" else "", ""]
             if with_site:
                 site = doc.get("site") or {}
                 vals.insert(1, site.get("name") or site.get("url") or "")
             for c, val in enumerate(vals, 1):
                 put(ws, n + 1, c, val).alignment = wrap
+            if href:
+                cell = ws.cell(row=n + 1, column=link_idx)
+                cell.hyperlink = href
+                cell.style = "Hyperlink"
+                cell.alignment = wrap
+        if entries:
+            dv.add(f"{state_col}2:{state_col}{len(entries) + 1}")
+            dates.add(f"{done_col}2:{done_col}{len(entries) + 1}")
+            for r in range(2, len(entries) + 2):
+                ws[f"{done_col}{r}"].number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(entries) + 1}"
         ws.print_title_rows = "1:1"

@@ -81,6 +81,7 @@ class FindingView:
     waiver: dict[str, Any] | None
     waiver_expired: dict[str, Any] | None
     sort_key: str  # for the default order and the JS sort
+    where: LinkView | None = None  # the column or page to fix (整改位置)
 
 
 @dataclass
@@ -305,6 +306,13 @@ def finding_view(f: dict[str, Any], as_of: date | None, site_unit: str = "",
         waiver = {**waiver, "original_status_cn": STATUS_CN.get(waiver.get("original_status", ""), "")}
     wexp = f.get("waiver_expired") if isinstance(f.get("waiver_expired"), dict) else None
     names = check_names if check_names is not None else _check_names()
+    where = None
+    if status in ("fail", "pending", "unknown"):
+        w = f.get("where") if isinstance(f.get("where"), dict) else None
+        if w:
+            where = link(w.get("url"), w.get("path"))
+        elif ev:
+            where = link(ev[0].url, ev[0].text)
     return FindingView(
         rule_id=str(f.get("rule_id", "")), title=str(f.get("title", "")), check=str(f.get("check", "")),
         check_name=names.get(str(f.get("check", "")), str(f.get("check", ""))),
@@ -327,6 +335,7 @@ def finding_view(f: dict[str, Any], as_of: date | None, site_unit: str = "",
             if deduction is not None and isinstance(f.get("deduction_uncapped"), (int, float)) else ""),
         waiver=waiver, waiver_expired=wexp,
         sort_key=f"{STATUS_ORDER.get(status, 9)}|{due.isoformat() if due else '9999-99-99'}|{f.get('rule_id', '')}",
+        where=where,
     )
 
 
@@ -524,7 +533,8 @@ def build_report(doc: dict[str, Any]) -> ReportView:
         units_open=len(resp) <= UNITS_OPEN_MAX,
         extra_nav=[Option(sid, label, 0) for key, sid, label in EXTRA_SECTIONS
                    if doc.get(key) and (key != "links" or (doc.get("links") or {}).get("verified", True))],
-        profile={k: str(v) for k, v in (site.get("profile") or {}).items()},
+        profile={"kind": "", "region": "", "source_cn": "", "basis": "",
+                 **{k: str(v) for k, v in (site.get("profile") or {}).items()}},
         completion=completion_rows(doc),
         not_applicable=[v for v in all_views if v.status == "not_applicable"],
         waivers_unmatched=list(waivers.get("unmatched") or []),
