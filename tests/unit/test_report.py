@@ -220,3 +220,32 @@ def test_expected_report_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         expected.parent.mkdir(parents=True, exist_ok=True)
         expected.write_text(html, encoding="utf-8")
     assert html == expected.read_text(encoding="utf-8"), "report changed: see the module docstring to refresh"
+
+
+def test_two_scores_profile_and_not_applicable(tmp_path: Path):
+    """The rubric verdict and each notice's completion, each with its meaning; the site's
+    profile; a rule that does not apply is listed apart and counted nowhere; no reviewer
+    marks or parameter names reach the clerk."""
+    from crawler.judge.evaluate import completion
+
+    doc = sample_doc()
+    na = dict(doc["findings"][0], rule_id="yz-other-district", status="not_applicable",
+              message="本条为重庆市武隆区的工作要点，本站属于重庆市渝中区", note="[unverified] 分值 max_points 未核实")
+    doc["findings"].append(na)
+    doc["findings"][1]["note"] = "**[unverified]** rubric.points 取自 standards.md"
+    doc["site"]["profile"] = {"kind": "政府门户网站", "region": "重庆市渝中区", "source_cn": "根据网站名称推断",
+                              "basis": "重庆市渝中区人民政府"}
+    doc["completion"] = completion(doc["findings"], __import__("datetime").date(2022, 3, 31))
+    tree = parse(render_report(doc, tmp_path))
+    rubric = text(tree.xpath("//tr[@id='score-rubric']")[0])
+    assert "国家检查指标" in rubric and doc["verdict"]["verdict"] in rubric and "不含各通知的工作要点" in rubric
+    notices = [text(r) for r in tree.xpath("//tr[@class='score-notice']")]
+    assert notices and all(re.search(r"已完成 \d+ / 应完成 \d+，逾期 \d+，未到期 \d+", n) for n in notices)
+    assert "政府门户网站" in text(tree.xpath("//*[@id='profile']")[0])
+    assert tree.xpath("//tr[@class='na'][@data-rule='yz-other-district']")
+    assert not tree.xpath("//table[@id='findings-table']//tr[@data-rule='yz-other-district']")
+    cards = [text(c) for c in tree.xpath("//div[contains(@class,'cards')]/div")]
+    assert cards and not any("不适用" in c for c in cards)
+    body = text(tree.xpath("//body")[0])
+    for word in ("[unverified]", "max_points", "rubric.points", "standards.md", "**"):
+        assert word not in body, word
