@@ -96,7 +96,8 @@ def infer_from_name(name: str) -> tuple[str, str]:
             continue
         if _TOWNSHIP.fullmatch(rest) or re.search(r"(?:街道|镇|乡)(?:人民政府|办事处|政府)?$", rest) and rest:
             kind = TOWNSHIP
-        elif region and (rest in ("人民政府", "政府") or (not rest and portal_word)):
+        elif region and (rest in ("人民政府", "政府") or (not rest and portal_word)
+                         or re.match(r"^(?:人民)?政府(?:信息公开|政务公开|门户)", rest)):
             kind = PORTAL
         elif rest and _DEPT_WORDS.search(rest):
             kind = DEPARTMENT
@@ -104,7 +105,7 @@ def infer_from_name(name: str) -> tuple[str, str]:
             return kind, region
         if kind and not best[0]:
             best = (kind, best[1])
-        if region and not best[1] and kind:
+        if region and not best[1] and (kind or rest):
             best = (best[0], region)
     return best
 

@@ -48,6 +48,7 @@ def write(tmp_path: Path, text: str, name: str = "n.yaml") -> Path:
     ("武隆区仙女山镇人民政府", TOWNSHIP, "武隆区"),
     ("镇江市人民政府", PORTAL, "镇江市"),  # 镇 in a city's name is not a township
     ("重庆市人民政府门户网站", PORTAL, "重庆市"),
+    ("江源区政府信息公开平台", PORTAL, "江源区"),
 ])
 def test_profile_is_inferred_from_the_site_name(name, kind, region):
     assert infer_from_name(name) == (kind, region)
@@ -150,3 +151,23 @@ def test_annual_report_deadline_and_due_must_agree(tmp_path):
     with pytest.raises(RuleFileError) as e:
         load_rule_file(write(tmp_path, text))
     assert "不一致" in str(e.value)
+
+
+def test_annual_report_with_a_report_year_searches_that_year():
+    """yuzhong-2021-rule-of-law-report-2020 audited in 2022 looks for the 2020 report due
+    2021-05-31, not the 2021 one due 2022-05-31."""
+    import dataclasses
+
+    from crawler.checks import REGISTRY, CheckContext
+    from crawler.model.build import SiteItem
+    from crawler.text.names import default_synonyms
+
+    [rule] = [r for r in load_rules([RULES_DIR / "yuzhong-2021.yaml"]) if r.id == "yuzhong-2021-rule-of-law-report-2020"]
+    rule = dataclasses.replace(rule, params=dataclasses.replace(rule.params, column=None))
+    site = SiteModel(site_url="http://a.gov.cn/", as_of=date(2022, 7, 10), homepage_url="http://a.gov.cn/")
+    site.items = [SiteItem("渝中区2021年法治政府建设年度报告", "http://a.gov.cn/fz/2021.html", date(2022, 3, 1), ()),
+                  SiteItem("渝中区2020年法治政府建设年度报告", "http://a.gov.cn/fz/2020.html", date(2021, 3, 1), ())]
+    out = REGISTRY["annual_report"](site, rule.params, CheckContext(date(2022, 7, 10), default_synonyms()))
+    assert out.status == "pass" and "2020" in out.message and out.details["due"] == "2021-05-31"
+    [f] = evaluate([rule], site, date(2022, 7, 10))
+    assert f.deadline == "2021-05-31" and f.to_dict()["due"] == "2021-05-31"

@@ -249,3 +249,35 @@ def test_two_scores_profile_and_not_applicable(tmp_path: Path):
     body = text(tree.xpath("//body")[0])
     for word in ("[unverified]", "max_points", "rubric.points", "standards.md", "**"):
         assert word not in body, word
+
+
+def test_dashboard_ranks_by_overdue_rates_over_applicable_and_keeps_units_apart(tmp_path: Path):
+    from reports.dashboard import build_dashboard
+
+    a, b = sample_doc(), sample_doc()
+    a["verdict"]["score"] = b["verdict"]["score"] = 90.0
+    a["completion"] = [{"document": "甲", "overdue": 5}]
+    b["completion"] = [{"document": "甲", "overdue": 1}]
+    for f in a["findings"]:
+        if f["rule_id"] == "yz-14th-plan":
+            f["status"] = "not_applicable"
+    view = build_dashboard([SiteEntry("甲区", "a", ["http://a.test/"], doc=a),
+                            SiteEntry("乙区", "b", ["http://b.test/"], doc=b)])
+    assert [r.name for r in view.rows] == ["乙区", "甲区"]  # same verdict and score: fewer overdue first
+    plan = next(r for r in view.rules if r.rule_id == "yz-14th-plan")
+    assert plan.judged == 1 and plan.counts.get("not_applicable", 0) == 0  # only where it applies
+    same = [u for u in view.units if u.unit == "区发展改革委"]
+    assert sorted(u.site for u in same) == ["乙区", "甲区"] and all(u.sites == 1 for u in same)
+
+
+def test_unit_pages_print_on_a4_and_say_where_to_fix(tmp_path: Path):
+    doc = sample_doc()
+    f = next(x for x in doc["findings"] if x["status"] == "fail")
+    f["where"] = {"path": "政府信息公开 > 法定主动公开内容", "url": "http://www.cqyz.test/zwgk/fdzdgknr/"}
+    render_report(doc, tmp_path)
+    page = sorted((tmp_path / "units").glob("*.html"))[0]
+    html = page.read_text(encoding="utf-8")
+    assert re.search(r"@page\s*\{\s*size:\s*A4", html)
+    tree = parse(tmp_path / "report.html")
+    wheres = [text(w) for w in tree.xpath("//div[@class='where']")]
+    assert any("政府信息公开 > 法定主动公开内容" in w for w in wheres)
