@@ -29,6 +29,17 @@ EXTRA_SECTIONS = [("links", "links", "链接核验"), ("site_facts", "site-facts
                   ("personal_data", "personal-data", "个人信息"), ("relations", "relations", "政策与解读")]
 
 
+# checks whose first evidence is the column to fix; site-wide checks name what to fix instead
+COLUMN_CHECKS = {"subcolumns", "column_order", "category_coverage", "column_freshness", "update_cadence",
+                 "content_published", "annual_report", "link_present", "contact_published", "blank_columns",
+                 "stale_columns", "homepage_updated"}
+SITE_CHECKS = {"ipv6_enabled": "网站服务器配置（IPv6）", "https_enabled": "网站服务器配置（HTTPS 证书）",
+               "mobile_friendly": "网站模板（手机版适配）", "site_search": "网站模板（站内搜索）",
+               "error_report_entry": "首页（“我为政府网站找错”入口）", "site_identifiers": "网站底部（标识信息）",
+               "site_available": "网站服务器与网络", "broken_links": "证据中列出的错误链接所在页面",
+               "media_playable": "证据中列出的文件所在页面"}
+
+
 def safe_href(url: Any) -> str:
     """Only http(s) URLs become links; anything else (javascript:, data:) is shown as text."""
     s = str(url or "").strip()
@@ -311,8 +322,10 @@ def finding_view(f: dict[str, Any], as_of: date | None, site_unit: str = "",
         w = f.get("where") if isinstance(f.get("where"), dict) else None
         if w:
             where = link(w.get("url"), w.get("path"))
-        elif ev:
+        elif ev and str(f.get("check", "")) in COLUMN_CHECKS:
             where = link(ev[0].url, ev[0].text)
+        elif str(f.get("check", "")) in SITE_CHECKS:
+            where = LinkView(href="", text=SITE_CHECKS[str(f.get("check", ""))], url="")
     return FindingView(
         rule_id=str(f.get("rule_id", "")), title=str(f.get("title", "")), check=str(f.get("check", "")),
         check_name=names.get(str(f.get("check", "")), str(f.get("check", ""))),
@@ -524,7 +537,7 @@ def build_report(doc: dict[str, Any]) -> ReportView:
         status_options=[Option(s, STATUS_CN[s], counts[s]) for s in ("fail", "pending", "unknown", "waived", "pass")
                         if counts[s]],
         unit_options=[Option(u, u, sum(1 for v in views if u in v.units)) for u in units],
-        check_options=[Option(k, f"{n}（{k}）", c) for k, (n, c) in sorted(checks.items())],
+        check_options=[Option(k, n, c) for k, (n, c) in sorted(checks.items())],
         failed_pages=[link(p.get("url"), f"{p.get('url', '')} — {failure_label(p)}")
                       for p in failed[:300] if isinstance(p, dict)],
         failed_pages_total=len(failed),
