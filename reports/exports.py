@@ -158,7 +158,8 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
         return cell
 
     # 汇总: one row per site, then one row per unit
-    s_head = ["网站", "网址", "检查日期", "结论", "得分", "理由", "不通过", "未到期", "无法判断", "已豁免", "通过"]
+    s_head = ["网站", "网址", "检查日期", "国家检查指标结论", "指标得分", "理由", "不通过", "未到期", "无法判断", "已豁免", "通过",
+              "工作要点落实"]
     for c, h in enumerate(s_head, 1):
         put(summary, 1, c, h).font = bold
     per_unit: dict[str, list[tuple[dict[str, Any], FindingView]]] = {}
@@ -168,12 +169,12 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
         counts = {s: sum(1 for f in r.findings if f.status == s) for s in ("fail", "pending", "unknown", "waived", "pass")}
         score = (doc.get("verdict") or {}).get("score")  # a number, so the column sorts and sums
         site_vals = [r.site_name, r.site_url, r.as_of, verdict.verdict, "—" if score is None else score, verdict.reason,
-                     *counts.values()]
+                     *counts.values(), "\n".join(f"{c['document']}：{c['text']}" for c in r.completion)]
         for c, val in enumerate(site_vals, 1):
             put(summary, i, c, val).alignment = wrap
         for unit, items in _gap_views(doc).items():
             per_unit.setdefault(unit, []).extend((doc, f) for f in items)
-    for c, w in enumerate([24, 34, 12, 10, 8, 50, 8, 8, 8, 8, 8], 1):
+    for c, w in enumerate([24, 34, 12, 10, 8, 50, 8, 8, 8, 8, 8, 50], 1):
         summary.column_dimensions[get_column_letter(c)].width = w
     summary.freeze_panes = "A2"
     summary.auto_filter.ref = f"A1:{get_column_letter(len(s_head))}{max(summary.max_row, 2)}"
