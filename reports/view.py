@@ -261,7 +261,7 @@ def days_info(status: str, due: date | None, as_of: date | None) -> tuple[int | 
     return d, f"剩余 {d} 天", "left"
 
 
-_REVIEW_MARK = re.compile(r"\s*\*{0,2}\[(?:unverified|confirmed|tier)[^\]]*\]\*{0,2}", re.I)
+_REVIEW_MARK = re.compile(r"\s*\*{0,2}\[(?:unverified|confirmed|tier)[^\]]*\]\*{0,2}", re.IGNORECASE)
 _PARAM_CN = {"rubric.points": "指标分值", "max_points": "扣分上限", "min_share": "最低比例",
              "multi_format_share": "多形式解读比例", "max_failure_share": "无法访问比例阈值",
              "standards.md": "检查标准摘要", "warn_ratio": "预警比例", "max_days": "天数上限"}

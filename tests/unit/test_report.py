@@ -275,7 +275,7 @@ def test_unit_pages_print_on_a4_and_say_where_to_fix(tmp_path: Path):
     f = next(x for x in doc["findings"] if x["status"] == "fail")
     f["where"] = {"path": "政府信息公开 > 法定主动公开内容", "url": "http://www.cqyz.test/zwgk/fdzdgknr/"}
     render_report(doc, tmp_path)
-    page = sorted((tmp_path / "units").glob("*.html"))[0]
+    page = min((tmp_path / "units").glob("*.html"))
     html = page.read_text(encoding="utf-8")
     assert re.search(r"@page\s*\{\s*size:\s*A4", html)
     tree = parse(tmp_path / "report.html")
