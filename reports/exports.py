@@ -226,8 +226,8 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
         if entries:
             dv.add(f"{state_col}2:{state_col}{len(entries) + 1}")
             dates.add(f"{done_col}2:{done_col}{len(entries) + 1}")
-            for r in range(2, len(entries) + 2):
-                ws[f"{done_col}{r}"].number_format = "yyyy-mm-dd"
+            for row_n in range(2, len(entries) + 2):
+                ws[f"{done_col}{row_n}"].number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(entries) + 1}"
         ws.print_title_rows = "1:1"
