@@ -189,7 +189,7 @@ sites:
     listing = json.loads((out / "sites.json").read_text(encoding="utf-8"))
     assert [s["verdict"] for s in listing] == ["合格", "不合格", "无法判断"]
     printed = capsys.readouterr().out
-    assert "山城区人民政府：合格，得分 95" in printed and "index.html" in printed
+    assert "山城区人民政府：国家检查指标 合格，得分 95" in printed and "index.html" in printed
 
 
 def test_site_urls_and_sites_file_together_are_rejected(rules_dir: Path, capsys: pytest.CaptureFixture[str]):
