@@ -72,6 +72,7 @@ class FindingView:
     rule_file: str
     note: str
     draft: bool
+    notice: str  # the rule file's document: the notice it belongs to
     warning: bool
     evidence: list[LinkView]
     evidence_more: list[LinkView]
@@ -334,6 +335,7 @@ def finding_view(f: dict[str, Any], as_of: date | None, site_unit: str = "",
         message=clerk_text(f.get("message", "")), quote=str(src.get("quote") or ""),
         document=str(src.get("document") or ""), section=str(src.get("section") or ""),
         rule_file=str(f.get("rule_file", "")), note=clerk_text(f.get("note")), draft=bool(f.get("draft")),
+        notice=str(f.get("notice") or src.get("document") or ""),
         warning=bool(f.get("warning")),
         evidence=ev[:EVIDENCE_SHOWN], evidence_more=ev[EVIDENCE_SHOWN:], evidence_total=total,
         evidence_cut=max(total - EVIDENCE_MAX, 0),
@@ -502,7 +504,7 @@ def build_report(doc: dict[str, Any]) -> ReportView:
     # pass rate per rule document (the notice a rule comes from)
     per_doc: dict[str, list[str]] = {}
     for v in views:
-        per_doc.setdefault(v.document or v.rule_file or "（未注明）", []).append(v.status)
+        per_doc.setdefault(v.notice or v.rule_file or "（未注明）", []).append(v.status)
     rows = []
     for name, sts in sorted(per_doc.items()):
         judged = sum(1 for s in sts if s in ("pass", "fail"))
