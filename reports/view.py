@@ -479,8 +479,13 @@ def completion_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     for c in doc.get("completion") or []:
         text = (f"已完成 {c.get('done', 0)} / 应完成 {c.get('due', 0)}，逾期 {c.get('overdue', 0)}，"
                 f"未到期 {c.get('pending', 0)}")
-        extra = [f"{label} {c[k]}" for k, label in (("unknown", "无法判断"), ("waived", "已豁免"),
-                                                     ("not_applicable", "不适用")) if c.get(k)]
+        extra = []
+        if c.get("not_done"):
+            standing = int(c["not_done"]) - int(c.get("overdue") or 0)
+            extra.append(f"未完成 {c['not_done']}（逾期 {c.get('overdue', 0)}"
+                         + (f"，无明确时限的长期任务 {standing}" if standing else "") + "）")
+        extra += [f"{label} {c[k]}" for k, label in (("unknown", "无法判断"), ("waived", "已豁免"),
+                                                      ("not_applicable", "不适用")) if c.get(k)]
         rate = c.get("done", 0) / c["due"] if c.get("due") else None
         rows.append({**c, "text": text, "extra": "，".join(extra),
                      "rate": f"{100 * rate:.0f}%" if rate is not None else "—"})

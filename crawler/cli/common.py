@@ -127,8 +127,10 @@ def print_summary(result: Any, out_dir: Path) -> None:
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
         print(f"国家检查指标：{v['verdict']}{score}。{v['reason']}")
     for c in doc.get("completion") or []:
+        standing = int(c.get("not_done") or 0) - int(c.get("overdue") or 0)
         print(f"工作要点落实（{c['document']}）：已完成 {c['done']} / 应完成 {c['due']}，"
-              f"逾期 {c['overdue']}，未到期 {c['pending']}。")
+              f"逾期 {c['overdue']}，未到期 {c['pending']}"
+              + (f"；另有长期任务未完成 {standing}" if standing > 0 else "") + "。")
     na = s.get("not_applicable", 0)
     print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}"
           + (f"；不适用 {na} 项（不计入）" if na else "") + "。")

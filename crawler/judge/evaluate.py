@@ -128,8 +128,8 @@ def summarize(findings: list[Finding]) -> dict[str, int]:
 def completion(rows: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
     """Each notice's completion (工作要点落实), beside the rubric score: per rule file whose
     rules carry no `rubric` block, done (通过) of due (应完成: the rules whose time has come —
-    passed, failed or not judged), overdue (不通过: past its deadline, or a standing task
-    not done; a failure not yet due is pending), pending (未到期),
+    passed, failed or not judged), not_done (不通过), overdue (不通过 past a dated deadline;
+    a standing task such as 长期开展 that fails is not_done only), pending (未到期),
     unknown (无法判断), waived and not_applicable (out of every count)."""
     out: dict[str, dict[str, Any]] = {}
     for f in rows:
@@ -143,9 +143,14 @@ def completion(rows: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
         st = f.get("status")
         if st == "pass":
             c["done"] += 1
-        elif st == "fail":  # a failure not yet due is `pending`: every failure is past its time
+        elif st == "fail":
             c["not_done"] += 1
-            c["overdue"] += 1
+            due = f.get("due") or f.get("deadline") or ""
+            try:  # 逾期: past a dated deadline (a standing task not done is not_done only)
+                if date.fromisoformat(str(due)) < as_of:
+                    c["overdue"] += 1
+            except ValueError:
+                pass
         elif st in ("pending", "unknown", "waived", "not_applicable"):
             c[st] += 1
         if st in ("pass", "fail", "unknown"):
