@@ -158,7 +158,7 @@ def profile_options(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("audit", help="抓取并检查网站，生成报告")
-    p.add_argument("urls", nargs="*", help="起始网址")
+    p.add_argument("urls", nargs="*", metavar="网址", help="起始网址（网站首页），可给出多个")
     p.add_argument("--store", help="抓取库（SQLite 文件路径或 postgresql:// 地址，默认 OUT/crawl.db）")
     p.add_argument("--sites", help="多站点清单 sites.yaml")
     p.add_argument("--distributed", action="store_true",

@@ -187,7 +187,8 @@ _ARGPARSE_CN = [
     (r"ambiguous option: (\S+) could match (.+)", r"选项 \1 有歧义，可能是：\2"),
 ]
 _HELP_CN = [("usage: ", "用法："), ("positional arguments:", "位置参数："), ("options:", "选项："),
-            ("optional arguments:", "选项：")]
+            ("optional arguments:", "选项："), ("\n子命令:\n  子命令\n", "\n子命令：\n"),
+            ("\n命令:\n  命令\n", "\n命令：\n")]
 
 
 def argparse_message_cn(message: str) -> str:
