@@ -159,25 +159,6 @@ def completion(rows: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
             or c["not_applicable"]]
 
 
-def refresh_document(doc: dict[str, Any]) -> dict[str, Any]:
-    """Summary, completion and verdict again after the findings' statuses changed (waivers)."""
-    from crawler.judge.verdict import compute_verdict
-
-    rows = doc.get("findings") or []
-    s = {"pass": 0, "fail": 0, "pending": 0, "unknown": 0, "not_applicable": 0}
-    for f in rows:
-        s[f.get("status", "unknown")] = s.get(f.get("status", "unknown"), 0) + 1
-    s["warning"] = sum(1 for f in rows if f.get("warning") and f.get("status") not in ("not_applicable", "waived"))
-    doc["summary"] = s
-    try:
-        as_of = date.fromisoformat(str(doc.get("as_of")))
-    except ValueError:
-        as_of = date.today()
-    doc["completion"] = completion(rows, as_of)
-    doc["verdict"] = compute_verdict(rows).to_dict()
-    return doc
-
-
 def site_name(site: SiteModel) -> str:
     """The site's name as the homepage gives it: the SiteName meta, else the <title>."""
     home = site.facts.get("homepage") or {}
