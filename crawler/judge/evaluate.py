@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crawler.ruleset.loader import AuditRule
 from crawler.checks import REGISTRY, CheckContext
 from crawler.checks.base import Outcome
 from crawler.judge.applicability import SiteProfile, applicability
 from crawler.model.build import Column, SiteModel
+from crawler.ruleset.loader import AuditRule
 from crawler.text.names import Synonyms, default_synonyms
 
 FINDINGS_SCHEMA = "govaudit.findings/1"
@@ -256,7 +256,7 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
     facts = {k: v for k, v in site.facts.items() if k not in ("phones", "homepage")}
     try:
         relations = content_relations(site)
-    except Exception as e:  # noqa: BLE001 - a report section never loses the audit
+    except Exception as e:
         relations = {"error": f"{type(e).__name__}: {e}"}
     return {"links": links, "site_facts": facts, "personal_data": personal_data_entries(site)[:2000],
             "relations": relations}

@@ -242,7 +242,7 @@ def load_rule_file(path: str | Path, errors: list[RuleFileError] | None = None) 
         raise RuleFileError(p, 1, "规则文件应为映射，顶层需有 rules: 列表")
     unknown = set(data) - FILE_KEYS
     if unknown:
-        k = sorted(map(str, unknown))[0]
+        k = min(map(str, unknown))
         raise RuleFileError(p, _line(data, k), f"未知的顶层键 “{k}”{_close(k, FILE_KEYS)}（可用：{', '.join(sorted(FILE_KEYS))}）")
     if data.get("schema", SCHEMA) != SCHEMA:
         raise RuleFileError(p, _line(data, "schema"), f"不支持的 schema “{data.get('schema')}”（应为 {SCHEMA}）")
@@ -287,7 +287,7 @@ def _load_rule(p: Path, raw: Any, document: str, seed: str | None, year: int | N
 
     unknown = set(raw) - RULE_KEYS
     if unknown:
-        k = sorted(map(str, unknown))[0]
+        k = min(map(str, unknown))
         raise err(k, f"未知的键 “{k}”{_close(k, RULE_KEYS)}（可用：{', '.join(sorted(RULE_KEYS))}）")
     for req in ("id", "title", "check"):
         if not isinstance(raw.get(req), str) or not raw[req].strip():
@@ -321,7 +321,7 @@ def _load_rule(p: Path, raw: Any, document: str, seed: str | None, year: int | N
         raise err("source", "source 应为映射（section, quote）")
     bad = set(src_raw) - SOURCE_KEYS
     if bad:
-        k = sorted(map(str, bad))[0]
+        k = min(map(str, bad))
         raise err("source", f"source 中未知的键 “{k}”（可用：{', '.join(sorted(SOURCE_KEYS))}）")
     for k in SOURCE_KEYS:
         if src_raw.get(k) is not None and not isinstance(src_raw.get(k), (str, int)):
