@@ -487,7 +487,8 @@ def completion_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         extra += [f"{label} {c[k]}" for k, label in (("unknown", "无法判断"), ("waived", "已豁免"),
                                                       ("not_applicable", "不适用")) if c.get(k)]
         rate = c.get("done", 0) / c["due"] if c.get("due") else None
-        rows.append({**c, "text": text, "extra": "，".join(extra),
+        label = "法定要求落实" if c.get("kind") == "national" else "工作要点落实"
+        rows.append({**c, "label": label, "text": text, "extra": "，".join(extra),
                      "rate": f"{100 * rate:.0f}%" if rate is not None else "—"})
     return rows
 

@@ -128,7 +128,8 @@ def print_summary(result: Any, out_dir: Path) -> None:
         print(f"国家检查指标：{v['verdict']}{score}。{v['reason']}")
     for c in doc.get("completion") or []:
         standing = int(c.get("not_done") or 0) - int(c.get("overdue") or 0)
-        print(f"工作要点落实（{c['document']}）：已完成 {c['done']} / 应完成 {c['due']}，"
+        label = "法定要求落实" if c.get("kind") == "national" else "工作要点落实"
+        print(f"{label}（{c['document']}）：已完成 {c['done']} / 应完成 {c['due']}，"
               f"逾期 {c['overdue']}，未到期 {c['pending']}"
               + (f"；另有长期任务未完成 {standing}" if standing > 0 else "") + "。")
     na = s.get("not_applicable", 0)

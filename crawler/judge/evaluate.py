@@ -137,7 +137,8 @@ def completion(rows: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
             continue
         src = f.get("source") or {}
         key = str(f.get("rule_file") or src.get("document") or "")
-        c = out.setdefault(key, {"document": str(f.get("notice") or src.get("document") or key), "rule_file": key, "done": 0,
+        c = out.setdefault(key, {"document": str(f.get("notice") or src.get("document") or key), "rule_file": key,
+                                 "kind": "national" if key.startswith("national-") else "notice", "done": 0,
                                  "due": 0, "overdue": 0, "not_done": 0, "pending": 0, "unknown": 0,
                                  "waived": 0, "not_applicable": 0})
         st = f.get("status")

@@ -43,7 +43,7 @@ def test_default_rules_are_the_national_baselines(store: Path, tmp_path: Path, c
     assert st["national-dates-disclosure-annual-report-agencies"] == "not_applicable"
     assert st["national-dates-disclosure-annual-report-governments"] != "not_applicable"
     # the summary prints both results
-    assert "国家检查指标：" in printed and "工作要点落实（" in printed and "站点类型：政府门户网站" in printed
+    assert "国家检查指标：" in printed and "法定要求落实（" in printed and "站点类型：政府门户网站" in printed
 
 
 def test_profile_and_region_options(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
