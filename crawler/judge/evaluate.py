@@ -85,6 +85,8 @@ def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Syn
             out = Outcome("unknown", f"检查执行出错：{type(e).__name__}: {e}",
                           details={"error": traceback.format_exc(limit=3)})
         _cap_deduction(rule, out)
+        if out.status == "fail" and "where" not in out.details:
+            _locate(rule, site, ctx, out)
         status = out.status
         due = _due_date(rule, out)
         if status == "fail" and due is not None and due > as_of:
@@ -101,6 +103,25 @@ def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Syn
             details=out.details, rule_file=Path(rule.file).name, notice=rule.notice or rule.source.document,
         ))
     return findings
+
+
+def _locate(rule: AuditRule, site: SiteModel, ctx: CheckContext, out: Outcome) -> None:
+    """Where a failing column-bound rule is fixed (the report's 整改位置): its column when it
+    exists, else the nearest existing column on its path."""
+    from crawler.checks.columns import find_columns, nearest_column
+
+    path = getattr(rule.params, "path", None) or getattr(rule.params, "column", None)
+    if not path or not isinstance(path, tuple) or not all(isinstance(x, str) for x in path):
+        return
+    try:
+        found = find_columns(site, path, ctx.synonyms)
+        if found:
+            col = found[0]
+            out.details["where"] = {"path": col.display_path(), "url": col.url or site.site_url}
+        else:
+            out.details["where"] = nearest_column(site, path, ctx)
+    except Exception:  # noqa: BLE001 - a location is a hint, never a reason to lose the finding
+        return
 
 
 def _cap_deduction(rule: AuditRule, out: Outcome) -> None:
