@@ -22,8 +22,6 @@ from crawler.ruleset.loader import AuditRule
 from crawler.text.names import Synonyms, default_synonyms
 
 FINDINGS_SCHEMA = "govaudit.findings/1"
-STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免",
-             "not_applicable": "不适用"}
 
 
 @dataclass
