@@ -188,7 +188,10 @@ def render_dashboard(entries: list[SiteEntry], out_dir: Path, name: str = "index
     view = build_dashboard(entries)
     labels = {"csv": "下载全部问题 CSV", "xlsx": "下载汇总整改台账"}
     view.exports = [{"href": p.name, "label": labels.get(k, p.name)} for k, p in (exports or {}).items()]
-    html = report_environment().get_template("index.html.j2").render(d=view, **static_assets())
+    from reports.history import site_history_cell
+
+    hist = {e.slug: site_history_cell(e.doc) for e in entries}
+    html = report_environment().get_template("index.html.j2").render(d=view, hist=hist, **static_assets())
     path = Path(out_dir) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

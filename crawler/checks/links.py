@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Literal
 
-from crawler.model.build import SiteModel
 from crawler.checks.base import CheckContext, Evidence, Outcome, check, failed, passed, unknown
+from crawler.model.build import SiteModel
+from crawler.model.probes import failure_share, is_down
+from crawler.net.kinds import KIND_CN
 
-KIND_CN = {"page": "链接", "external": "外部链接", "image": "图片", "video": "视频", "audio": "音频",
-           "attachment": "附件"}
-MEDIA_KINDS = ("image", "video", "audio", "attachment")
 NOT_VERIFIED = "未核验链接（抓取后没有运行链接核验，或使用了 --no-verify-links），无法判断"
 
 
@@ -197,7 +196,6 @@ def site_available(site: SiteModel, p: AvailabilityParams, ctx: CheckContext) ->
         end = max(t.date() for t, _x in dated)
         window = [(t, x) for t, x in dated if end - timedelta(days=p.days) < t.date() <= end]
         note = f"（检查日期前 {p.days} 天内无探测记录，改用截至 {end} 的 {p.days} 天）"
-    total = len(window)
     first, last = min(t for t, _ in window), max(t for t, _ in window)
     per_day_counts: dict[date, int] = {}
     for t, _x in window:
@@ -205,14 +203,13 @@ def site_available(site: SiteModel, p: AvailabilityParams, ctx: CheckContext) ->
     full_days = sum(1 for n in per_day_counts.values() if n >= p.min_per_day)
     span = f"{_cn_time(first)} 至 {_cn_time(last)}（北京时间）"
     probes = [x for _t, x in window]
-    challenged = [x for x in probes if x.get("state") == "challenged"]
-    down = [x for x in probes if x.get("state") == "down"
-            or (x.get("state") in ("up", "slow") and float(x.get("elapsed") or 0) > p.timeout)]
+    counts = failure_share(probes, p.timeout)
+    total, observed, challenged = counts["total"], counts["observed"], counts["challenged"]
+    down = [x for x in probes if is_down(x, p.timeout)]
     down_ids = {id(x) for x in down}
-    observed = total - len(challenged)
     days_seen = len(per_day_counts)
     per_day = total / max(1, days_seen)
-    details: dict[str, Any] = {"probes": total, "down": len(down), "challenged": len(challenged),
+    details: dict[str, Any] = {"probes": total, "down": len(down), "challenged": challenged,
                                "observed": observed, "days": days_seen, "per_day": round(per_day, 1),
                                "full_days": full_days, "first_probe": first.isoformat(timespec="minutes"),
                                "last_probe": last.isoformat(timespec="minutes"), "window_end": end.isoformat()}
@@ -221,11 +218,11 @@ def site_available(site: SiteModel, p: AvailabilityParams, ctx: CheckContext) ->
           for t, x in window if id(x) in down_ids][:50]
     if observed == 0:
         return unknown(f"{total} 次探测均遇到防护验证页面（不计为无法访问），无法判断站点可用性{note}", ev, **details)
-    share = len(down) / observed
+    share = float(counts["share"])
     details["share"] = round(share, 4)
     msg = (f"{span}共探测 {total} 次，首页 {p.timeout:g} 秒内未打开 {len(down)} 次，"
            f"无法访问比例 {share * 100:.1f}%（阈值 {p.max_failure_share * 100:g}%）"
-           + (f"，另有防护验证 {len(challenged)} 次（不计为无法访问）" if challenged else "") + note)
+           + (f"，另有防护验证 {challenged} 次（不计为无法访问）" if challenged else "") + note)
     if full_days < p.min_days:
         return unknown(f"探测样本不足，无法判断：{msg}；检查指标要求连续 {p.min_days} 天、每天至少 "
                        f"{p.min_per_day} 次探测，达到要求的只有 {full_days} 天"

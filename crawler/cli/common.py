@@ -6,7 +6,8 @@ import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from crawler.net import urls as net_urls
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
@@ -29,13 +30,11 @@ def parse_as_of(value: str | None) -> date:
 
 
 def check_url(url: str) -> str:
-    u = url.strip()
-    parts = urlsplit(u)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"网址 “{url}” 无效（应以 http:// 或 https:// 开头，如 https://www.example.gov.cn/）")
-    if not parts.path:
-        u += "/"
-    return u
+    """A site address from the command line (crawler.net.urls.check_url) or InputError."""
+    try:
+        return net_urls.check_url(url)
+    except net_urls.BadURL as e:
+        raise InputError(str(e)) from None
 
 
 def load_rules(paths: list[str] | None) -> list[Any]:
@@ -139,6 +138,12 @@ def print_summary(result: Any, out_dir: Path) -> None:
         print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
     for w in (doc.get("waivers") or {}).get("unmatched") or []:
         print(f"注意：豁免（{w.get('rule_id')}，网站 {w.get('site')}）未匹配任何检查结果：{w.get('why')}。")
+    h = result.document.get("history")
+    if h:
+        from crawler.runner.history import change_line
+
+        line = change_line(result.document)
+        print(f"运行编号 {h['run_id']}（{'复查' if h.get('kind') == 'recheck' else '检查'}）。" + (line or "本网站的第一次检查记录。"))
     for name, path in result.outputs.items():
         print(f"  {OUTPUT_CN.get(name, name)}：{path}")
     if s["fail"]:

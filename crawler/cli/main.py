@@ -5,6 +5,7 @@
   govaudit evaluate --store out/crawl.db --rules rules/ --out out2/
   govaudit rules check rules/
   govaudit rules extract notice.docx -o draft.yaml
+  govaudit runs [SITE]; govaudit diff [RUN_A RUN_B]; govaudit recheck RUN
 
 Exit codes: 0 nothing fails, 1 something fails, 2 bad input (a one-line error naming the
 file, line or URL and the fix). Messages for users are Chinese.
@@ -14,10 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import audit, probe, rules
+from crawler.cli import audit, history, probe, rules
 from crawler.cli.common import EXIT_INPUT, InputError, Parser, error
 
-COMMANDS = (audit, rules, probe)  # each module adds its subcommands with register()
+COMMANDS = (audit, rules, probe, history)  # each module adds its subcommands with register()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.net.urls import check_url
 from crawler.ruleset.yamlfile import YamlFileError, line_of, load_yaml
 
 SCHEMA = "govaudit.sites/1"
@@ -67,14 +68,6 @@ class SiteSpec:
 
 
 # -- loading -------------------------------------------------------------------------------
-def _check_url(u: str) -> str:
-    s = u.strip()
-    parts = urlsplit(s)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"网址 “{u}” 无效（应以 http:// 或 https:// 开头）")
-    return s if parts.path else s + "/"
-
-
 def _str_list(v: Any) -> list[str]:
     if isinstance(v, str):
         return [v]
@@ -173,7 +166,7 @@ def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
     if "urls" not in raw:
         raise err(None, "缺少必填字段 “urls”（起始网址列表）")
     try:
-        urls = [_check_url(u) for u in _str_list(raw["urls"])]
+        urls = [check_url(u) for u in _str_list(raw["urls"])]  # BadURL is a ValueError
     except ValueError as e:
         raise err("urls", f"urls：{e}") from None
     if not urls:

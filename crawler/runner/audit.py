@@ -138,7 +138,7 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
         store.set_fact(crawl_id, "measure_error", {"error": f"{type(e).__name__}: {redact(str(e))}"})
     if verify_links:
         try:
-            verify_crawl_links(store, crawl_id, **({"timeout": timeout} if timeout else {}))
+            verify_crawl_links(store, crawl_id, timeout=timeout or 15.0)
         except Exception as e:  # noqa: BLE001 - never fail the audit
             log.warning("链接核验失败：%s", redact(str(e)))
             store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})
