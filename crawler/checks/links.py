@@ -174,11 +174,6 @@ def _probe_time(p: dict[str, Any]) -> datetime | None:
     return t.astimezone(CHINA_TZ)
 
 
-def _probe_day(p: dict[str, Any]) -> date | None:
-    t = _probe_time(p)
-    return t.date() if t else None
-
-
 def _cn_time(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
