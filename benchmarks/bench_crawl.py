@@ -4,7 +4,7 @@ synthetic district portal served by nginx, in one invocation, alternating and re
     python benchmarks/bench_crawl.py                      # N = 10,000 and 50,000, --repeat 3
     python benchmarks/bench_crawl.py --pages 1000 --repeat 1
     python benchmarks/bench_crawl.py --pages 3000 --pages 10000 --tools govaudit,scrapy
-    python benchmarks/bench_crawl.py --pages 2000 --repeat 1 --profile   # + pyinstrument profile
+    python benchmarks/bench_crawl.py --pages 2000 --repeat 0 --profile   # only a py-spy profile
 
 The site (see `generate_site`) is shaped like a TRS district portal: a homepage, 8 top
 columns, leaf columns with paginated lists (`index.html`, `index_1.html` … 20 items a
@@ -651,47 +651,101 @@ def _tail(log: Path, n: int = 400) -> str:
         return ""
 
 
+def _short(fn: str) -> str:
+    fn = fn.replace(str(ROOT) + "/", "")
+    for marker in ("site-packages/", "lib/python3.", "lib/python3"):
+        if marker in fn:
+            fn = fn.split(marker, 1)[1]
+            break
+    return fn
+
+
+def _ours(frame: str) -> bool:
+    return "(crawler/" in frame or "(reports/" in frame
+
+
+def _print_profile(own: dict[str, float], incl: dict[str, float], total: float, label: str, top: int,
+                   wrappers: set[str] | None = None) -> None:
+    print(f"  top functions by own time (share of {total:,.0f} {label}):")
+    for k, v in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"    {100 * v / total:5.1f} %  {k}")
+    print("  govaudit's functions (crawler/, reports/) by inclusive time:")
+    for k, v in sorted(((k, v) for k, v in incl.items() if _ours(k)), key=lambda kv: -kv[1])[:top]:
+        print(f"    {100 * v / total:5.1f} %  {k}")
+    if wrappers is not None:
+        print("  other functions by inclusive time (the event loop, Scrapy's plumbing and anything that calls "
+              "govaudit's code left out):")
+        rest = [(k, v) for k, v in incl.items() if not _ours(k) and k not in wrappers]
+        for k, v in sorted(rest, key=lambda kv: -kv[1])[:top]:
+            print(f"    {100 * v / total:5.1f} %  {k}")
+
+
 def profile_govaudit(base_url: str, n: int, work: Path, args: argparse.Namespace, verify: bool) -> None:
-    """One govaudit audit under pyinstrument; print where the time goes (pstats)."""
+    """One govaudit audit under py-spy (sampling from outside: no per-call overhead) or,
+    when py-spy is absent or cannot attach, pyinstrument; print where the time goes."""
+    out = work / f"profile-{n}-{'verify' if verify else 'noverify'}"
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = govaudit_cmd(base_url, out, n, args, verify=verify)
+    timeout = args.timeout or (600 + n * 0.3)
+    what = f"govaudit audit{'' if verify else ' --no-verify-links'} at N={n}"
+    spy = shutil.which("py-spy") if args.profiler in ("auto", "py-spy") else None
+    if spy:
+        raw = out / "py-spy.txt"
+        pcmd = [spy, "record", "--function", "--rate", "200", "--format", "raw", "--output", str(raw), "--", *cmd]
+        wall, cpu, _rss, _code, err = run_child(pcmd, env=dict(os.environ), timeout=timeout,
+                                                log=out / "log.txt", cwd=str(ROOT))
+        print(f"\nprofile (py-spy, CPU samples) of {what}: wall {wall:.1f} s, CPU {cpu:.1f} s {err}")
+        if raw.exists() and raw.stat().st_size:
+            own: dict[str, float] = {}
+            incl: dict[str, float] = {}
+            wrappers: set[str] = set()  # frames seen below (calling) govaudit's code
+            total = 0.0
+            for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+                stack, _, count = line.rpartition(" ")
+                if not stack or not count.isdigit():
+                    continue
+                c = float(count)
+                total += c
+                frames = []
+                for fr in stack.split(";"):
+                    if fr.startswith(("process ", "thread ")):
+                        continue
+                    name, _, loc = fr.partition(" (")
+                    frames.append(f"{name} ({_short(loc.rstrip(')'))})")
+                if frames:
+                    own[frames[-1]] = own.get(frames[-1], 0.0) + c
+                    for f in set(frames):
+                        incl[f] = incl.get(f, 0.0) + c
+                    last_ours = max((i for i, f in enumerate(frames) if _ours(f)), default=-1)
+                    wrappers.update(frames[:last_ours])
+            _print_profile(own, incl, total or 1.0, "samples at 200 Hz", args.profile_top, wrappers)
+            return
+        print("  py-spy wrote nothing (no ptrace permission?): " + _tail(out / "log.txt") + "; trying pyinstrument")
     try:
         import pyinstrument  # noqa: F401
     except ImportError:
-        print("NOTE: --profile needs pyinstrument (pip install pyinstrument); skipped.")
+        print("NOTE: --profile needs py-spy or pyinstrument (pip install py-spy pyinstrument); skipped.")
         return
     import pstats
 
-    out = work / f"profile-{n}-{'verify' if verify else 'noverify'}"
-    out.mkdir(parents=True, exist_ok=True)
     prof = out / "profile.pstats"
-    cmd = govaudit_cmd(base_url, out, n, args, verify=verify)
-    cmd = [cmd[0], "-m", "pyinstrument", "-i", "0.002", "-r", "pstats", "-o", str(prof), "-m"] + cmd[2:]
-    wall, cpu, _rss, _code, err = run_child(cmd, env=dict(os.environ), timeout=args.timeout or (600 + n * 0.3),
-                                           log=out / "log.txt", cwd=str(ROOT))
-    print(f"\nprofile of govaudit audit{'' if verify else ' --no-verify-links'} at N={n}: "
+    pcmd = [cmd[0], "-m", "pyinstrument", "-i", "0.002", "-r", "pstats", "-o", str(prof), "-m", *cmd[2:]]
+    wall, cpu, _rss, _code, err = run_child(pcmd, env=dict(os.environ), timeout=timeout,
+                                            log=out / "log.txt", cwd=str(ROOT))
+    print(f"\nprofile (pyinstrument: its per-call hook inflates call-heavy code) of {what}: "
           f"wall {wall:.1f} s, CPU {cpu:.1f} s {err}")
     if not prof.exists():
         print("  no profile written: " + _tail(out / "log.txt"))
         return
     st = pstats.Stats(str(prof))
     stats: dict[Any, Any] = st.stats  # type: ignore[attr-defined]
-    total = st.total_tt or 1.0  # type: ignore[attr-defined]
-
-    def name(func: tuple[str, int, str]) -> str:
-        fn, line, fname = func
-        fn = fn.replace(str(ROOT) + "/", "")
-        for marker in ("site-packages/", "lib/python3."):
-            if marker in fn:
-                fn = fn.split(marker, 1)[1]
-        return f"{fname} ({fn}:{line})"
-
-    rows = [(v[2], v[3], k) for k, v in stats.items()]  # (tottime, cumtime, func)
-    print(f"  top functions by own time (share of {total:.1f} s sampled):")
-    for tt, _ct, k in sorted(rows, key=lambda r: -r[0])[:args.profile_top]:
-        print(f"    {100 * tt / total:5.1f} %  {name(k)}")
-    print("  top govaudit functions (crawler/, reports/) by inclusive time:")
-    ours = [r for r in rows if "/crawler/" in r[2][0] or "/reports/" in r[2][0]]
-    for _tt, ct, k in sorted(ours, key=lambda r: -r[1])[:args.profile_top]:
-        print(f"    {100 * ct / total:5.1f} %  {name(k)}")
+    own2: dict[str, float] = {}
+    incl2: dict[str, float] = {}
+    for (fn, _line, fname), v in stats.items():
+        key = f"{fname} ({_short(fn)})"
+        own2[key] = own2.get(key, 0.0) + v[2]
+        incl2[key] = max(incl2.get(key, 0.0), v[3])
+    _print_profile(own2, incl2, st.total_tt or 1.0, "s sampled", args.profile_top)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
@@ -791,9 +845,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=None, help="seconds per run (default 300 + 0.12 × N)")
     ap.add_argument("--keep", default=None, help="keep sites and outputs in this folder")
     ap.add_argument("--profile", action="store_true",
-                    help="also run govaudit --no-verify-links once under pyinstrument and print the top functions")
+                    help="also run govaudit --no-verify-links once under py-spy (or pyinstrument) at the "
+                         "smallest N and print the top functions")
     ap.add_argument("--profile-verify", action="store_true", help="profile the audit with link verification too")
     ap.add_argument("--profile-top", type=int, default=25)
+    ap.add_argument("--profiler", choices=["auto", "py-spy", "pyinstrument"], default="auto",
+                    help="auto: py-spy when installed (pip install py-spy), else pyinstrument")
     args = ap.parse_args(argv)
     sizes = sorted(set(args.pages or [10000, 50000]))
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
