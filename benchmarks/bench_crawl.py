@@ -97,6 +97,13 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pa
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # .doc / .xls (OLE2 compound file header)
 ZIP = b"PK\x03\x04" + b"\x00" * 60  # .docx
 ATTACH_KINDS = [("pdf", PDF), ("doc", OLE), ("xls", OLE), ("docx", ZIP)]
+# what every TRS page carries inline besides its content: styles and a statistics script
+HEAD_EXTRA = ("<style>" + "".join(f".m{i} li a{{color:#1a5fb4;font-size:{12 + i % 4}px;padding:0 {i % 9}px}}"
+                                   for i in range(40)) + "</style>"
+              "<script>var _maq=_maq||[];_maq.push(['_setAccount','5001990001']);(function(){var ma="
+              "document.createElement('script');ma.type='text/javascript';ma.async=true;ma.src="
+              "'/js/ma.js';var s=document.getElementsByTagName('script')[0];s.parentNode.insertBefore(ma,s);"
+              "})();function search(f){if(!f.q.value){alert('请输入关键字');return false}return true}</script>")
 
 
 # ---------------------------------------------------------------------------------------
@@ -133,8 +140,14 @@ class Site:
     media: int = 0
 
 
-def _menu() -> str:
-    return "".join(f'<li><a href="/{slug}/index.html">{name}</a></li>' for slug, name in TOPS)
+def _menu(leaves: list[Leaf]) -> str:
+    """The site-wide menu: each top column with a drop-down of up to 6 of its leaf columns."""
+    out = []
+    for slug, name in TOPS:
+        subs = "".join(f'<li><a href="{leaf.list_path(0)}">{leaf.name}</a></li>'
+                       for leaf in [lf for lf in leaves if lf.top == slug][:6])
+        out.append(f'<li><a href="/{slug}/index.html">{name}</a><ul class="sub">{subs}</ul></li>')
+    return "".join(out)
 
 
 def _footer() -> str:
@@ -143,7 +156,7 @@ def _footer() -> str:
             f'渝ICP备12345678号 渝公网安备50019902000001号</p></div>')
 
 
-def _page(title: str, body: str, *, charset: str = "utf-8", metas: dict[str, str] | None = None,
+def _page(title: str, body: str, *, menu: str, charset: str = "utf-8", metas: dict[str, str] | None = None,
           crumbs: list[tuple[str, str]] | None = None) -> str:
     meta_html = "".join(f'<meta name="{k}" content="{v}">' for k, v in (metas or {}).items())
     head_charset = (f'<meta charset="{charset}">' if charset == "utf-8" else
@@ -154,10 +167,10 @@ def _page(title: str, body: str, *, charset: str = "utf-8", metas: dict[str, str
                  " &gt; ".join(f'<a href="{h}">{n}</a>' for n, h in crumbs) + "</div>")
     return (f"<!DOCTYPE html><html><head>{head_charset}<title>{title}_{SITE_NAME}</title>"
             f'<meta name="SiteName" content="{SITE_NAME}"><meta name="SiteIDCode" content="5001990001">'
-            f'{meta_html}<link rel="stylesheet" href="/css/main.css"></head><body>'
+            f'{meta_html}<link rel="stylesheet" href="/css/main.css">{HEAD_EXTRA}</head><body>'
             f'<div class="header"><img src="/images/logo.png" alt="{SITE_NAME}"><div class="search">'
             f'<form action="/search/"><input name="q"></form></div></div>'
-            f'<ul class="nav"><li><a href="/index.html">首页</a></li>{_menu()}</ul>{crumb}'
+            f'<ul class="nav"><li><a href="/index.html">首页</a></li>{menu}</ul>{crumb}'
             f'<div class="main">{body}</div>{_footer()}</body></html>')
 
 
@@ -181,10 +194,21 @@ def generate_site(root: Path, n_pages: int, seed: int = 14) -> Site:
         path = f"{leaf.base}{d:%Y%m}/t{d:%Y%m%d}_{aid}.html"
         leaf.articles.append((path, f"{leaf.name}关于做好第{k + 1}项工作的通知", d))
 
-    files: dict[str, bytes] = {}
+    menu = _menu(leaves)
+    made: set[Path] = set()
+
+    def write(path: str, data: bytes) -> None:
+        f = root / path.lstrip("/")
+        if f.parent not in made:
+            f.parent.mkdir(parents=True, exist_ok=True)
+            made.add(f.parent)
+        f.write_bytes(data)
+
+    def page(title: str, body: str, **kw: Any) -> str:
+        return _page(title, body, menu=menu, **kw)
 
     def put(path: str, text: str, gbk: str = "") -> None:
-        files[path] = text.encode("gbk" if gbk else "utf-8")
+        write(path, text.encode("gbk" if gbk else "utf-8"))
         if path.endswith(".html"):
             site.pages += 1
             if gbk:
@@ -239,7 +263,7 @@ def generate_site(root: Path, n_pages: int, seed: int = 14) -> Site:
     # homepage
     latest = "".join(f'<li><a href="{a[0]}">{a[1]}</a><span>{a[2]}</span></li>' for a in all_articles[:20])
     tops = "".join(f'<div class="col"><h3><a href="/{s}/index.html">{n}</a></h3></div>' for s, n in TOPS)
-    put("/index.html", _page("首页", f'<div class="news"><ul>{latest}</ul></div>{tops}'
+    put("/index.html", page("首页", f'<div class="news"><ul>{latest}</ul></div>{tops}'
                              + "".join(extra.get("/index.html", []))))
     # top columns
     for slug, name in TOPS:
@@ -247,7 +271,7 @@ def generate_site(root: Path, n_pages: int, seed: int = 14) -> Site:
         body = "".join(f'<li><a href="{leaf.list_path(0)}">{leaf.name}</a></li>' for leaf in mine)
         body += "".join(f'<li><a href="{a[0]}">{a[1]}</a></li>' for leaf in mine[:5] for a in leaf.articles[:2])
         host = f"/{slug}/index.html"
-        put(host, _page(name, f"<ul>{body}</ul>" + "".join(extra.get(host, [])),
+        put(host, page(name, f"<ul>{body}</ul>" + "".join(extra.get(host, [])),
                         crumbs=[("首页", "/index.html"), (name, host)], metas={"ColumnName": name}))
     # footer pages; the site map lists every leaf
     for name, href in FOOTER:
@@ -255,7 +279,7 @@ def generate_site(root: Path, n_pages: int, seed: int = 14) -> Site:
         if href.startswith("/wzdt/"):
             body += "<ul>" + "".join(f'<li><a href="{leaf.list_path(0)}">{leaf.top_name}-{leaf.name}</a></li>'
                                      for leaf in leaves) + "</ul>"
-        put(href, _page(name, body + "".join(extra.get(href, [])), crumbs=[("首页", "/index.html"), (name, href)]))
+        put(href, page(name, body + "".join(extra.get(href, [])), crumbs=[("首页", "/index.html"), (name, href)]))
     # leaves: paginated lists and articles
     n_img = n_att = 0
     for leaf in leaves:
@@ -275,7 +299,7 @@ def generate_site(root: Path, n_pages: int, seed: int = 14) -> Site:
                 pager += f'<a href="index_{pg + 1}.html">下一页</a>'
             pager += f'<a href="{"index.html" if npages == 1 else f"index_{npages - 1}.html"}">尾页</a></div>'
             host = leaf.list_path(pg)
-            put(host, _page(leaf.name, f'<ul class="list">{items}</ul>{pager}' + "".join(extra.get(host, [])),
+            put(host, page(leaf.name, f'<ul class="list">{items}</ul>{pager}' + "".join(extra.get(host, [])),
                             charset=charset, crumbs=crumbs, metas={"ColumnName": leaf.name}),
                 gbk=leaf.name if leaf.gbk else "")
         for i, (path, title, d) in enumerate(leaf.articles):
@@ -284,13 +308,13 @@ def generate_site(root: Path, n_pages: int, seed: int = 14) -> Site:
             media = ""
             if k % IMAGE_EVERY == 7:
                 img = f"/images/{d:%Y%m}/pic_{k + 100000}.png"
-                files[img] = PNG
+                write(img, PNG)
                 media += f'<p><img src="{img}" alt="{title}"></p>'
                 n_img += 1
             if k % ATTACH_EVERY == 11:
                 ext, data = ATTACH_KINDS[(k // ATTACH_EVERY) % len(ATTACH_KINDS)]
                 att = f"/uploads/{d:%Y%m}/fj_{k + 100000}.{ext}"
-                files[att] = data
+                write(att, data)
                 media += f'<p>附件：<a href="{att}">{title}.{ext}</a></p>'
                 n_att += 1
             nav = ""
@@ -301,18 +325,14 @@ def generate_site(root: Path, n_pages: int, seed: int = 14) -> Site:
             body = (f'<h1 class="title">{title}</h1><div class="info">发布日期：{d:%Y-%m-%d} 来源：{leaf.name}</div>'
                     f'<div class="content">{paras}{media}{"".join(extra.get(path, []))}</div>'
                     f'<div class="prevnext">{nav}</div>')
-            put(path, _page(title, body, charset=charset, crumbs=crumbs,
+            put(path, page(title, body, charset=charset, crumbs=crumbs,
                             metas={"ArticleTitle": title, "PubDate": f"{d:%Y-%m-%d} 09:00",
                                    "ColumnName": leaf.name, "ContentSource": leaf.name}),
                 gbk=leaf.name if leaf.gbk else "")
-    files["/images/logo.png"] = PNG
-    files["/css/main.css"] = b"body{font-family:sans-serif}\n"
-    files["/robots.txt"] = b"User-agent: *\nDisallow: /search/\n"
+    write("/images/logo.png", PNG)
+    write("/css/main.css", b"body{font-family:sans-serif}\n")
+    write("/robots.txt", b"User-agent: *\nDisallow: /search/\n")
     site.media = n_img + n_att
-    for path, data in files.items():
-        f = root / path.lstrip("/")
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_bytes(data)
     for p in site.planted:  # none of them may exist by accident
         assert not (root / p["path"].lstrip("/")).exists(), p
     (root / "planted.json").write_text(json.dumps(site.planted, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -636,7 +656,7 @@ def run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[str
 
 
 def govaudit_cmd(base_url: str, out: Path, n: int, args: argparse.Namespace, *, verify: bool) -> list[str]:
-    cmd = [sys.executable, "-m", "crawler.cli", "audit", base_url, "--rules", args.rules, "--out", str(out),
+    cmd = [sys.executable, "-m", args.govaudit_module, "audit", base_url, "--rules", args.rules, "--out", str(out),
            "--delay", "0", "--max-pages", str(n * 2 + 100), "--max-depth", "20", "--as-of", "2021-12-31",
            "--fresh"]
     if not verify:
@@ -842,6 +862,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
     ap.add_argument("--rules", default=None, help="rule file for govaudit (default: rules/national-rubric-2019.yaml)")
     ap.add_argument("--linkchecker", default="/tmp/lcvenv/bin/linkchecker")
+    ap.add_argument("--govaudit-module", default="crawler.cli",
+                    help="module run as `python -m MODULE audit …` (default crawler.cli)")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per run (default 300 + 0.12 × N)")
     ap.add_argument("--keep", default=None, help="keep sites and outputs in this folder")
     ap.add_argument("--profile", action="store_true",

@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sites", type=int, default=4, help="sites crawled at once in the second run (default 4)")
     ap.add_argument("--latency", default="0.1-0.3", help="server answer time range in seconds (default 0.1-0.3)")
     ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--govaudit-module", default="crawler.cli",
+                    help="module run as `python -m MODULE audit …` (default crawler.cli)")
     ap.add_argument("--rules", default=str(ROOT / "rules" / "national-rubric-2019.yaml"))
     ap.add_argument("--timeout", type=float, default=None, help="seconds per run (default 60 + 3 s × pages)")
     ap.add_argument("--keep", default=None, help="keep sites and outputs in this folder")
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
           f"govaudit at its default politeness; PYTHONPATH={os.environ.get('PYTHONPATH', '')}", flush=True)
     timeout = args.timeout or (60 + 3.0 * args.pages)
     env = dict(os.environ)
-    base = [sys.executable, "-m", "crawler.cli", "audit", "--rules", args.rules, "--as-of", "2021-12-31",
+    base = [sys.executable, "-m", args.govaudit_module, "audit", "--rules", args.rules, "--as-of", "2021-12-31",
             "--max-pages", str(args.pages * 2 + 100), "--fresh"]
     try:
         # 1. one site
