@@ -513,32 +513,53 @@ class RunResult:
 
 def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log: Path,
               cwd: str | None = None) -> tuple[float, float, float, int, str]:
-    """Run one child; return wall s, CPU s (user+sys), peak RSS MB, exit code, error text."""
+    """Run one child; return wall s, CPU s (user+sys), peak RSS MB, exit code, error text.
+
+    The child runs in its own session (its whole group is stopped on timeout or Ctrl-C) and
+    is reaped with os.wait4, which gives exactly its own rusage."""
+    err = ""
     with log.open("wb") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                                 start_new_session=True)
-        deadline = t0 + timeout
-        while True:
-            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                os.killpg(proc.pid, signal.SIGTERM)
-                time.sleep(5)
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                pid, status, ru = os.wait4(proc.pid, 0)
-                wall = time.perf_counter() - t0
-                proc.returncode = -1
-                return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, -1, f"timeout after {timeout:.0f} s"
-            time.sleep(0.05)
+        try:
+            while True:
+                pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > t0 + timeout:
+                    err = f"timeout after {timeout:.0f} s"
+                    status, ru = _stop_group(proc.pid)
+                    break
+                time.sleep(0.05)
+        except BaseException:
+            _stop_group(proc.pid)
+            raise
         wall = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
+    code = -1 if err else os.waitstatus_to_exitcode(status)
     proc.returncode = code
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, code, ""
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, code, err
+
+
+def _stop_group(pid: int) -> tuple[int, Any]:
+    """SIGTERM the child's process group, SIGKILL it after 10 s; reap the child → (status, rusage)."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    for _ in range(100):
+        done, status, ru = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+        _done, status, ru = os.wait4(pid, 0)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # anything the child left behind in its group
+    except ProcessLookupError:
+        pass
+    return status, ru
 
 
 def _iso(s: str) -> datetime:
