@@ -60,7 +60,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -451,20 +451,21 @@ def plain_spider_main(start_url: str, out_json: str) -> None:
     host = urlsplit(start_url).netloc
     result: dict[str, Any] = {"pages": 0, "responses": 0, "broken": [], "title_misread": []}
 
+    settings = {
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,  # as govaudit: one request at a time per host
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": True,
+        "HTTPERROR_ALLOW_ALL": True,
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "DEPTH_PRIORITY": 0,
+        "USER_AGENT": "plain-bench-spider/1.0",
+    }
+
     class PlainSpider(scrapy.Spider):
         name = "plain"
-        custom_settings: ClassVar[dict[str, Any]] = {
-            "CONCURRENT_REQUESTS": 16,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-            "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
-            "ROBOTSTXT_OBEY": True,
-            "HTTPERROR_ALLOW_ALL": True,
-            "LOG_LEVEL": "WARNING",
-            "TELNETCONSOLE_ENABLED": False,
-            "DEPTH_PRIORITY": 0,
-            "USER_AGENT": "plain-bench-spider/1.0",
-        }
 
         async def start(self):  # type: ignore[override]
             yield scrapy.Request(start_url, callback=self.parse)
@@ -487,7 +488,7 @@ def plain_spider_main(start_url: str, out_json: str) -> None:
                 if url.startswith("http") and urlsplit(url).netloc == host:
                     yield scrapy.Request(url.split("#", 1)[0], callback=self.parse)
 
-    process = CrawlerProcess({"LOG_LEVEL": "WARNING"})
+    process = CrawlerProcess(settings)
     process.crawl(PlainSpider)
     process.start()
     Path(out_json).write_text(json.dumps(result), encoding="utf-8")
@@ -658,7 +659,7 @@ def run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[str
             err = f"exit {code}: " + _tail(log)
         r = RunResult(tool, n, wall, cpu, rss, error=err)
         broken: set[str] = set()
-        pages: set[str] = set()
+        lc_pages: set[str] = set()
         text = csv_out.read_text(encoding="utf-8", errors="replace") if csv_out.exists() else ""
         if not text and not err:
             r.error = "no CSV written: " + _tail(log)
@@ -669,8 +670,8 @@ def run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[str
             if not valid:
                 broken.add(url)
             elif url.endswith((".html", "/")):
-                pages.add(url)
-        r.pages = len(pages)
+                lc_pages.add(url)
+        r.pages = len(lc_pages)
         r.broken_found = len(planted_urls & broken)
         return r
     raise ValueError(tool)
