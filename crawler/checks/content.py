@@ -150,6 +150,15 @@ def annual_report(site: SiteModel, p: AnnualReportParams, ctx: CheckContext) -> 
     return failed(f"未找到{desc}（法定时限 {due}）", due=due.isoformat())
 
 
+def _normalized_link_texts(site: SiteModel, col: Column) -> list[str]:
+    """The normalized texts of a column page's links, computed once per site model."""
+    cache: dict[int, list[str]] = site.derived.setdefault("link_texts", {})
+    got = cache.get(id(col))
+    if got is None or len(got) != len(col.links):
+        got = cache[id(col)] = [normalize(text) for text, _url in col.links]
+    return got
+
+
 @dataclass(frozen=True)
 class LinkPresentParams:
     text: Keywords
@@ -169,9 +178,10 @@ def link_present(site: SiteModel, p: LinkPresentParams, ctx: CheckContext) -> Ou
         pages = [c for col in cols[:3] for c in col.walk()]
     else:
         pages = [site.root, *site.columns]
+    kw = tuple(tuple(normalize(a) for a in alts) for alts in p.text)  # as title_matches, normalized once
     for col in pages:
-        for text, url in col.links:
-            if title_matches(text, p.text) and all(s in url for s in p.url_contains):
+        for (text, url), norm in zip(col.links, _normalized_link_texts(site, col), strict=True):
+            if all(any(a in norm for a in alts) for alts in kw) and all(s in url for s in p.url_contains):
                 return passed(f"在“{col.display_path() or '首页'}”找到链接“{text}”",
                               [Evidence(url, text), Evidence(col.url or site.site_url, col.display_path() or "首页")])
     where = f"栏目“{' > '.join(p.column)}”" if p.column else "首页及各栏目页"

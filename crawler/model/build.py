@@ -123,13 +123,25 @@ class _Scan:
     infos: dict[str, PageInfo] = field(default_factory=dict)  # list-like pages only
     anchor_names: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     nav_pages: Counter[str] = field(default_factory=Counter)  # how many pages link to a URL from a menu
-    article_cols: list[tuple[list[str], list[tuple[str, str]]]] = field(default_factory=list)
+    # distinct (breadcrumb, breadcrumb links) of article pages, in first-seen order
+    article_cols: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]],
+                       tuple[list[str], list[tuple[str, str]]]] = field(default_factory=dict)
     page_dates: dict[str, str] = field(default_factory=dict)
     tree_pairs: Counter[tuple[str, str]] = field(default_factory=Counter)  # (child url, parent url), nested menus
     framed: dict[str, str] = field(default_factory=dict)  # a column page showing its list in an iframe → that page
     article_titles: dict[str, tuple[str, str | None, list[str]]] = field(default_factory=dict)
     home_rec: PageRecord | None = None
     n_list: int = 0
+    crumb_lists: dict[tuple[str, ...], list[str]] = field(default_factory=dict)  # one list per distinct breadcrumb
+    paths: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # one tuple per distinct path
+
+    def shared_crumbs(self, crumbs: list[str]) -> list[str]:
+        """One (read-only) list for all the pages showing the same breadcrumb: tens of
+        thousands of articles share a few hundred."""
+        return self.crumb_lists.setdefault(tuple(crumbs), crumbs)
+
+    def shared_path(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        return self.paths.setdefault(path, path)
 
     def resolve(self, u: str) -> str:
         """Follow aliases to the page a URL ends at."""
@@ -201,10 +213,13 @@ def _file_page(scan: _Scan, model: SiteModel, rec: PageRecord, key: str, info: P
     """An article goes to the compact article list; the homepage and list-like pages keep
     their summary."""
     if info.article:
-        model.articles.append(article_ref(rec, key, info))
-        scan.article_titles[key] = (info.title, info.page_date, info.breadcrumb)
-        if info.breadcrumb:
-            scan.article_cols.append((info.breadcrumb, info.crumb_links))
+        crumbs = scan.shared_crumbs(info.breadcrumb)
+        ref = article_ref(rec, key, info)
+        ref.column = scan.shared_path(ref.column)
+        model.articles.append(ref)
+        scan.article_titles[key] = (info.title, info.page_date, crumbs)
+        if crumbs:
+            scan.article_cols.setdefault((tuple(crumbs), tuple(info.crumb_links)), (crumbs, info.crumb_links))
         return
     if key == scan.home_key:
         scan.infos[key] = info  # the homepage: its items are homepage items, not a column
@@ -438,7 +453,7 @@ def _platform(scan: _Scan, paths: _ColumnPaths, syn: Synonyms) -> tuple[str, ...
     pages show hang below it. Returns its path, () for an ordinary portal."""
     home_rec = scan.home_rec
     if home_rec is None or not home_rec.ok or any(
-            syn.is_disclosure_root(n) for p in [*paths.path_of.values(), *(c for c, _ in scan.article_cols)]
+            syn.is_disclosure_root(n) for p in [*paths.path_of.values(), *(c for c, _ in scan.article_cols.values())]
             for n in p):
         return ()
     pname = _platform_name(home_rec, syn)
@@ -446,8 +461,10 @@ def _platform(scan: _Scan, paths: _ColumnPaths, syn: Synonyms) -> tuple[str, ...
         return ()
     platform = (pname[:40],)
     paths.path_of = {k: (*platform, *v) for k, v in paths.path_of.items()}
-    scan.article_cols = [([*platform, *c], lk) for c, lk in scan.article_cols]
-    scan.article_titles = {k: (t, d, [*platform, *c] if c else c) for k, (t, d, c) in scan.article_titles.items()}
+    scan.article_cols = {k: ([*platform, *c], lk) for k, (c, lk) in scan.article_cols.items()}
+    moved: dict[tuple[str, ...], list[str]] = {}  # shared again: one list per distinct breadcrumb
+    scan.article_titles = {k: (t, d, moved.setdefault(tuple(c), [*platform, *c]) if c else c)
+                           for k, (t, d, c) in scan.article_titles.items()}
     return platform
 
 
@@ -489,7 +506,7 @@ class _Tree:
 def _columns_from_breadcrumbs(tree: _Tree, scan: _Scan, groups: dict[str, list[str]],
                               platform: tuple[str, ...]) -> None:
     """Breadcrumb links give the URLs of ancestors; article breadcrumbs prove columns exist."""
-    for crumbs, links in scan.article_cols:
+    for crumbs, links in scan.article_cols.values():
         col = tree.node(tuple(crumbs))
         col.sources.add("breadcrumb")
         _attach_crumb_urls(crumbs, links, tree.node, scan.resolve)
@@ -566,7 +583,7 @@ def _article_pages(model: SiteModel, tree: _Tree, scan: _Scan, as_of: date) -> N
     for key, (title, d, crumbs) in scan.article_titles.items():
         if key not in listed and title:
             model.items.append(SiteItem(title=title, url=key, date=_resolve_date(d, key, as_of),
-                                        column=tuple(crumbs)))
+                                        column=scan.shared_path(tuple(crumbs))))
 
 
 def _homepage_items(model: SiteModel, tree: _Tree, scan: _Scan, platform: tuple[str, ...], as_of: date) -> None:
