@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from crawler.crawl.verify import LinkCheck
 from crawler.model.page import PageRecord
 from crawler.store.crawls import CrawlStore
 
@@ -55,6 +56,7 @@ class StorePipeline:
         self.crawl_id = crawl_id
         self.store: CrawlStore | None = None
         self.buffer: list[PageRecord] = []
+        self.link_buffer: list[dict[str, Any]] = []  # link verification results (crawler.crawl.verify)
         self.added = 0  # new rows written by this run
         self.duplicates = 0  # records whose URL was stored already
         self.started = time.monotonic()
@@ -106,6 +108,12 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if self.store is None:
             return item
+        if isinstance(item, LinkCheck):
+            # stored as "pending": verify_crawl_links adds where the URL was found
+            self.link_buffer.append({**item.result, "url": item.url, "pending": True})
+            if len(self.link_buffer) >= self.batch_size * 4:
+                self._flush_links()
+            return item
         rec = as_record(item)
         if rec is None:
             return item
@@ -122,14 +130,22 @@ class StorePipeline:
         self.added += n
         self.duplicates += len(batch) - n
 
+    def _flush_links(self) -> None:
+        if not self.link_buffer or self.store is None or self.crawl_id is None:
+            return
+        batch, self.link_buffer = self.link_buffer, []
+        self.store.add_link_results(self.crawl_id, batch)
+
     def close_spider(self) -> None:
         self._flush()
+        self._flush_links()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.store is None or self.crawl_id is None:
             return
         try:
             self._flush()
+            self._flush_links()
             stats = self.crawl_stats(spider, reason)
             spider.crawler.stats.set_value("govaudit/crawl_id", self.crawl_id)
             if reason in FINISHED:
@@ -165,6 +181,8 @@ class StorePipeline:
             "responses": st.get_value("downloader/response_count", 0),
             "retries": st.get_value("retry/count", 0),
             "robots_forbidden": st.get_value("robotstxt/forbidden", 0),
+            "links": {k.rsplit("/", 1)[-1]: v for k, v in (st.get_stats() or {}).items()
+                      if k.startswith("govaudit/links/")},
             "status_counts": status_counts,
             "elapsed": round(time.monotonic() - self.started, 1),
             "finish_reason": reason,

@@ -111,3 +111,7 @@ GOVAUDIT_EXTRA_HOSTS: list[str] = []  # sibling hosts audited with the site (xxg
 GOVAUDIT_NETGUARD = True  # refuse private/link-local targets of a public site (crawler.netguard)
 GOVAUDIT_RENDER = "off"  # "auto": re-fetch pages whose menu/list is built by script (crawler.render)
 GOVAUDIT_RENDER_MAX = 50  # pages rendered with a browser per crawl
+# link verification during the crawl (crawler.crawl.verify): images, attachments, off-site
+# pages … verified as they are found, through the same downloader (the audit turns it on)
+GOVAUDIT_VERIFY_LINKS = False
+GOVAUDIT_MAX_LINKS = 20000  # URLs verified per audit (during and after the crawl); -1: no limit

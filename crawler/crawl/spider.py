@@ -27,10 +27,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.crawl import settings as D
+from crawler.crawl.extensions import VERIFY_META
+from crawler.crawl.verify import CrawlLinkVerifier, stop_after_limit
 from crawler.extract.page import extract_page
 from crawler.model.page import PageRecord
 
@@ -151,7 +154,8 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, start_urls: Iterable[str] | str | None = None, *, max_depth: int = D.GOVAUDIT_MAX_DEPTH,
                  max_list_pages: int = D.GOVAUDIT_MAX_LIST_PAGES, extra_hosts: Iterable[str] = (),
-                 render_mode: str = "off", render_max: int = D.GOVAUDIT_RENDER_MAX, **kwargs: Any) -> None:
+                 render_mode: str = "off", render_max: int = D.GOVAUDIT_RENDER_MAX, verify_links: bool = False,
+                 max_links: int = D.GOVAUDIT_MAX_LINKS, retries: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         urls = [normalize_start_url(u) for u in split_arg(start_urls)]
         if not urls:
@@ -179,7 +183,8 @@ class SiteSpider(scrapy.Spider):
         self._on_error = self.errback
         # URLs turned into Requests lately: nav and footer links repeat on every page, and
         # the dupefilter would drop them again; a bounded cache spares building the Request
-        self._recent: dict[str, None] = {}
+        self._recent: dict[Any, None] = {}
+        self.verifier = CrawlLinkVerifier(self, max_links=max_links, retries=retries) if verify_links else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -189,7 +194,12 @@ class SiteSpider(scrapy.Spider):
         kwargs.setdefault("extra_hosts", split_arg(s.get("GOVAUDIT_EXTRA_HOSTS")))
         kwargs.setdefault("render_mode", str(s.get("GOVAUDIT_RENDER") or "off"))
         kwargs.setdefault("render_max", s.getint("GOVAUDIT_RENDER_MAX", D.GOVAUDIT_RENDER_MAX))
+        kwargs.setdefault("verify_links", s.getbool("GOVAUDIT_VERIFY_LINKS", D.GOVAUDIT_VERIFY_LINKS))
+        kwargs.setdefault("max_links", s.getint("GOVAUDIT_MAX_LINKS", D.GOVAUDIT_MAX_LINKS))
+        kwargs.setdefault("retries", s.getint("RETRY_TIMES", D.RETRY_TIMES) if s.getbool("RETRY_ENABLED") else 0)
         spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.verifier is not None:
+            crawler.signals.connect(stop_after_limit, signal=signals.bytes_received)
         return spider
 
     # -- hosts ----------------------------------------------------------------------------
@@ -248,7 +258,7 @@ class SiteSpider(scrapy.Spider):
         self._store = store
         self.crawl_id = crawl_id
 
-    def _seen(self, request: scrapy.Request) -> bool:
+    def seen(self, request: scrapy.Request) -> bool:
         """Ask Scrapy's dupefilter whether a request was seen, registering it if not."""
         engine = getattr(self.crawler, "engine", None)
         scheduler = engine.scheduler if engine is not None else None
@@ -267,7 +277,7 @@ class SiteSpider(scrapy.Spider):
             n += 1
             for u in {rec.url, rec.requested_url or rec.url, *rec.redirects}:
                 try:
-                    self._seen(scrapy.Request(u))
+                    self.seen(scrapy.Request(u))
                 except (ValueError, TypeError):
                     pass
             if rec.depth == 0:
@@ -301,34 +311,44 @@ class SiteSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
+    def seen_recently(self, key: Any) -> bool:
+        """Whether `key` (a URL) was turned into a Request lately; remembers it if not.
+        Bounded: the dupefilter has the last word."""
+        recent = self._recent
+        if key in recent:
+            return True
+        if len(recent) >= _RECENT_MAX:
+            recent.clear()
+        recent[key] = None
+        return False
+
     def _request(self, url: str, *, depth: int, hops: int = 0) -> scrapy.Request | None:
         """A page request, or None for a URL turned into a Request lately (the dupefilter
         would drop it). Scope (HostScopeMiddleware), duplicates (the dupefilter) and the
         page budget (CLOSESPIDER_PAGECOUNT) are Scrapy's."""
-        recent = self._recent
-        if url in recent:
+        if self.seen_recently(url):
             return None
         try:
-            req = scrapy.Request(url, callback=self._on_page, errback=self._on_error, priority=-depth,
-                                 meta={"ga_depth": depth, "ga_hops": hops})
+            return scrapy.Request(url, callback=self._on_page, errback=self._on_error, priority=-depth,
+                                  meta={"ga_depth": depth, "ga_hops": hops})
         except (ValueError, TypeError):
             return None
-        if len(recent) >= _RECENT_MAX:
-            recent.clear()
-        recent[url] = None
-        return req
 
     def accept_redirect(self, source: scrapy.Request, target: scrapy.Request) -> bool:
         """Whether to follow a redirect (asked by SiteRedirectMiddleware). Declined: a
         target already fetched or scheduled (the redirect is recorded as a 3xx record with
         `refresh_to`), and a target off the audited hosts below the start URLs. An
         accepted target is registered with the dupefilter here, so it is let through
-        (``dont_filter``) when scheduled."""
+        (``dont_filter``) when scheduled. A link verification request follows every
+        redirect (up to REDIRECT_MAX_TIMES)."""
+        if source.meta.get(VERIFY_META):
+            target.dont_filter = True
+            return True
         if int(source.meta.get("ga_depth", 0)) > 0 and not self.host_allowed(target.url):
             return False
         if target.dont_filter:
             return True
-        if self._seen(target):
+        if self.seen(target):
             return False
         target.dont_filter = True
         return True
@@ -351,11 +371,15 @@ class SiteSpider(scrapy.Spider):
                 if lk.kind == "page":
                     yield lk.url, depth + 1, 0
 
-    def _follow(self, rec: PageRecord, hops: int) -> Iterator[scrapy.Request]:
+    def _follow(self, rec: PageRecord, hops: int) -> Iterator[Any]:
+        """Requests for what a page leads to, then for verifying its other links."""
         for url, depth, h in self._targets(rec, hops):
             req = self._request(url, depth=depth, hops=h)
             if req is not None:
                 yield req
+        if self.verifier is not None:
+            followed = rec.ok and not rec.challenge and rec.depth + 1 <= self.max_depth and self.host_allowed(rec.url)
+            yield from self.verifier.requests_for(rec, followed=followed)
 
     # -- responses ------------------------------------------------------------------------
     def _record_response(self, response: Response) -> PageRecord:
