@@ -609,7 +609,7 @@ class _Response:
     total: int | None  # Content-Length / Content-Range total when given
 
 
-def _retry_after(headers: httpx.Headers, cap: float) -> float | None:
+def _retry_after(headers: httpx.Headers | dict[str, Any], cap: float) -> float | None:
     v = (headers.get("retry-after") or "").strip()
     if not v:
         return None

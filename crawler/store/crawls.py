@@ -177,7 +177,9 @@ class CrawlStore:
                     stats="{}",
                 )
             )
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_crawl(self, crawl_id: int, stats: dict[str, Any] | None = None) -> None:
         with self.engine.begin() as conn:
