@@ -385,3 +385,18 @@ def test_crawl_prints_no_warning_and_opens_no_port(site: _SiteServer, tmp_path: 
     assert "Warning" not in proc.stderr, proc.stderr[-3000:]
     assert "Telnet console listening" not in proc.stderr and "remote control" not in proc.stderr.lower()
     assert "Spider closed (finished)" in proc.stderr  # the log was there to be read
+
+
+def test_page_budget_counts_the_pages_of_the_interrupted_run(site: _SiteServer, tmp_path: Path) -> None:
+    """CLOSESPIDER_PAGECOUNT bounds the whole crawl: pages stored by an interrupted first run
+    count against it when the crawl is continued."""
+    db = tmp_path / "crawl.db"
+    first = crawl(db, [site.url], max_pages=9, settings={"CLOSESPIDER_ITEMCOUNT": 4, "CONCURRENT_REQUESTS": 1})
+    partial = stored(db, first)
+    assert 4 <= len(partial) < 9
+    second = crawl(db, [site.url], max_pages=9)
+    assert second == first
+    pages = stored(db, first)
+    assert len(pages) == 9 and set(partial) < set(pages)
+    info = CrawlStore(db).crawl_info(first)
+    assert info is not None and info.state == "finished" and info.stats["truncated"] > 0
