@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from twisted.python.failure import Failure
 
-from crawler.model.page import PageRecord
 from crawler.crawl.spider import (
     SiteSpider,
     classify_failure,
@@ -28,6 +27,7 @@ from crawler.crawl.spider import (
     normalize_start_url,
     split_arg,
 )
+from crawler.model.page import PageRecord
 from crawler.store.crawls import CrawlStore
 from tests.support import FIXTURES, ROOT
 
@@ -352,8 +352,8 @@ def test_helpers() -> None:
 
 
 def test_sibling_disclosure_platform_is_adopted_only_when_named_as_such():
-    from crawler.model.page import Link, PageRecord
     from crawler.crawl.spider import SiteSpider, parent_domain
+    from crawler.model.page import Link, PageRecord
 
     assert parent_domain("xxgk.example.gov.cn") == "example.gov.cn"
     assert parent_domain("example.gov.cn") == "example.gov.cn"
