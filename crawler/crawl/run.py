@@ -15,7 +15,8 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 
 from crawler.crawl import settings as D
-from crawler.crawl.spider import SiteSpider, normalize_start_url, split_arg
+from crawler.crawl.spider import SiteSpider, split_arg
+from crawler.net.urls import normalize_start_url
 
 __all__ = ["crawl_settings", "process_settings", "run_crawl", "run_crawls"]
 

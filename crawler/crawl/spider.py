@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.crawl import settings as D
@@ -36,6 +35,10 @@ from crawler.crawl.extensions import VERIFY_META
 from crawler.crawl.verify import CrawlLinkVerifier, stop_after_limit
 from crawler.extract.page import extract_page
 from crawler.model.page import PageRecord
+from crawler.net.failures import classify_failure
+from crawler.net.urls import host_key, normalize_start_url
+
+__all__ = ["SiteSpider", "classify_failure", "host_key", "normalize_start_url", "parent_domain", "split_arg"]
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -61,29 +64,6 @@ def split_arg(value: Any) -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
-def normalize_start_url(url: str) -> str:
-    u = url.strip()
-    if "://" not in u:
-        u = "http://" + u
-    parts = urlsplit(u)
-    if not parts.path:
-        u = u + "/" if not parts.query else u
-    return u
-
-
-def host_key(host: str | None) -> str:
-    """Hosts compare without case, trailing dot, port and a leading ``www.``."""
-    if not host:
-        return ""
-    h = host.strip().lower().rstrip(".")
-    if "://" in h:
-        h = urlsplit(h).hostname or ""
-    h = h.split("/", 1)[0]
-    if h.count(":") == 1:  # host:port (not IPv6)
-        h = h.split(":", 1)[0]
-    return h.removeprefix("www.")
-
-
 # anchor texts that name the disclosure platform (政府信息公开 / 信息公开 / 政务公开 …)
 _PLATFORM_TEXT = re.compile(r"^(?:政府)?信息公开|^政务公开")
 
@@ -98,45 +78,6 @@ def parent_domain(host: str) -> str:
     if len(labels) <= keep:
         return host.lower()
     return ".".join(labels[1:])
-
-
-def classify_failure(failure: Failure) -> str:
-    """A short error code for a request that produced no response."""
-    exc = failure.value
-    name = type(exc).__name__
-    msg = str(exc)
-    reason = getattr(exc, "govaudit_reason", None)  # e.g. "refused-private-address" (netguard)
-    if isinstance(reason, str) and reason:
-        return reason
-    if isinstance(exc, IgnoreRequest):
-        low = msg.lower()
-        if "robots.txt" in low:
-            return "robots"
-        if "max size" in low or "maxsize" in low:  # decompressed body too large (gzip bomb)
-            return "too-large"
-        if "redirection" in low:
-            return "redirect-loop"
-        return "ignored"
-    low_name = name.lower()
-    if "max size" in msg.lower() or "maxsize" in msg.lower():
-        return "too-large"
-    if type(exc).__module__ == "zlib" or "gzip" in low_name or "decompress" in msg.lower() \
-            or "brotli" in low_name or "zstd" in low_name:
-        return "bad-encoding"  # Content-Encoding that does not decode
-    if "dns" in low_name or "cannotresolvehost" in low_name or "resolve" in low_name:
-        return "dns"
-    if "refused" in low_name:
-        return "refused"
-    if "timeout" in low_name or "timedout" in low_name:
-        return "timeout"
-    if "ssl" in low_name or "tls" in low_name or "certificate" in msg.lower():
-        return "tls"
-    if "cancel" in low_name:
-        return "cancelled"
-    if any(x in low_name for x in ("connection", "responsenever", "responsefailed", "dataloss", "tunnel",
-                                   "downloadfailed", "connect")):
-        return "connection"
-    return low_name or "error"
 
 
 def _now() -> str:

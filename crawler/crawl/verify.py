@@ -8,10 +8,12 @@ retries that honour Retry-After, the address guard. Like the post-crawl verifier
 (crawler.collect.links) it reads as little as it can: HEAD first (enough for a page link
 that is not HTML), then a GET that stops after the first bytes (the signature of an
 image or attachment, the start of a page for soft 404s and CAPTCHAs; a Range request for
-video/audio). Answers are classified by crawler.collect.links (`classify_response`,
-`detect_challenge`, `media_check`, `soft_404`) and yielded as `LinkCheck` items, which
-the store pipeline writes to the link table; `verify_crawl_links` after the crawl adds
-where each URL was found and verifies only what the crawl did not.
+video/audio). Answers are classified by crawler.collect.links (`classify_response`:
+`media_check`, `soft_404`, crawler.net.challenge's `detect_challenge`), failures coded
+and worded by crawler.net.failures (`describe`), both as after the crawl, and yielded
+as `LinkCheck` items, which the store pipeline writes to the link table;
+`verify_crawl_links` after the crawl adds where each URL was found and verifies only
+what the crawl did not.
 
 At most GOVAUDIT_MAX_LINKS URLs are verified per crawl; further ones are counted
 (``govaudit/links/over_bound``) and left to the bound of the post-crawl step, which
@@ -29,7 +31,10 @@ from scrapy.exceptions import StopDownload
 
 from crawler.collect import links as lc
 from crawler.crawl.extensions import VERIFY_META
-from crawler.net.guard import REFUSED as REFUSED_PRIVATE
+from crawler.net.challenge import detect_challenge
+from crawler.net.failures import REFUSED_PRIVATE, describe, dns_available
+from crawler.net.kinds import CHECK_KINDS, KIND_CN, MEDIA_KINDS, TEXT_EXTS, file_ext, infer_kind
+from crawler.net.urls import endpoint, host_of, is_http_url
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -38,19 +43,6 @@ if TYPE_CHECKING:
     from crawler.model.page import PageRecord
 
 logger = logging.getLogger(__name__)
-
-
-# network failure codes of the crawl (crawler.crawl.spider.classify_failure) → (error,
-# reason) as the post-crawl verifier words them
-_FAILURES = {
-    "dns": ("dns", "域名无法解析（DNS 解析失败）"),
-    "refused": ("refused", "连接被拒绝（服务器未提供服务）"),
-    "timeout": ("timeout", "请求超时"),
-    "redirect-loop": ("redirects", "重定向次数过多（可能是循环重定向）"),
-    "tls": ("tls", "TLS/证书错误"),
-    "connection": ("other", "连接中断"),
-    REFUSED_PRIVATE: (REFUSED_PRIVATE, lc.REFUSED_PRIVATE_CN),
-}
 
 
 @dataclass
@@ -104,17 +96,17 @@ class CrawlLinkVerifier:
         verification keeps pace with the crawl instead of waiting for its end."""
         spider = self.spider
         if rec.status:
-            self.answered.add(lc._netloc(rec.url))
+            self.answered.add(endpoint(rec.url))
         final = lc._norm(rec.url)
         for lk in rec.links:
-            if lk.kind not in lc.CHECK_KINDS:
+            if lk.kind not in CHECK_KINDS:
                 continue
             url = lc._norm(lk.url)
-            if url == final or not lc._usable(url):
+            if url == final or not is_http_url(url):
                 continue
-            kind = lc.infer_kind(url, lk.kind)
+            kind = infer_kind(url, lk.kind)
             on_site = spider.host_allowed(url)
-            if kind not in lc.MEDIA_KINDS and on_site and followed and lk.kind == "page":
+            if kind not in MEDIA_KINDS and on_site and followed and lk.kind == "page":
                 continue  # crawled as a page: the crawl's own answer is the verification
             if spider.seen_recently(("v", url)):
                 continue
@@ -132,7 +124,7 @@ class CrawlLinkVerifier:
             yield item if item is not None else req
 
     def _special(self, url: str, kind: str) -> LinkCheck | None:
-        host = lc._host_of(url)
+        host = host_of(url)
         if host.endswith(lc.SPECIAL_TLDS) or host in ("invalid", "test", "example"):
             # RFC 6761 special-use names never resolve: no DNS query is needed to know
             return LinkCheck(url, {"kind": kind, "method": "none", "state": "broken", "status": 0, "error": "dns",
@@ -157,9 +149,9 @@ class CrawlLinkVerifier:
         kind, url = meta[VERIFY_META], meta["ga_url"]
         if kind in ("video", "audio"):
             limit = lc.RANGE_BYTES
-        elif kind == "attachment" and lc._ext(url) in lc.TEXT_EXTS:
+        elif kind == "attachment" and file_ext(url) in TEXT_EXTS:
             limit = lc.TEXT_ATTACHMENT_BYTES
-        elif kind in lc.MEDIA_KINDS:
+        elif kind in MEDIA_KINDS:
             limit = lc.MEDIA_BYTES
         else:
             limit = lc.PAGE_BYTES
@@ -182,13 +174,13 @@ class CrawlLinkVerifier:
     def answer(self, response: Response) -> Iterator[Any]:
         meta = response.meta
         kind, url = meta[VERIFY_META], meta["ga_url"]
-        self.answered.add(lc._netloc(url))
+        self.answered.add(endpoint(url))
         r = _answer(response)
         res: dict[str, Any] = {"kind": kind, "method": "HEAD" if meta.get("ga_step") == "head" else "GET"}
         if "head_error" in meta:
             res["head_error"] = meta["head_error"]
         if meta.get("ga_step") == "head":
-            ch = lc.detect_challenge(r.status, r.headers)
+            ch = detect_challenge(r.status, r.headers)
             if ch in ("wzws", "jsluid"):
                 yield self._done(url, lc.make_result(res, "blocked", r, f"防护验证（{ch}），未计为错链", challenge=ch))
                 return
@@ -201,7 +193,7 @@ class CrawlLinkVerifier:
             return
         if meta.get("ga_ranged") and r.status in (416, 400, 501):
             if r.status == 416 and (r.total == 0 or "*/0" in str(r.headers.get("content-range", ""))):
-                why = f"{lc.KIND_CN.get(kind, '文件')}为空文件（0 字节）"
+                why = f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）"
                 yield self._done(url, lc.make_result(res, "broken", r, why, media=(False, why)))
                 return
             # the server does not do ranges: read the start of a plain GET
@@ -216,23 +208,19 @@ class CrawlLinkVerifier:
         yield self._done(url, lc.make_result(res, state, r, reason, **extra))
 
     def failure(self, failure: Failure) -> Iterator[Any]:
-        from crawler.crawl.spider import classify_failure
-
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         kind, url = meta[VERIFY_META], meta["ga_url"]
-        code = classify_failure(failure)
-        err, reason = _FAILURES.get(code, ("other", f"网络错误：{code}"))
-        if err == "tls":
-            reason = f"TLS/证书错误：{failure.getErrorMessage()[:80]}"
+        # the codes and wording of the post-crawl verifier (crawler.net.failures)
+        err, reason = describe(failure.value)
         if meta.get("ga_step") == "head" and err != REFUSED_PRIVATE:
             meta = {**meta, "head_error": reason}
             yield self.get_after_head(request, meta, head_timed_out=err == "timeout")
             return
-        if err == "dns" and not lc._host_of(url).endswith(lc.SPECIAL_TLDS) and not lc.dns_available():
+        if err == "dns" and not host_of(url).endswith(lc.SPECIAL_TLDS) and not dns_available():
             err, reason = "dns-temp", "本机无法进行域名解析（网络或 DNS 不可用），无法核验"
-        state = "broken" if err in ("dns", "refused", "redirects") else "transient"
-        if err == "refused" and lc._netloc(url) in self.answered:
+        state = "broken" if err in ("dns", "refused", "redirect-loop") else "transient"
+        if err == "refused" and endpoint(url) in self.answered:
             state = "transient"  # the server answered before: it is flapping, not gone
             reason = "连接被拒绝，但该服务器此前有响应（服务时断时续）"
         if err == REFUSED_PRIVATE:
