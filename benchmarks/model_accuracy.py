@@ -88,7 +88,7 @@ def export_site(site: dict[str, Any], dest: Path) -> str | None:
     wrap = site.get("wrap")
     if wrap:
         at = wrap["at"].strip("/")
-        page = dest / "index.html"
+        page = dest / (wrap.get("page") or "index.html")
         target = dest / at / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         page.replace(target)
