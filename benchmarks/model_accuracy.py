@@ -13,7 +13,7 @@ Shares are printed for the sites used while writing the heuristics ("dev") and f
 held back ("held_back"), with every miss. A site whose mirror is missing is skipped with a
 line saying which repository to fetch.
 
-    PYTHONPATH=$PWD python benchmarks/model_accuracy.py [--only ID ...] [--keep DIR]
+    PYTHONPATH=$PWD python benchmarks/model_accuracy.py [--split dev|held_back] [--only ID ...] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -100,10 +100,10 @@ def export_site(site: dict[str, Any], dest: Path) -> str | None:
 
 def make_handler(root: Path, routes: dict[str, str], rewrite: list[str]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             path = unquote(urlsplit(self.path).path) or "/"
             rel = routes.get(path)
             file = root / rel if rel else root / path.lstrip("/")
@@ -165,7 +165,7 @@ def run_audit(site: dict[str, Any], work: Path, as_of: str) -> dict[str, Any] | 
         cmd = [sys.executable, "-m", "crawler.cli", "audit", url, "--out", str(out), "--rules", str(rules),
                "--ignore-robots", "--delay", "0", "--no-verify-links", "--as-of", as_of, "--max-pages", "300",
                "--timeout", "10", "--fresh"]
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
         doc_path = out / "findings.json"
         if not doc_path.is_file():
             return f"audit wrote no findings.json (exit {p.returncode}): {p.stderr.strip()[-300:]}"
@@ -212,15 +212,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="栏目识别准确率（真实站点副本）")
     ap.add_argument("--only", action="append", default=[], help="只评测这些站点 id")
     ap.add_argument("--keep", help="保留每个站点的审计输出到此目录")
+    ap.add_argument("--split", choices=("dev", "held_back"), help="只评测这一组站点（调试启发式时只用 dev）")
     args = ap.parse_args(argv)
     notes = yaml.safe_load(NOTES.read_text(encoding="utf-8"))
     as_of = str(notes.get("as_of") or "2026-12-01")
     totals: dict[str, dict[str, list[int]]] = {}
     misses: dict[str, list[str]] = {}
     for site in notes["sites"]:
-        if args.only and site["id"] not in args.only:
-            continue
         split = site.get("split", "dev")
+        if (args.only and site["id"] not in args.only) or (args.split and split != args.split):
+            continue
         with tempfile.TemporaryDirectory(prefix="govaudit-realsite-") as tmp:
             res = run_audit(site, Path(tmp), as_of)
             if isinstance(res, str):
