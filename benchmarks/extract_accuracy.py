@@ -35,13 +35,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.notice.extract import extract_rules  # noqa: E402
+from crawler.notice.draft import extract_rules  # noqa: E402
 
 COLUMN_CHECKS = ("column_exists", "subcolumns", "column_order")
 EXPECTED = ("wulong-2022", "wushan-2021", "yanjiang-2022", "yuzhong-2021", "chongqing-2020")
 
 try:  # the project's own name matching, if present
-    from crawler.names import Synonyms
+    from crawler.text.names import Synonyms
 
     _SYN: Any = Synonyms.load()
 except Exception:  # pragma: no cover - fallback when names.py is not there

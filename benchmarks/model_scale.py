@@ -8,7 +8,7 @@ the site-wide menu and footer on every page, ColumnName metas on some columns,
 breadcrumbs on about half the list pages, half the sub-column landing pages showing
 their children as blocks rather than a menu (so only the URL says whose child they are), aliases (column URLs requested without the
 trailing slash, /art/ URLs redirected to t2021…html) and about 1 % of 404s. The model is
-built the way `crawler.audit.load_site` builds it: streamed from the store.
+built the way `crawler.runner.audit.load_site` builds it: streamed from the store.
 
     python benchmarks/model_scale.py [--base 5000] [--large 50000] [--repeat 2] [--crumbs 0.5] [--keep DIR] [--profile]
 
@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.model import build_site_model
-from crawler.page import Link, ListItem, PageRecord
-from crawler.store import CrawlStore
+from crawler.model.build import build_site_model
+from crawler.model.page import Link, ListItem, PageRecord
+from crawler.store.crawls import CrawlStore
 
 SITE = "https://www.shancheng.gov.cn/"
 SITE_NAME = "重庆市山城区人民政府"

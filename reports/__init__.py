@@ -10,8 +10,8 @@ on: every string in a report came from a hostile site.
 """
 from __future__ import annotations
 
-from .exports import write_combined_exports, write_exports
-from .html import render_report, render_unit_pages, report_environment, safe_href
+from reports.exports import write_combined_exports, write_exports
+from reports.html import render_report, render_unit_pages, report_environment, safe_href
 
 __all__ = ["render_report", "render_unit_pages", "report_environment", "safe_href", "write_combined_exports",
            "write_exports"]

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .html import report_environment, static_assets
-from .view import (
+from reports.html import report_environment, static_assets
+from reports.view import (
     STATUS_CN,
     VERDICT_CLASS,
     Chart,

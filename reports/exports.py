@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .view import FindingView, build_report, gap_order, verdict_view
+from reports.view import FindingView, build_report, gap_order, verdict_view
 
 CSV_NAME = "findings.csv"
 XLSX_NAME = "整改台账.xlsx"

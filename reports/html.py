@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .view import SEVERITY_CN, STATUS_CN, UnitGroup, build_report, safe_href
+from reports.view import SEVERITY_CN, STATUS_CN, UnitGroup, build_report, safe_href
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -65,7 +65,7 @@ def _write(path: Path, html: str) -> Path:
 
 def render_report(doc: dict[str, Any], out_dir: Path, name: str = "report.html") -> Path:
     """Write out_dir/report.html (and out_dir/units/*.html) from a findings document."""
-    from .view import link
+    from reports.view import link
 
     env = report_environment()
     r = build_report(doc)

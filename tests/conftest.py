@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PG_URL = os.environ.get("GOVAUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("GOVAUDIT_TEST_REDIS", "redis://127.0.0.1:6379/15")

@@ -6,8 +6,8 @@ tests/test_checks_*.py. The rule loader validates parameters against the datacla
 """
 from __future__ import annotations
 
-from . import columns, content, freshness, links, site
-from .base import CheckContext, CheckSpec, Evidence, Outcome, build_params
+from crawler.checks import columns, content, freshness, links, properties
+from crawler.checks.base import CheckContext, CheckSpec, Evidence, Outcome, build_params
 
 _ALL: list[CheckSpec] = [
     columns.column_exists,
@@ -27,17 +27,17 @@ _ALL: list[CheckSpec] = [
     links.broken_links,
     links.media_playable,
     links.site_available,
-    site.ipv6_enabled,
-    site.https_enabled,
-    site.mobile_friendly,
-    site.site_search,
-    site.error_report_entry,
-    site.site_identifiers,
-    site.interpretation_links,
-    site.document_validity,
-    site.publish_delay,
-    site.personal_data,
-    site.interaction_channel,
+    properties.ipv6_enabled,
+    properties.https_enabled,
+    properties.mobile_friendly,
+    properties.site_search,
+    properties.error_report_entry,
+    properties.site_identifiers,
+    properties.interpretation_links,
+    properties.document_validity,
+    properties.publish_delay,
+    properties.personal_data,
+    properties.interaction_channel,
 ]
 
 REGISTRY: dict[str, CheckSpec] = {spec.name: spec for spec in _ALL}

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal, Union
 
-from ..names import Synonyms
+from crawler.text.names import Synonyms
 
 ColumnPath = Annotated[tuple[str, ...], "path"]
 Names = Annotated[tuple[str, ...], "names"]

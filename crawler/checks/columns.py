@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Column, SiteModel
-from ..names import Synonyms
-from .base import (
+from crawler.model.build import Column, SiteModel
+from crawler.text.names import Synonyms
+from crawler.checks.base import (
     CheckContext,
     ColumnPath,
     Evidence,

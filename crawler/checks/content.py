@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..model import Column, SiteItem, SiteModel
-from ..names import normalize
-from .base import (
+from crawler.model.build import Column, SiteItem, SiteModel
+from crawler.text.names import normalize
+from crawler.checks.base import (
     CheckContext,
     ColumnPath,
     Evidence,
@@ -19,7 +19,7 @@ from .base import (
     passed,
     unknown,
 )
-from .columns import _not_crawled, find_child, find_columns
+from crawler.checks.columns import _not_crawled, find_child, find_columns
 
 _CN_DIGITS = "〇一二三四五六七八九"
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from ..model import Column, SiteModel
-from .base import (
+from crawler.model.build import Column, SiteModel
+from crawler.checks.base import (
     CheckContext,
     ColumnPath,
     Evidence,
@@ -15,8 +15,8 @@ from .base import (
     failed,
     passed,
 )
-from .columns import _not_crawled, find_columns
-from .content import items_in
+from crawler.checks.columns import _not_crawled, find_columns
+from crawler.checks.content import items_in
 
 
 def _age(newest: date | None, as_of: date) -> int | None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from ..model import SiteModel
-from .base import CheckContext, Evidence, Outcome, check, failed, passed, unknown
+from crawler.model.build import SiteModel
+from crawler.checks.base import CheckContext, Evidence, Outcome, check, failed, passed, unknown
 
 KIND_CN = {"page": "链接", "external": "外部链接", "image": "图片", "video": "视频", "audio": "音频",
            "attachment": "附件"}

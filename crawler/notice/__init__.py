@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from .extract import extract_rules, main_extract, write_draft
-from .readers import NoticeReadError, NoticeText, read_notice
+from crawler.notice.draft import extract_rules, main_extract, write_draft
+from crawler.notice.readers import NoticeReadError, NoticeText, read_notice
 
 __all__ = ["NoticeReadError", "NoticeText", "extract_rules", "main_extract", "read_notice", "write_draft"]

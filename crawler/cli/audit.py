@@ -1,0 +1,172 @@
+"""`govaudit audit`, `evaluate` and `demo`: crawl, judge and report."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from crawler.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    InputError,
+    check_url,
+    crawl_overrides,
+    default_rules,
+    load_rules,
+    load_waivers,
+    open_probe_store,
+    parse_as_of,
+    print_summary,
+    probe_store_spec,
+)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    if getattr(args, "distributed", False) and not getattr(args, "sites", None):
+        raise InputError("--distributed 需与 --sites 一起使用（如 govaudit audit --sites sites.yaml --distributed --store postgresql://…）")
+    if getattr(args, "sites", None):
+        from crawler.cli.sites import run_sites  # multi-site audits
+
+        return int(run_sites(args))
+    if not args.urls:
+        raise InputError("请给出要检查的网址（如 govaudit audit https://www.example.gov.cn/ --rules rules/ --out out/），或用 --sites sites.yaml")
+    urls = [check_url(u) for u in args.urls]
+    as_of = parse_as_of(args.as_of)
+    rules = load_rules(args.rules or default_rules())
+    out_dir = Path(args.out)
+    store_spec = args.store or str(out_dir / "crawl.db")
+    return run_audit(urls, rules, as_of, out_dir, store_spec, args)
+
+
+def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
+              args: argparse.Namespace) -> int:
+    from crawler.crawl.run import run_crawl
+    from crawler.runner.audit import evaluate_store, post_crawl
+    from crawler.store.crawls import CrawlStore
+
+    waivers = load_waivers(args, rules)
+    probe_spec = probe_store_spec(args)
+    extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
+    settings = crawl_overrides(args, urls)
+    try:
+        crawl_id = run_crawl(
+            urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages, max_depth=args.max_depth,
+            obey_robots=not args.ignore_robots, resume=not args.fresh,
+            settings=settings or None,
+        )
+    except KeyboardInterrupt:
+        print("已中断：已抓取的页面保存在抓取库中，重新运行同一命令将继续抓取。", file=sys.stderr)
+        return 130
+    store = CrawlStore(store_spec)
+    probe_store = open_probe_store(probe_spec)
+    try:
+        post_crawl(store, crawl_id, verify_links=not args.no_verify_links,
+                   timeout=getattr(args, "timeout", None))
+        result = evaluate_store(store, crawl_id, rules, as_of, out_dir, waivers=waivers,
+                                probe_store=probe_store)
+    finally:
+        store.close()
+        if probe_store is not None:
+            probe_store.close()
+    print_summary(result, out_dir)
+    return EXIT_FAIL if result.failed else EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from crawler.runner.audit import evaluate_store
+    from crawler.store.crawls import CrawlStore
+
+    as_of = parse_as_of(args.as_of)
+    rules = load_rules(args.rules or default_rules())
+    waivers = load_waivers(args, rules)
+    probe_spec = probe_store_spec(args)
+    spec = args.store
+    if "://" not in spec and not Path(spec).is_file():
+        raise InputError(f"抓取库 “{spec}” 不存在（请给出 govaudit audit 生成的 crawl.db 路径）")
+    store = CrawlStore(spec)
+    probe_store = open_probe_store(probe_spec)
+    try:
+        info = store.crawl_info(args.crawl)
+        if info is None:
+            raise InputError(f"抓取库 “{spec}” 中没有{'编号 ' + str(args.crawl) + ' 的' if args.crawl else ''}抓取记录")
+        result = evaluate_store(store, info.id, rules, as_of, Path(args.out), waivers=waivers,
+                                probe_store=probe_store)
+    finally:
+        store.close()
+        if probe_store is not None:
+            probe_store.close()
+    print_summary(result, Path(args.out))
+    return EXIT_FAIL if result.failed else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import json
+
+    from crawler.demo.server import SITE_DIR, serve_sample_site
+    from rules import RULES_DIR
+
+    manifest = json.loads((SITE_DIR / "manifest.json").read_text(encoding="utf-8"))
+    as_of = parse_as_of(args.as_of or manifest.get("as_of"))
+    names = ["yuzhong-2021.yaml", "national-disclosure-2019.yaml", "national-rubric-2019.yaml", "national-dates.yaml"]
+    files = [str(RULES_DIR / n) for n in names if (RULES_DIR / n).is_file()]
+    rules = load_rules(args.rules or files)
+    out_dir = Path(args.out)
+    store_spec = str(out_dir / "crawl.db")
+    if Path(store_spec).exists():
+        Path(store_spec).unlink()  # the demo always crawls afresh
+    with serve_sample_site() as server:
+        print(f"示例网站已在 {server.url} 启动，正在检查（检查日期 {as_of}）…")
+        args.fresh = True
+        code = run_audit([server.url], rules, as_of, out_dir, store_spec, args)
+    print(f"请用浏览器打开报告：{(out_dir / 'report.html').resolve()}")
+    return EXIT_OK if code in (EXIT_OK, EXIT_FAIL) else code
+
+
+def crawl_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="out", help="输出目录（findings.json、report.html、crawl.db）")
+    p.add_argument("--as-of", help="检查日期 YYYY-MM-DD（时限与更新判断以此为准，默认今天）")
+    p.add_argument("--rules", action="append", help="规则文件或目录，可多次给出（默认内置 rules/）")
+    p.add_argument("--max-pages", type=int, default=5000, help="最多抓取页面数（默认 5000）")
+    p.add_argument("--max-depth", type=int, default=10, help="最大链接深度（默认 10）")
+    p.add_argument("--extra-host", action="append", help="同属本站、允许抓取的其他主机，如 xxgk.example.gov.cn")
+    p.add_argument("--ignore-robots", action="store_true", help="不遵守 robots.txt（仅在获得授权时使用）")
+    p.add_argument("--fresh", action="store_true", help="重新抓取，不续抓未完成的抓取")
+    p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
+    p.add_argument("--verbose", action="store_true", help="显示抓取日志")
+    p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
+    p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
+    p.add_argument("--timeout", type=float, help="单个页面的下载超时秒数（默认 30）")
+    p.add_argument("--delay", type=float, help="同一主机两次请求之间的最短间隔秒数（默认 0.5，自动限速）")
+    p.add_argument("--render", choices=["off", "auto"], default="off",
+                   help="auto：菜单或列表由脚本生成的页面用浏览器（系统 Chromium）重新抓取（默认 off）")
+
+
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("audit", help="抓取并检查网站，生成报告")
+    p.add_argument("urls", nargs="*", help="起始网址")
+    p.add_argument("--store", help="抓取库（SQLite 文件路径或 postgresql:// 地址，默认 OUT/crawl.db）")
+    p.add_argument("--sites", help="多站点清单 sites.yaml")
+    p.add_argument("--distributed", action="store_true",
+                   help="与 --sites 一起使用：每个网站作为一个任务分发给 Celery worker（celery -A crawler.runner.distributed worker），"
+                        "抓取结果写入共享的 --store（如 postgresql://…）")
+    p.add_argument("--wait", type=float, help="--distributed 时等待全部结果的最长秒数（默认 21600）")
+    crawl_options(p)
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("evaluate", help="用规则重新评估已保存的抓取结果（不重新抓取）")
+    p.add_argument("--store", required=True, help="抓取库")
+    p.add_argument("--crawl", type=int, help="抓取编号（默认最新一次）")
+    p.add_argument("--rules", action="append")
+    p.add_argument("--out", default="out")
+    p.add_argument("--as-of")
+    p.add_argument("--waivers", help="豁免清单 waivers.yaml")
+    p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("demo", help="启动内置示例网站并检查它")
+    crawl_options(p)
+    p.set_defaults(out="demo-report", func=cmd_demo)

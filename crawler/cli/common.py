@@ -1,0 +1,138 @@
+"""What every command shares: exit codes, the one-line usage error, option parsing."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """Bad user input: printed as one line, exit code 2."""
+
+
+def error(msg: str) -> None:
+    print(f"govaudit: 错误：{msg}", file=sys.stderr)
+
+
+def parse_as_of(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--as-of “{value}” 不是有效日期（应为 YYYY-MM-DD，如 2022-12-31）") from None
+
+
+def check_url(url: str) -> str:
+    u = url.strip()
+    parts = urlsplit(u)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"网址 “{url}” 无效（应以 http:// 或 https:// 开头，如 https://www.example.gov.cn/）")
+    if not parts.path:
+        u += "/"
+    return u
+
+
+def load_rules(paths: list[str]) -> list[Any]:
+    from crawler.ruleset.loader import RuleFileError, load_rules
+
+    try:
+        return load_rules(paths)
+    except RuleFileError as e:
+        raise InputError(f"{e}") from None
+
+
+def load_waivers(args: argparse.Namespace, rules: list[Any]) -> list[Any]:
+    """--waivers FILE → validated waivers (file:line errors → exit 2); none → []."""
+    path = getattr(args, "waivers", None)
+    if not path:
+        return []
+    from crawler.ruleset.waivers import WaiverFileError, check_rule_ids, load_waivers
+
+    try:
+        waivers = load_waivers(path)
+        check_rule_ids(waivers, {r.id for r in rules})
+    except WaiverFileError as e:
+        raise InputError(str(e)) from None
+    return waivers
+
+
+def probe_store_spec(args: argparse.Namespace) -> str | None:
+    """--probe-store (availability probes written by `govaudit probe --store`), checked
+    before anything is crawled; None: probes are read from the crawl store."""
+    spec = getattr(args, "probe_store", None)
+    if not spec:
+        return None
+    if "://" not in spec and not Path(spec).is_file():
+        raise InputError(f"探测库 “{spec}” 不存在（请给出 govaudit probe --store 使用的文件，如 probes.db）")
+    return str(spec)
+
+
+def open_probe_store(spec: str | None) -> Any:
+    from crawler.store.crawls import CrawlStore
+
+    return CrawlStore(spec) if spec else None
+
+
+def default_rules() -> list[str]:
+    from rules import RULES_DIR
+
+    return [str(RULES_DIR)]
+
+
+def print_summary(result: Any, out_dir: Path) -> None:
+    s = result.document["summary"]
+    site = result.document["site"]
+    if not site["reachable"]:
+        print(f"注意：站点无法访问（{site['unreachable_reason']}），相关检查结论为“无法判断”。")
+    print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}。")
+    if s.get("waived"):
+        print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
+    v = result.document.get("verdict")
+    if v:
+        score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
+        print(f"结论：{v['verdict']}{score}。{v['reason']}")
+    for name, path in result.outputs.items():
+        print(f"  {name}: {path}")
+
+
+def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> dict[str, Any]:
+    """Scrapy settings from the crawl options (--timeout, --delay, --render, --verbose)."""
+    settings: dict[str, Any] = {}
+    if getattr(args, "verbose", False):
+        settings["LOG_LEVEL"] = "INFO"
+    timeout = getattr(args, "timeout", None)
+    if timeout is not None:
+        if not timeout > 0:
+            raise InputError(f"--timeout {timeout:g} 无效（应为大于 0 的秒数，如 --timeout 15）")
+        settings["DOWNLOAD_TIMEOUT"] = timeout
+        settings["DNS_TIMEOUT"] = min(timeout, 20)
+    delay = getattr(args, "delay", None)
+    if delay is not None:
+        if not delay >= 0:
+            raise InputError(f"--delay {delay:g} 无效（应为不小于 0 的秒数，如 --delay 0.5）")
+        settings["DOWNLOAD_DELAY"] = delay
+        settings["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.0)
+    render = getattr(args, "render", None) or "off"
+    if render != "off":
+        from crawler.crawl.render import render_settings
+
+        try:
+            settings.update(render_settings(render, timeout=timeout or 30.0, start_urls=urls))
+        except (RuntimeError, ValueError) as e:
+            raise InputError(str(e)) from None
+    return settings
+
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line naming the fix, exit code 2 (argparse prints the whole usage)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        error(f"{message}（用 {self.prog} --help 查看用法）")
+        raise SystemExit(EXIT_INPUT)

@@ -1,0 +1,45 @@
+"""govaudit command line.
+
+  govaudit demo --out demo-report
+  govaudit audit https://www.example.gov.cn/ --rules rules/ --out out/ --as-of 2022-12-31
+  govaudit evaluate --store out/crawl.db --rules rules/ --out out2/
+  govaudit rules check rules/
+  govaudit rules extract notice.docx -o draft.yaml
+
+Exit codes: 0 nothing fails, 1 something fails, 2 bad input (a one-line error naming the
+file, line or URL and the fix). Messages for users are Chinese.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crawler.cli import audit, probe, rules
+from crawler.cli.common import EXIT_INPUT, InputError, Parser, error
+
+COMMANDS = (audit, rules, probe)  # each module adds its subcommands with register()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = Parser(prog="govaudit", description="政务公开网站检查工具")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for module in COMMANDS:
+        module.register(sub)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as e:
+        error(str(e))
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        error("已中断")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""`govaudit audit --sites sites.yaml`: many sites, on one machine or over Celery workers."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from crawler.cli.common import (
+    EXIT_FAIL,
+    EXIT_INPUT,
+    EXIT_OK,
+    InputError,
+    crawl_overrides,
+    error,
+    load_rules,
+    load_waivers,
+    parse_as_of,
+    probe_store_spec,
+)
+from crawler.ruleset.sites import SitesFileError, SiteSpec, load_sites
+from crawler.runner.sites import (
+    CrawlFunc,
+    CrawlJob,
+    bundled_rules,
+    crawl_jobs,
+    evaluate_sites,
+    write_index,
+)
+
+
+def _crawl_options(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
+    """The same crawl options as a one-site audit (--timeout, --delay, --render …)."""
+    return {"max_pages": getattr(args, "max_pages", 5000), "max_depth": getattr(args, "max_depth", 10),
+            "obey_robots": not getattr(args, "ignore_robots", False), "resume": not getattr(args, "fresh", False),
+            "settings": crawl_overrides(args, urls) or None}
+
+
+# -- the run --------------------------------------------------------------------------------
+def run_sites(args: argparse.Namespace, *, crawl: CrawlFunc | None = None) -> int:
+    """`govaudit audit --sites FILE`: validate, crawl all, evaluate each, write the index.
+
+    Bad input (sites file, rule files, waivers, --as-of) prints one line and returns 2
+    before anything is crawled."""
+
+    try:
+        return _run_sites(args, crawl)
+    except InputError as e:
+        error(str(e))
+        return EXIT_INPUT
+
+
+def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
+
+    try:
+        sites, file_rules = load_sites(args.sites)
+    except SitesFileError as e:
+        raise InputError(str(e)) from None
+    if getattr(args, "urls", None):
+        raise InputError("--sites 与网址不能同时给出（网址请写在站点清单中）")
+    as_of = parse_as_of(getattr(args, "as_of", None))
+    out_dir = Path(getattr(args, "out", "out"))
+    default_rules = file_rules or list(getattr(args, "rules", None) or []) or bundled_rules()
+    cache: dict[tuple[str, ...], list[Any]] = {}
+    site_rules: dict[str, list[Any]] = {}
+    for s in sites:
+        key = tuple(s.rules or default_rules)
+        if key not in cache:
+            cache[key] = load_rules(list(key))
+        site_rules[s.slug] = cache[key]
+    all_rules = [r for rs in cache.values() for r in rs]
+    waivers = load_waivers(args, all_rules)
+    probe_spec = probe_store_spec(args)
+    if getattr(args, "distributed", False):  # one Celery task per site (crawler.distributed)
+        rule_paths = {s.slug: list(s.rules or default_rules) for s in sites}
+        return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec)
+
+    jobs = [CrawlJob(slug=s.slug, urls=s.urls, store=str(out_dir / s.slug / "crawl.db"),
+                     extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls)) for s in sites]
+    for j in jobs:
+        Path(j.store).parent.mkdir(parents=True, exist_ok=True)
+        if getattr(args, "fresh", False) and Path(j.store).exists():
+            Path(j.store).unlink()
+    print(f"正在检查 {len(sites)} 个网站（检查日期 {as_of}）…")
+    try:
+        crawled = (crawl or crawl_jobs)(jobs)
+    except KeyboardInterrupt:
+        print("已中断：已抓取的页面保存在各网站的抓取库中，重新运行同一命令将继续抓取。", file=sys.stderr)
+        return 130
+    entries, failed = evaluate_sites(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
+                                     verify_links=not getattr(args, "no_verify_links", False),
+                                     probe_store=probe_spec, timeout=getattr(args, "timeout", None))
+    index = write_index(entries, out_dir)
+    print(f"汇总页：{index.resolve()}")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def _abs(spec: str) -> str:
+    return spec if "://" in spec else str(Path(spec).resolve())
+
+
+def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_paths: dict[str, list[str]],
+                          as_of: Any, out_dir: Path, probe_spec: str | None) -> int:
+    """`--sites FILE --distributed`: one `audit_site` task per site on the Celery workers,
+    crawling into the shared `--store`; then the same out/<slug>/ reports and index."""
+    from crawler.runner.audit import write_outputs
+    from reports.dashboard import SiteEntry
+
+    try:
+        from crawler.runner import distributed as dist
+    except ImportError:
+        raise InputError("--distributed 需要 Celery 和 Redis 客户端：pip install 'govaudit[distributed]'") from None
+    wait = float(getattr(args, "wait", None) or dist.TASK_TIME_LIMIT)
+    if not wait > 0:
+        raise InputError(f"--wait {wait:g} 无效（应为大于 0 的秒数）")
+    store_url = getattr(args, "store", None) or ""
+    options: dict[str, Any] = {
+        "max_pages": getattr(args, "max_pages", None), "max_depth": getattr(args, "max_depth", None),
+        "timeout": getattr(args, "timeout", None), "delay": getattr(args, "delay", None),
+        "render": getattr(args, "render", None) if getattr(args, "render", "off") != "off" else None,
+        "ignore_robots": getattr(args, "ignore_robots", False), "fresh": getattr(args, "fresh", False),
+        "no_verify_links": getattr(args, "no_verify_links", False), "verbose": getattr(args, "verbose", False),
+        "probe_store": _abs(probe_spec) if probe_spec else None,
+        "waivers": _abs(args.waivers) if getattr(args, "waivers", None) else None,
+        "task_timeout": wait,
+    }
+    options = {k: v for k, v in options.items() if v is not None and v is not False and v != ""}  # keep 0
+    jobs = [{"site": {**s.info(), "extra_hosts": s.extra_hosts}, "rules": [_abs(r) for r in rule_paths[s.slug]],
+             "as_of": as_of.isoformat(), "store_url": store_url,
+             "out_dir": str((out_dir / s.slug).resolve()), "options": options} for s in sites]
+    where = dist.redact_url(store_url) if store_url else "各 worker 本机的 OUT/<slug>/crawl.db"
+    print(f"正在分发 {len(sites)} 个网站的检查任务（检查日期 {as_of}，队列 {dist.QUEUE}，"
+          f"任务队列 {dist.redact_url(dist.BROKER)}，抓取库 {where}）…")
+    online = dist.workers_online()
+    if not online:
+        print("注意：没有发现在线的 worker（请运行 celery -A crawler.runner.distributed worker），任务已排队等待。",
+              file=sys.stderr)
+    names = {s.slug: s.name for s in sites}
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def report(r: dict[str, Any]) -> None:
+        name = names.get(r.get("slug", ""), r.get("slug", ""))
+        if r.get("error"):
+            print(f"  {name}：无法检查（{r['error']}）", file=sys.stderr)
+            return
+        v = r.get("verdict") or {}
+        score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
+        print(f"  {name}：{v.get('verdict', '')}{score}（worker {r.get('worker', '')}，抓取编号 {r.get('crawl_id')}）")
+
+    try:
+        results = dist.run_distributed(jobs, wait=wait, report=report)
+    except KeyboardInterrupt:
+        print("已中断：已分发的任务仍在 worker 上运行，结果保存在抓取库中。", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - the broker is down or refuses us
+        print(f"govaudit: 错误：无法分发任务（{dist.redact_url(dist.BROKER)}）：{type(e).__name__}: {e}",
+              file=sys.stderr)
+        return EXIT_FAIL
+    entries: list[SiteEntry] = []
+    failed = False
+    for s in sites:
+        r = results.get(s.slug) or {"error": "未返回结果"}
+        doc = r.get("document")
+        if r.get("error") or not isinstance(doc, dict):
+            entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit,
+                                     error=str(r.get("error") or "未返回结果")))
+            failed = True
+            continue
+        local = out_dir / s.slug / "findings.json"  # a worker on another machine: render here
+        try:
+            same = local.is_file() and json.loads(local.read_text(encoding="utf-8")) == doc
+        except ValueError:
+            same = False
+        if not same:
+            write_outputs(doc, out_dir / s.slug)
+        failed = failed or any(f.get("status") == "fail" for f in doc.get("findings") or [])
+        entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=doc))
+    index = write_index(entries, out_dir)
+    print(f"汇总页：{index.resolve()}")
+    return EXIT_FAIL if failed else EXIT_OK
+
+

@@ -1,0 +1,1022 @@
+"""Link health: every link, image, video, audio file and attachment a crawl found, verified.
+
+`verify_crawl_links` streams a stored crawl's pages, collects each referenced URL with the
+pages it was found on (and the anchor text), takes the answer for URLs the crawl itself
+fetched from the store, and checks the rest with httpx: politely (bounded concurrency per
+host, a delay between checks of one host, an identifying User-Agent, timeouts), reading
+only the first bytes of anything (HEAD first; GET streamed, or a Range request for
+video/audio).
+
+States
+  ok         the URL answered and (for media) the bytes are what the link promises
+  broken     404/410, other client errors, DNS failure, connection refused, a soft 404
+             (200 with a 页面不存在 page), media that does not open (HTML instead of an
+             image, a video without a container signature, an empty attachment …)
+  blocked    401/403, WAF challenges (412 or 202 with obfuscated script, 521 with a
+             __jsluid cookie, any wzws_cid cookie, CAPTCHA pages): never counted as
+             broken, never circumvented
+  transient  429, 5xx, timeouts, resets — after `retries` retries that honour Retry-After
+             (capped): the link may work later, it is not called broken
+  skipped    not verified (over `max_links`)
+
+Results go to `CrawlStore.add_link_results`; personal data found in text attachments is
+stored masked only (crawler.pii).
+"""
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import re
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import httpx
+
+from crawler.text import pii
+from crawler.net.guard import REFUSED as REFUSED_PRIVATE
+from crawler.net.guard import AddressRefused, NetGuard
+from crawler.model.page import PageRecord
+from crawler.store.crawls import CrawlStore
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Mozilla/5.0 (compatible; govaudit-linkcheck/0.1; government website audit, link verification)"
+DEFAULT_DELAY = 0.25  # seconds between two checks of one crawl host
+EXTERNAL_DELAY = 1.0  # … of one external host
+MAX_RETRY_AFTER = 10.0  # a Retry-After longer than this is cut to it
+MAX_CONCURRENCY = 8  # hosts checked at once
+MAX_FOUND_ON = 20  # pages kept per URL
+MAX_FOUND_ON_OK = 3  # … in a result that is ok (only problems need the full list)
+PAGE_BYTES = 64 * 1024  # read of an HTML page (soft 404, CAPTCHA)
+MEDIA_BYTES = 8 * 1024  # read of an image / attachment (signature)
+RANGE_BYTES = 1024  # Range request for video / audio
+TEXT_ATTACHMENT_BYTES = 256 * 1024  # text attachments scanned for personal data
+BATCH = 200
+
+MEDIA_KINDS = ("image", "video", "audio", "attachment")
+CHECK_KINDS = ("page", "external", *MEDIA_KINDS)
+
+IMAGE_EXTS = {"jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico", "tif", "tiff", "jfif", "avif"}
+VIDEO_EXTS = {"mp4", "m4v", "mov", "webm", "mkv", "flv", "f4v", "ts", "avi", "wmv", "asf", "mpg", "mpeg",
+              "3gp", "m3u8", "rm", "rmvb", "ogv"}
+AUDIO_EXTS = {"mp3", "wav", "ogg", "oga", "m4a", "aac", "flac", "wma", "amr", "opus"}
+ATTACHMENT_EXTS = {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps", "rtf", "txt",
+                   "csv", "zip", "rar", "7z", "ofd", "xml", "json", "tsv", "odt", "ods", "odp", "gz"}
+TEXT_EXTS = {"txt", "csv", "tsv", "html", "htm", "xml", "json"}
+SPECIAL_TLDS = (".invalid", ".test", ".example", ".localhost")  # RFC 6761: never resolve
+
+KIND_CN = {"page": "链接", "external": "外部链接", "image": "图片", "video": "视频", "audio": "音频",
+           "attachment": "附件"}
+STATE_CN = {"ok": "正常", "broken": "错链", "blocked": "被防护拦截", "transient": "暂时无法访问",
+            "skipped": "未核验"}
+
+_SOFT404_TITLE = re.compile(
+    r"页面不存在|网页不存在|页面未找到|找不到(?:该|此|您要的|您所|您访问的|您要访问的)?(?:页面|网页)|not\s*found|"
+    r"页面已(?:被)?删除|(?:信息|文章|内容|页面)不存在|不存在或已(?:被)?删除|无法找到(?:该|此)?(?:页面|网页)|"
+    r"页面丢失|出错啦|错误页面|error\s*page", re.IGNORECASE)
+_SOFT404_SHORT_TITLE = re.compile(r"(?<!\d)404(?!\d)|找不到|不存在", re.IGNORECASE)
+_SOFT404_BODY = re.compile(
+    r"页面不存在|页面未找到|找不到(?:该|此|您要的|您所|您访问的|您要访问的)?(?:页面|网页|文件|信息)|"
+    r"(?<!\d)404\s*not\s*found|您(?:所)?访问的(?:页面|网页|文章|信息)(?:已|不存在|被)|页面已(?:被)?删除|"
+    r"信息已(?:被)?删除|内容已(?:被)?删除|无法找到(?:该|此)?(?:页面|网页)", re.IGNORECASE)
+_SOFT404_PATH = re.compile(r"/(?:404|error|notfound|not_found|nopage|page404)(?:\.s?html?|\.jsp|\.php|\.aspx?|/|$)",
+                           re.IGNORECASE)
+_CAPTCHA_TITLE = re.compile(
+    r"验证码|安全验证|人机验证|访问验证|滑动验证|安全检查|安全拦截|访问被拒|拒绝访问|访问受限|captcha|"
+    r"security\s*check|access\s*denied|just\s*a\s*moment|attention\s*required|waf", re.IGNORECASE)
+_WAF_BODY = re.compile(
+    r"wzws|__jsl_clearance|_jsluid|\$_ts|安全狗|云锁|网站防火墙|防火墙拦截|您的访问(?:已)?被拦截|"
+    r"访问被拦截|请求被拦截|非法请求已被|geetest|g-recaptcha|h-captcha|cf-chl|challenge-platform|"
+    r"滑动验证|人机验证|请输入验证码后继续访问", re.IGNORECASE)
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_RE = re.compile(rb"<script", re.IGNORECASE)
+
+
+# -- classification helpers (also used by crawler.probe) -------------------------------------
+def _cookie_names(headers: httpx.Headers | dict[str, Any]) -> list[str]:
+    if isinstance(headers, httpx.Headers):
+        raw = headers.get_list("set-cookie")
+    else:
+        v = headers.get("set-cookie") or headers.get("Set-Cookie") or []
+        raw = v if isinstance(v, list) else [v]
+    return [c.split("=", 1)[0].strip().lower() for c in raw if c]
+
+
+def _text_of(body: bytes, content_type: str = "") -> str:
+    try:
+        from crawler.extract.decoding import decode_body
+
+        return decode_body(body, content_type)[0]
+    except Exception:  # noqa: BLE001 - decoding must never fail a check
+        return body.decode("utf-8", "replace")
+
+
+def _visible(html: str) -> str:
+    return re.sub(r"\s+", " ", _TAG_RE.sub(" ", html)).strip()
+
+
+def detect_challenge(status: int, headers: httpx.Headers | dict[str, Any], body: bytes = b"",
+                     content_type: str = "") -> str | None:
+    """Name of the WAF challenge this response is, or None. Never tries to pass it."""
+    cookies = _cookie_names(headers)
+    if any(c.startswith("wzws_cid") or c.startswith("wzws_") for c in cookies):
+        return "wzws"
+    if status == 521 and any(c.startswith("__jsluid") for c in cookies):
+        return "jsluid"
+    has_script = bool(_SCRIPT_RE.search(body[:PAGE_BYTES]))
+    if status == 521 and has_script and (b"__jsl" in body or b"document.cookie" in body):
+        return "jsluid"
+    if status == 412:
+        return "412-js" if has_script or not body else "412"
+    if status == 202 and has_script:
+        text = _visible(_text_of(body[:PAGE_BYTES], content_type))
+        if len(text) < 400:
+            return "202-js"
+    if status == 468:
+        return "waf-468"
+    if body and (200 <= status < 300 or status in (403, 405, 503)):
+        head = _text_of(body[:PAGE_BYTES], content_type)
+        if head:
+            m = _TITLE_RE.search(head)
+            title = _visible(m.group(1)) if m else ""
+            small = len(_visible(head)) < 3000
+            if title and _CAPTCHA_TITLE.search(title) and small:
+                return "captcha"
+            if small and _WAF_BODY.search(head):
+                return "captcha" if re.search(r"验证码|captcha|滑动验证|人机验证", head, re.IGNORECASE) else "waf-page"
+    return None
+
+
+def soft_404(body: bytes, content_type: str = "", final_url: str = "", title: str | None = None,
+             text_length: int | None = None) -> str | None:
+    """Why a 200 response is really a 'page not found' page, or None.
+
+    Error pages are short: a title or text that says 页面不存在 only counts on a small page
+    (an article titled “关于群众反映找不到办事入口问题的回复” is not an error page)."""
+    if final_url and _SOFT404_PATH.search(urlsplit(final_url).path or ""):
+        return f"跳转到错误页面 {urlsplit(final_url).path}"
+    text = ""
+    if title is None:
+        html = _text_of(body[:PAGE_BYTES], content_type) if body else ""
+        m = _TITLE_RE.search(html)
+        title = _visible(m.group(1)) if m else ""
+        text = _visible(html)
+        text_length = len(text)
+    small = text_length is None or text_length < 3000
+    strong = bool(title) and bool(_SOFT404_TITLE.search(title)) and len(title) <= 30
+    weak = bool(title) and bool(_SOFT404_SHORT_TITLE.search(title)) and len(title) <= 12
+    if small and (strong or weak):
+        return f"页面标题为“{pii.redact(title[:40])}”（软 404）"
+    if text and len(text) < 2000:
+        m2 = _SOFT404_BODY.search(text)
+        if m2:
+            return f"页面内容为“{m2.group(0)}”（软 404）"
+    return None
+
+
+def _ext(url: str) -> str:
+    path = urlsplit(url).path.lower()
+    last = path.rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[-1] if "." in last else ""
+
+
+def infer_kind(url: str, kind: str) -> str:
+    """The kind to verify a URL as: the crawler's kind, refined by the file extension."""
+    if kind in MEDIA_KINDS:
+        return kind
+    ext = _ext(url)
+    if ext in VIDEO_EXTS:
+        return "video"
+    if ext in AUDIO_EXTS:
+        return "audio"
+    if ext in ATTACHMENT_EXTS:
+        return "attachment"
+    if ext in IMAGE_EXTS and kind != "page":
+        return "image"
+    return "page"
+
+
+# -- media signatures --------------------------------------------------------------------------
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_ASF = b"\x30\x26\xb2\x75\x8e\x66\xcf\x11"
+
+
+def _strip_bom_ws(b: bytes) -> bytes:
+    if b.startswith(b"\xef\xbb\xbf"):
+        b = b[3:]
+    return b.lstrip()
+
+
+def image_format(b: bytes) -> str | None:
+    if b.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png" if len(b) < 16 or b[12:16] == b"IHDR" else None
+    if b.startswith(b"\xff\xd8\xff") and (len(b) < 4 or 0xC0 <= b[3] <= 0xFE):
+        return "jpeg"
+    if b[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if b[:4] == b"RIFF" and b[8:12] == b"WEBP":
+        return "webp"
+    if b[:2] == b"BM" and len(b) >= 14:
+        return "bmp"
+    if b[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if b[:4] == b"\x00\x00\x01\x00":
+        return "ico"
+    if b[4:8] == b"ftyp" and b[8:12] in (b"avif", b"avis", b"heic", b"heix", b"mif1", b"msf1"):
+        return "avif"
+    head = _strip_bom_ws(b[:2048]).lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") or head.startswith(b"<!--")
+                                    or head.startswith(b"<!doctype svg")) and b"<svg" in head:
+        return "svg"
+    return None
+
+
+def video_format(b: bytes) -> str | None:
+    if len(b) >= 8 and b[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
+        return "mp4" if b[4:8] == b"ftyp" else "mov"
+    if b.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm/mkv"
+    if b.startswith(b"FLV\x01"):
+        return "flv"
+    if b[:1] == b"\x47" and all(b[i:i + 1] == b"\x47" for i in (188, 376) if len(b) > i):
+        return "mpeg-ts"
+    if b[:4] == b"RIFF" and b[8:12] in (b"AVI ", b"AVIX"):
+        return "avi"
+    if b.startswith(_ASF):
+        return "asf/wmv"
+    if b.startswith(b"\x00\x00\x01\xba") or b.startswith(b"\x00\x00\x01\xb3"):
+        return "mpeg"
+    if b.startswith(b"OggS"):
+        return "ogg"
+    if b.startswith(b".RMF"):
+        return "rm"
+    if _strip_bom_ws(b[:64]).startswith(b"#EXTM3U"):
+        return "m3u8"
+    return None
+
+
+def audio_format(b: bytes) -> str | None:
+    if b.startswith(b"ID3"):
+        return "mp3"
+    if len(b) >= 2 and b[0] == 0xFF and (b[1] & 0xE0) == 0xE0 and (b[1] & 0x06) != 0:
+        return "mp3"
+    if len(b) >= 2 and b[0] == 0xFF and (b[1] & 0xF6) == 0xF0:
+        return "aac"
+    if b.startswith(b"OggS"):
+        return "ogg"
+    if b[:4] == b"RIFF" and b[8:12] == b"WAVE":
+        return "wav"
+    if b.startswith(b"fLaC"):
+        return "flac"
+    if b[4:8] == b"ftyp":
+        return "m4a"
+    if b.startswith(b"#!AMR"):
+        return "amr"
+    if b.startswith(_ASF):
+        return "wma"
+    if _strip_bom_ws(b[:64]).startswith(b"#EXTM3U"):
+        return "m3u8"
+    return None
+
+
+_ATTACHMENT_SIGS: dict[str, tuple[str, ...]] = {
+    "pdf": ("pdf",), "doc": ("ole", "rtf", "wordhtml", "zip"), "xls": ("ole", "zip", "wordhtml"),
+    "ppt": ("ole", "zip"), "wps": ("ole", "zip"), "et": ("ole", "zip"), "dps": ("ole", "zip"),
+    "docx": ("zip",), "xlsx": ("zip",), "pptx": ("zip",), "ofd": ("zip",), "zip": ("zip",),
+    "odt": ("zip",), "ods": ("zip",), "odp": ("zip",), "rar": ("rar",), "7z": ("7z",), "rtf": ("rtf",),
+    "gz": ("gz",),
+}
+
+
+def _attachment_sig(b: bytes) -> str | None:
+    if b"%PDF" in b[:1024]:
+        return "pdf"
+    if b.startswith(_OLE):
+        return "ole"
+    if b.startswith(_ZIP):
+        return "zip"
+    if b.startswith(b"Rar!\x1a\x07"):
+        return "rar"
+    if b.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    if b.startswith(b"{\\rtf"):
+        return "rtf"
+    if b.startswith(b"\x1f\x8b"):
+        return "gz"
+    low = b[:4096].lower()
+    if b"urn:schemas-microsoft-com:office" in low or b"mime-version" in low[:200]:
+        return "wordhtml"
+    return None
+
+
+def _is_html(b: bytes, content_type: str) -> bool:
+    ct = content_type.lower()
+    head = _strip_bom_ws(b[:512]).lower()
+    return "html" in ct and not head.startswith(b"<svg") or head.startswith((b"<!doctype html", b"<html", b"<head"))
+
+
+def media_check(kind: str, url: str, content_type: str, body: bytes, *, total: int | None = None
+                ) -> tuple[bool, str, str | None]:
+    """(ok, reason, detected format) for the first bytes of an image/video/audio/attachment."""
+    ct = (content_type or "").split(";")[0].strip().lower()
+    ext = _ext(url)
+    cn = KIND_CN.get(kind, "文件")
+    if not body:
+        return False, f"{cn}为空文件（0 字节）", None
+    html = _is_html(body, ct)
+    if kind == "image":
+        fmt = image_format(body)
+        if fmt:
+            if ct and not (ct.startswith("image/") or ct in ("application/octet-stream", "binary/octet-stream",
+                                                            "application/x-download", "text/xml",
+                                                            "application/xml")):
+                return True, f"图片可解码（{fmt}），但 Content-Type 为 {ct}", fmt
+            return True, f"图片可解码（{fmt}）", fmt
+        if html:
+            return False, "图片地址返回的是网页（HTML），不是图片", None
+        if ct.startswith("image/"):
+            return False, f"声明为 {ct}，但文件头无法识别为图片（文件损坏或格式不符）", None
+        return False, f"不是图片（Content-Type {ct or '无'}，文件头无法识别）", None
+    if kind in ("video", "audio"):
+        fmt = video_format(body) if kind == "video" else (audio_format(body) or video_format(body))
+        if kind == "video" and not fmt:
+            fmt = audio_format(body) if ext in AUDIO_EXTS else None
+        ok_ct = (not ct or ct.startswith(("video/", "audio/")) or ct in (
+            "application/octet-stream", "binary/octet-stream", "application/mp4", "application/ogg",
+            "application/x-mpegurl", "application/vnd.apple.mpegurl", "audio/x-mpegurl", "application/x-download",
+            "application/force-download", "application/vnd.rn-realmedia", "application/x-shockwave-flash",
+            "video/x-flv", "application/x-flv"))
+        if html or (ct.startswith("text/") and not fmt):
+            return False, f"{cn}地址返回的是网页（{ct or 'HTML'}），不是{cn}文件", None
+        if not fmt:
+            return False, f"{cn}文件头无法识别（不是有效的{cn}容器格式，文件可能损坏）", None
+        if not ok_ct:
+            return False, f"{cn}格式 {fmt}，但 Content-Type 为 {ct}，浏览器可能无法播放", fmt
+        return True, f"{cn}可播放（{fmt}）", fmt
+    # attachments
+    sig = _attachment_sig(body)
+    want = _ATTACHMENT_SIGS.get(ext)
+    if ext in TEXT_EXTS:
+        if html and ext not in ("html", "htm") and _looks_error_page(body, ct):
+            return False, "附件地址返回的是错误网页", None
+        return True, f"文本附件（{ext}）", ext
+    if ext in IMAGE_EXTS:
+        return media_check("image", url, content_type, body)
+    if want:
+        if sig in want:
+            return True, f"附件可打开（{sig}）", sig
+        if html:
+            return False, f"附件（.{ext}）地址返回的是网页（HTML），不是文件", None
+        return False, f"附件（.{ext}）文件头不符（应为 {'/'.join(want)}），文件可能损坏", sig
+    if html and "html" not in ext:
+        if ct.startswith("text/html") and not _looks_error_page(body, ct):
+            return True, "附件链接指向网页", "html"
+        return False, "附件地址返回的是错误网页", None
+    return True, f"附件可下载（{sig or ct or '未知格式'}）", sig
+
+
+def _looks_error_page(body: bytes, ct: str) -> bool:
+    return soft_404(body, ct) is not None
+
+
+# -- collecting --------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Target:
+    url: str
+    kind: str
+    external: bool
+    homepage: bool = False
+    found_on: list[tuple[str, str]] = field(default_factory=list)
+    refs: int = 0
+
+
+@dataclass(slots=True)
+class _Crawled:
+    status: int
+    error: str | None
+    challenge: str | None
+    content_type: str
+    title: str
+    final_url: str
+    soft404: bool = False
+    text_length: int | None = None
+
+
+_KIND_RANK = {"video": 5, "audio": 4, "image": 3, "attachment": 2, "page": 1, "external": 0}
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def host_key(host: str) -> str:
+    """Hosts compare as the crawler compares them: no case, trailing dot or leading www."""
+    h = (host or "").strip().lower().rstrip(".")
+    return h.removeprefix("www.")
+
+
+def _host_set(hosts: Iterable[str], start_urls: Iterable[str]) -> set[str]:
+    out = set()
+    for h in hosts:
+        h = (h or "").strip().lower()
+        if not h:
+            continue
+        hn = _host_of(h if "://" in h else "//" + h)
+        out.add(host_key(hn or h))
+    for u in start_urls:
+        if _host_of(u):
+            out.add(host_key(_host_of(u)))
+    return out
+
+
+def _netloc(url: str) -> str:
+    try:
+        p = urlsplit(url)
+        return f"{(p.hostname or '').lower()}:{p.port or (443 if p.scheme == 'https' else 80)}"
+    except ValueError:
+        return ""
+
+
+def _norm(url: str) -> str:
+    return urldefrag((url or "").strip())[0]
+
+
+def _usable(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://")) and bool(_host_of(url))
+
+
+def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
+            ) -> tuple[dict[str, _Target], dict[str, _Crawled], str | None]:
+    """Referenced URLs (with pages and anchor texts) and what the crawl got for each URL."""
+    from crawler.model.build import canonical_url
+
+    targets: dict[str, _Target] = {}
+    crawled: dict[str, _Crawled] = {}
+    home_canon = {canonical_url(u) for u in home_urls}
+    home_page: str | None = None
+    for rec in pages:
+        final = _norm(rec.url)
+        c = _Crawled(status=rec.status, error=rec.error, challenge=rec.challenge,
+                     content_type=rec.content_type or "", title=rec.title or "", final_url=final,
+                     soft404=bool(rec.text_facts.get("soft_404") or rec.text_facts.get("soft404")),
+                     text_length=_int_or_none(rec.text_facts.get("text_length")))
+        for u in {final, _norm(rec.requested_url), *(_norm(r) for r in rec.redirects)}:
+            if u and u not in crawled:
+                crawled[u] = c
+                crawled.setdefault(canonical_url(u), c)
+        is_home = bool({canonical_url(rec.url), canonical_url(rec.requested_url or rec.url),
+                        *(canonical_url(r) for r in rec.redirects)} & home_canon)
+        if is_home and (home_page is None) and rec.ok:
+            home_page = final
+        page_url = pii.redact_ids(final)
+        for lk in rec.links:
+            if lk.kind not in CHECK_KINDS:
+                continue
+            url = _norm(lk.url)
+            if not _usable(url) or url == final:
+                continue
+            t = targets.get(url)
+            if t is None:
+                t = targets[url] = _Target(url=url, kind=infer_kind(url, lk.kind),
+                                           external=host_key(_host_of(url)) not in hosts)
+            elif _KIND_RANK.get(infer_kind(url, lk.kind), 0) > _KIND_RANK.get(t.kind, 0):
+                t.kind = infer_kind(url, lk.kind)
+            t.refs += 1
+            text = pii.redact(" ".join((lk.text or "").split())[:120])
+            if is_home:
+                if not t.homepage:
+                    t.homepage = True
+                    t.found_on.insert(0, (page_url, text))
+                    del t.found_on[MAX_FOUND_ON:]
+            elif len(t.found_on) < MAX_FOUND_ON and not any(p == page_url for p, _ in t.found_on):
+                t.found_on.append((page_url, text))
+    return targets, crawled, home_page
+
+
+def _int_or_none(v: Any) -> int | None:
+    try:
+        return int(v) if v is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+_CRAWL_ERRORS = {
+    "dns": ("broken", "域名无法解析（抓取时）"),
+    "refused": ("broken", "连接被拒绝（抓取时，已重试）"),
+    "redirect-loop": ("broken", "重定向循环（抓取时）"),
+    "timeout": ("transient", "请求超时（抓取时，已重试）"),
+    "connection": ("transient", "连接中断（抓取时，已重试）"),
+    "tls": ("transient", "TLS/证书错误（抓取时）"),
+    "too-large": ("ok", "文件过大，抓取时未下载（地址可访问）"),
+}
+
+
+def _from_crawl(c: _Crawled, kind: str) -> tuple[str, int, str] | None:
+    """(state, status, reason) the crawl's own fetch proves, or None when it must be verified.
+
+    The crawl already waited and retried: its failures are taken as they are (a timeout
+    stays transient, never broken); only media that answered needs its first bytes read."""
+    if c.challenge:
+        return "blocked", c.status, f"防护验证页面（{c.challenge}），未计为错链"
+    if c.error:
+        if c.error == REFUSED_PRIVATE:
+            return "skipped", 0, "目标是内网、本机或链路本地地址，出于安全未连接、未核验（不计为错链）"
+        if c.error == "robots":
+            return "skipped", 0, "robots.txt 禁止抓取，未核验（不计为错链）"
+        if c.error in ("ignored", "cancelled", "render"):
+            return None  # not fetched at all: verify
+        state, reason = _CRAWL_ERRORS.get(c.error, ("transient", f"网络错误（抓取时：{c.error}）"))
+        if c.error == "dns" and not _host_of(c.final_url).endswith(SPECIAL_TLDS) and not dns_available():
+            state, reason = "transient", "抓取时域名无法解析，且本机 DNS 不可用，无法核验"
+        if state == "ok" and kind in MEDIA_KINDS:
+            return None
+        return state, c.status, reason
+    st = c.status
+    if st in (404, 410):
+        return "broken", st, f"HTTP {st}（抓取时）"
+    if st in (401, 403, 407, 412, 451, 468):
+        return "blocked", st, f"HTTP {st}：访问被拒绝或防护拦截（抓取时），未计为错链"
+    if st in (408, 425, 429) or st >= 500:
+        return "transient", st, f"HTTP {st}：服务器暂时无法响应（抓取时，已重试）"
+    if kind in MEDIA_KINDS:
+        return None  # media must be opened: signatures are not in the store
+    if 200 <= st < 400:
+        if c.soft404:
+            return "broken", st, "软 404（抓取时页面显示不存在）"
+        why = soft_404(b"", "", c.final_url, title=c.title, text_length=c.text_length)
+        if why:
+            return "broken", st, why + "（抓取时）"
+        return "ok", st, "抓取时正常"
+    if 400 <= st < 500:
+        return "broken", st, f"HTTP {st}（抓取时）"
+    return None
+
+
+# -- verifying ---------------------------------------------------------------------------------
+REFUSED_PRIVATE_CN = "目标是内网、本机或链路本地地址，出于安全未连接、未核验（不计为错链）"
+
+
+def _guard_hook(guard: NetGuard) -> Any:
+    """An httpx request hook: refuse (before connecting) a URL or redirect hop whose host
+    resolves to an address the audit must not reach (crawler.netguard)."""
+    async def hook(request: httpx.Request) -> None:
+        url = str(request.url)
+        host = guard.host_needs_lookup(url)
+        if host is not None:
+            await asyncio.to_thread(guard.addresses, host)
+        refusal = guard.refuse(url)
+        if refusal is not None:
+            raise refusal
+    return hook
+
+
+class _HostGate:
+    """At most `per_host` requests to one host at once, checks of a host `delay` apart."""
+
+    def __init__(self, per_host: int, delay: float) -> None:
+        self.sem = asyncio.Semaphore(max(1, per_host))
+        self.delay = delay
+        self.next_at = 0.0
+        self.lock = asyncio.Lock()
+
+    async def wait_turn(self) -> None:
+        async with self.lock:
+            now = time.monotonic()
+            if self.next_at > now:
+                await asyncio.sleep(self.next_at - now)
+            self.next_at = time.monotonic() + self.delay
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    final_url: str
+    content_type: str
+    total: int | None  # Content-Length / Content-Range total when given
+
+
+def _retry_after(headers: httpx.Headers, cap: float) -> float | None:
+    v = (headers.get("retry-after") or "").strip()
+    if not v:
+        return None
+    try:
+        secs = float(v)
+    except ValueError:
+        try:
+            dt = email.utils.parsedate_to_datetime(v)
+            secs = (dt - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, min(cap, secs))
+
+
+def _net_error(e: BaseException) -> tuple[str, str]:
+    """(kind, Chinese reason) for a network exception: dns|dns-temp|refused|timeout|tls|redirects|other."""
+    if isinstance(e, AddressRefused) or isinstance(e.__cause__ or e.__context__, AddressRefused):
+        return REFUSED_PRIVATE, REFUSED_PRIVATE_CN
+    if isinstance(e, httpx.TooManyRedirects):
+        return "redirects", "重定向次数过多（可能是循环重定向）"
+    if isinstance(e, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
+        return "timeout", "请求超时"
+    seen: set[int] = set()
+    stack: list[BaseException] = [e]
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, socket.gaierror):
+            if x.errno in (socket.EAI_AGAIN,):
+                return "dns-temp", "域名解析暂时失败"
+            return "dns", "域名无法解析（DNS 解析失败）"
+        if isinstance(x, ConnectionRefusedError):
+            return "refused", "连接被拒绝（服务器未提供服务）"
+        if isinstance(x, ConnectionResetError):
+            return "other", "连接被重置"
+        if "ssl" in type(x).__name__.lower() or "certificate" in str(x).lower():
+            return "tls", f"TLS/证书错误：{str(x)[:80]}"
+        if isinstance(x, BaseExceptionGroup):
+            stack.extend(x.exceptions)
+        for nxt in (x.__cause__, x.__context__):
+            if nxt is not None:
+                stack.append(nxt)
+    msg = str(e)
+    if "Name or service not known" in msg or "nodename nor servname" in msg or "No address associated" in msg:
+        return "dns", "域名无法解析（DNS 解析失败）"
+    if "Temporary failure in name resolution" in msg:
+        return "dns-temp", "域名解析暂时失败"
+    return "other", f"网络错误：{type(e).__name__} {msg[:80]}".strip()
+
+
+_dns_ok_cache: dict[str, bool] = {}
+
+
+def dns_available() -> bool:
+    """Whether this machine's resolver resolves anything at all (the root zone).
+
+    Without a working resolver a DNS failure says nothing about the link: such links are
+    reported transient, never broken."""
+    if "root" in _dns_ok_cache:
+        return _dns_ok_cache["root"]
+    ok = False
+    try:
+        import dns.resolver
+
+        r = dns.resolver.Resolver()
+        r.lifetime = 4.0
+        r.resolve(".", "NS")
+        ok = True
+    except Exception:  # noqa: BLE001 - any failure means: cannot tell
+        ok = False
+    _dns_ok_cache["root"] = ok
+    return ok
+
+
+class _Verifier:
+    def __init__(self, client: httpx.AsyncClient, *, timeout: float, retries: int, max_retry_after: float,
+                 backoff: float, answered: set[str] | None = None) -> None:
+        self.client = client
+        self.timeout = timeout
+        self.retries = retries
+        self.max_retry_after = max_retry_after
+        self.backoff = backoff
+        # host:port that gave an HTTP answer (in the crawl or here): a refusal there is a flap
+        self.answered: set[str] = answered if answered is not None else set()
+
+    async def fetch(self, method: str, url: str, limit: int, range_bytes: int | None = None,
+                    referer: str | None = None) -> _Response:
+        headers = {"Range": f"bytes=0-{range_bytes - 1}"} if range_bytes else {}
+        if referer and referer.startswith(("http://", "https://")):
+            headers["Referer"] = referer  # as a browser would: hotlink protection is no fault
+
+        async def go() -> _Response:
+            req = self.client.build_request(method, url, headers=headers)
+            resp = await self.client.send(req, stream=True)
+            try:
+                body = b""
+                if method != "HEAD":
+                    chunks = []
+                    got = 0
+                    async for chunk in resp.aiter_bytes():
+                        chunks.append(chunk)
+                        got += len(chunk)
+                        if got >= limit:
+                            break
+                    body = b"".join(chunks)[:limit]
+            finally:
+                await resp.aclose()
+            total = None
+            cr = resp.headers.get("content-range", "")
+            if "/" in cr and cr.rsplit("/", 1)[1].strip().isdigit():
+                total = int(cr.rsplit("/", 1)[1])
+            elif (resp.headers.get("content-length") or "").isdigit():
+                total = int(resp.headers["content-length"])
+            self.answered.add(_netloc(url))
+            return _Response(resp.status_code, resp.headers, body, str(resp.url),
+                             resp.headers.get("content-type", ""), total)
+
+        return await asyncio.wait_for(go(), timeout=self.timeout * 2 + 5)
+
+    async def check(self, t: _Target, gate: _HostGate) -> dict[str, Any]:
+        async with gate.sem:
+            await gate.wait_turn()
+            budget = self.timeout * (self.retries + 1) + self.max_retry_after * self.retries + 5
+            try:
+                return await asyncio.wait_for(self._check(t), timeout=budget)
+            except TimeoutError:
+                return {"method": "GET", "state": "transient", "status": 0, "error": "timeout",
+                        "reason": f"核验超时（{budget:.0f} 秒内未完成）", "content_type": "", "final_url": t.url}
+
+    async def _check(self, t: _Target) -> dict[str, Any]:
+        res: dict[str, Any] = {"method": "HEAD"}
+        kind = t.kind
+        ref = t.found_on[0][0] if t.found_on else None
+        host = _host_of(t.url)
+        if host.endswith(SPECIAL_TLDS) or host in ("invalid", "test", "example"):
+            # RFC 6761 special-use names never resolve: no DNS query is needed to know
+            return {**res, "method": "none", "state": "broken", "status": 0, "error": "dns",
+                    "reason": "域名无法解析（保留的顶级域名，不存在）", "content_type": "", "final_url": t.url}
+        # 1. HEAD: enough for a non-HTML page link; a 404/405/5xx/error falls back to GET
+        head: _Response | None = None
+        head_err: tuple[str, str] | None = None
+        try:
+            head = await self.fetch("HEAD", t.url, 0, referer=ref)
+        except Exception as e:  # noqa: BLE001
+            head = None
+            head_err = _net_error(e)
+            res["head_error"] = head_err[1]
+        if head is not None:
+            ch = detect_challenge(head.status, head.headers)
+            if ch in ("wzws", "jsluid"):
+                return self._result(res, "blocked", head, f"防护验证（{ch}），未计为错链", challenge=ch)
+            ct = head.content_type.lower()
+            if 200 <= head.status < 300 and kind in ("page", "external") and ct and "html" not in ct \
+                    and "xml" not in ct and not ct.startswith("text/"):
+                return self._result(res, "ok", head, f"HTTP {head.status}")
+        # 2. GET (streamed; a Range request for video/audio), retried when transient
+        res["method"] = "GET"
+        if head is not None and (head.status in (429, 503)):
+            wait = _retry_after(head.headers, self.max_retry_after)
+            await asyncio.sleep(wait if wait is not None else self.backoff)
+        if kind in ("video", "audio"):
+            rng: int | None = RANGE_BYTES
+            limit = RANGE_BYTES
+        elif kind == "attachment" and _ext(t.url) in TEXT_EXTS:
+            rng, limit = None, TEXT_ATTACHMENT_BYTES
+        elif kind in MEDIA_KINDS:
+            rng, limit = None, MEDIA_BYTES
+        else:
+            rng, limit = None, PAGE_BYTES
+        # a HEAD that timed out was the first try: a server that hangs is not waited for again and again
+        attempt = 1 if head_err is not None and head_err[0] == "timeout" else 0
+        last: tuple[str, str] | None = None
+        while True:
+            try:
+                r = await self.fetch("GET", t.url, limit, rng, referer=ref)
+                if rng and r.status in (416, 400, 501):
+                    if r.status == 416 and (r.total == 0 or "*/0" in r.headers.get("content-range", "")):
+                        return self._result(res, "broken", r, f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）",
+                                            media=(False, f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）"))
+                    rng = None  # the server does not do ranges: read the start of a plain GET
+                    r = await self.fetch("GET", t.url, limit, None, referer=ref)
+                last = None
+            except Exception as e:  # noqa: BLE001
+                kind_err, reason = _net_error(e)
+                last = (kind_err, reason)
+                r = None
+            if r is not None:
+                state, reason, extra = self._classify(t, r)
+                if state != "transient" or attempt >= self.retries:
+                    if state == "transient" and attempt:
+                        reason += f"（重试 {attempt} 次后仍失败）"
+                    res["attempts"] = attempt + 1
+                    return self._result(res, state, r, reason, **extra)
+                wait = _retry_after(r.headers, self.max_retry_after)
+            else:
+                assert last is not None
+                kind_err, reason = last
+                if kind_err == "dns" and not _host_of(t.url).endswith(SPECIAL_TLDS):
+                    if not await asyncio.to_thread(dns_available):
+                        kind_err, reason = "dns-temp", "本机无法进行域名解析（网络或 DNS 不可用），无法核验"
+                final_now = kind_err in ("dns", "redirects", "tls", REFUSED_PRIVATE) or attempt >= self.retries
+                if final_now:
+                    state = "broken" if kind_err in ("dns", "refused", "redirects") else "transient"
+                    if kind_err == "refused" and _netloc(t.url) in self.answered:
+                        state = "transient"  # the server answered before: it is flapping, not gone
+                        reason = "连接被拒绝，但该服务器此前有响应（服务时断时续）"
+                    if kind_err == REFUSED_PRIVATE:
+                        state = "skipped"
+                    if state == "transient" and attempt:
+                        reason += f"（重试 {attempt} 次后仍失败）"
+                    res["attempts"] = attempt + 1
+                    return {**res, "state": state, "status": 0, "reason": reason, "error": kind_err,
+                            "content_type": "", "final_url": t.url}
+                wait = None
+            attempt += 1
+            await asyncio.sleep(wait if wait is not None else min(8.0, self.backoff * (2 ** (attempt - 1))))
+
+    def _classify(self, t: _Target, r: _Response) -> tuple[str, str, dict[str, Any]]:
+        st = r.status
+        ch = detect_challenge(st, r.headers, r.body, r.content_type)
+        if ch:
+            return "blocked", f"防护验证（{ch}，HTTP {st}），未计为错链，未尝试绕过", {"challenge": ch}
+        if st in (401, 403, 407, 451):
+            return "blocked", f"HTTP {st}：访问被拒绝，未计为错链", {}
+        if st in (404, 410):
+            return "broken", f"HTTP {st}：地址不存在", {}
+        if st in (408, 425, 429) or st >= 500:
+            return "transient", f"HTTP {st}：服务器暂时无法响应", {}
+        if 400 <= st < 500:
+            return "broken", f"HTTP {st}", {}
+        if st == 202 and not r.body:
+            return "transient", "HTTP 202：内容未就绪", {}
+        if not (200 <= st < 400):
+            return "transient", f"HTTP {st}", {}
+        kind = t.kind
+        if kind in MEDIA_KINDS:
+            ok, why, fmt = media_check(kind, t.url, r.content_type, r.body, total=r.total)
+            extra: dict[str, Any] = {"media": (ok, why)}
+            if fmt:
+                extra["format"] = fmt
+            if kind == "attachment" and ok and (_ext(t.url) in TEXT_EXTS or r.content_type.lower().startswith(
+                    ("text/plain", "text/csv"))):
+                found = pii.scan_text(_text_of(r.body, r.content_type))
+                if found:
+                    extra["pii"] = found
+            return ("ok" if ok else "broken"), (f"HTTP {st}" if ok else why), extra
+        ct = r.content_type.lower()
+        if not ct or "html" in ct or ct.startswith("text/"):
+            soft = soft_404(r.body, r.content_type, r.final_url)
+            if soft:
+                return "broken", soft, {"soft_404": True}
+        return "ok", f"HTTP {st}", {}
+
+    @staticmethod
+    def _result(res: dict[str, Any], state: str, r: _Response, reason: str, *,
+                media: tuple[bool, str] | None = None, **extra: Any) -> dict[str, Any]:
+        out = {**res, "state": state, "status": r.status, "reason": reason,
+               "content_type": r.content_type[:100], "final_url": r.final_url, **extra}
+        if media is not None:
+            out["media_ok"], out["media_reason"] = media
+        return out
+
+
+# -- the entry point ---------------------------------------------------------------------------
+def verify_crawl_links(
+    store: CrawlStore,
+    crawl_id: int,
+    *,
+    include_external: bool = True,
+    max_links: int = 20000,
+    per_host: int = 1,
+    timeout: float = 15.0,
+    retries: int = 2,
+    delay: float | None = None,
+    external_delay: float | None = None,
+    max_retry_after: float = MAX_RETRY_AFTER,
+    backoff: float = 1.0,
+) -> dict[str, Any]:
+    """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results."""
+    t0 = time.monotonic()
+    info = store.crawl_info(crawl_id)
+    if info is None:
+        raise LookupError(f"存储中没有编号为 {crawl_id} 的抓取记录")
+    hosts = _host_set(info.hosts, info.start_urls)
+    targets, crawled, home_page = collect(store.iter_pages(crawl_id), hosts, set(info.start_urls[:1]))
+    from crawler.model.build import canonical_url
+
+    stats: dict[str, Any] = {"links": len(targets), "from_crawl": 0, "verified": 0, "skipped": 0,
+                             "excluded_external": 0, "ok": 0, "broken": 0, "blocked": 0, "transient": 0,
+                             "external": 0, "external_broken": 0, "media_checked": 0, "media_bad": 0,
+                             "pii_attachments": 0, "homepage": home_page or ""}
+    pending: list[dict[str, Any]] = []
+
+    def emit(t: _Target, res: dict[str, Any]) -> None:
+        state = res["state"]
+        found = t.found_on if state != "ok" else t.found_on[:MAX_FOUND_ON_OK]
+        out = {"url": pii.redact_ids(t.url), "state": state, "status": int(res.get("status") or 0),
+               "reason": pii.redact(str(res.get("reason") or "")), "kind": t.kind, "external": t.external,
+               "content_type": res.get("content_type", ""), "homepage": t.homepage, "refs": t.refs,
+               "found_on": [{"page": p, "text": x} for p, x in found],
+               "source": res.get("source", "verify"),
+               "checked_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        for k in ("method", "final_url", "challenge", "media_ok", "media_reason", "format", "attempts", "error",
+                  "soft_404", "pii", "head_error"):
+            if k in res:
+                out[k] = pii.redact_ids(res[k]) if isinstance(res[k], str) else res[k]
+        if t.kind in MEDIA_KINDS and state in ("ok", "broken") and "media_ok" not in out \
+                and out["source"] == "verify":
+            out["media_ok"] = state == "ok"
+            out["media_reason"] = out["reason"]
+        stats[state] = stats.get(state, 0) + 1
+        if t.external:
+            stats["external"] += 1
+            if state == "broken":
+                stats["external_broken"] += 1
+        if "media_ok" in out:
+            stats["media_checked"] += 1
+            if not out["media_ok"]:
+                stats["media_bad"] += 1
+        if out.get("pii"):
+            stats["pii_attachments"] += 1
+        pending.append(out)
+        if len(pending) >= BATCH:
+            store.add_link_results(crawl_id, pending)
+            pending.clear()
+
+    to_verify: list[_Target] = []
+    for url, t in targets.items():
+        if t.external and not include_external:
+            stats["excluded_external"] += 1
+            continue
+        c = crawled.get(url) or crawled.get(canonical_url(url))
+        got = _from_crawl(c, t.kind) if c is not None else None
+        if c is not None and got is not None:
+            state, status, reason = got
+            stats["from_crawl"] += 1
+            emit(t, {"state": state, "status": status, "reason": reason, "content_type": c.content_type[:100],
+                     "source": "crawl", "final_url": c.final_url, "method": "crawl",
+                     **({"challenge": c.challenge} if c.challenge else {})})
+        else:
+            to_verify.append(t)
+    # homepage first, then media and attachments of the site, then other pages, external last
+    to_verify.sort(key=lambda t: (not t.homepage, t.external, t.kind not in MEDIA_KINDS, -t.refs))
+    skipped = to_verify[max_links:] if max_links >= 0 else []
+    to_verify = to_verify[:max_links] if max_links >= 0 else to_verify
+    for t in skipped:
+        emit(t, {"state": "skipped", "status": 0, "reason": f"超出核验数量上限（{max_links}），未核验",
+                 "source": "none"})
+    stats["skipped"] = len(skipped)
+
+    if to_verify:
+        d_int = DEFAULT_DELAY if delay is None else delay
+        d_ext = EXTERNAL_DELAY if external_delay is None else external_delay
+        results = asyncio.run(_verify_all(to_verify, per_host=per_host, timeout=timeout, retries=retries,
+                                          delay=d_int, external_delay=d_ext, max_retry_after=max_retry_after,
+                                          backoff=backoff, guard=NetGuard(info.start_urls),
+                                          answered={_netloc(c.final_url) for c in crawled.values() if c.status}))
+        for t, res in zip(to_verify, results):
+            stats["verified"] += 1
+            emit(t, res)
+    if pending:
+        store.add_link_results(crawl_id, pending)
+        pending.clear()
+    stats["seconds"] = round(time.monotonic() - t0, 2)
+    store.set_fact(crawl_id, "link_check", {**stats, "include_external": include_external,
+                                            "max_links": max_links})
+    log.info("链接核验完成：%s", {k: stats[k] for k in ("links", "ok", "broken", "blocked", "transient")})
+    return stats
+
+
+async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, retries: int, delay: float,
+                      external_delay: float, max_retry_after: float, backoff: float,
+                      guard: NetGuard | None = None, answered: set[str] | None = None) -> list[dict[str, Any]]:
+    """Check targets: each host has its own queue worked by `per_host` workers (one gate per
+    host: requests spaced by the host's delay), at most MAX_CONCURRENCY hosts at once."""
+    per_host = max(1, per_host)
+    limits = httpx.Limits(max_connections=MAX_CONCURRENCY * per_host, max_keepalive_connections=16)
+    results: list[dict[str, Any]] = [{} for _ in targets]
+    queues: dict[str, list[int]] = {}
+    for i, t in enumerate(targets):
+        queues.setdefault(urlsplit(t.url).netloc.lower(), []).append(i)
+    async with httpx.AsyncClient(
+        follow_redirects=True, max_redirects=10, timeout=httpx.Timeout(timeout), verify=False,
+        headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Language": "zh-CN,zh;q=0.9"},
+        limits=limits, trust_env=True,
+        event_hooks={"request": [_guard_hook(guard)]} if guard is not None else None,
+    ) as client:
+        v = _Verifier(client, timeout=timeout, retries=retries, max_retry_after=max_retry_after, backoff=backoff,
+                      answered=set(answered or ()))
+        host_slots = asyncio.Semaphore(MAX_CONCURRENCY)
+
+        async def host_worker(idx: list[int], gate: _HostGate) -> None:
+            while idx:
+                i = idx.pop(0)
+                t = targets[i]
+                try:
+                    results[i] = await v.check(t, gate)
+                except Exception as e:  # noqa: BLE001 - one bad URL never stops the rest
+                    kind_err, reason = _net_error(e)
+                    results[i] = {"state": "transient", "status": 0, "reason": reason, "error": kind_err}
+
+        async def run_host(idx: list[int]) -> None:
+            t0 = targets[idx[0]]
+            gate = _HostGate(per_host, external_delay if t0.external else delay)
+            async with host_slots:
+                await asyncio.gather(*(host_worker(idx, gate) for _ in range(min(per_host, len(idx)))))
+
+        await asyncio.gather(*(run_host(idx) for idx in queues.values()))
+    return results

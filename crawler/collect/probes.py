@@ -1,0 +1,141 @@
+"""Availability probes: open the homepage, record whether it opened, and how fast.
+
+The national rubric counts a probe as failed when the homepage has not opened after 15 s,
+over at least 20 probes a day for a week; 5 % failures is a veto. A WAF challenge page is
+not an outage: it is recorded as its own state (`challenged`) and never as `down`, and it
+is never circumvented.
+
+States: up (opened), slow (opened, but after half the timeout), down (no answer within
+the timeout, connection refused, DNS failure, HTTP 4xx/5xx), challenged (a WAF challenge or
+401/403 answered).
+
+    govaudit probe https://www.example.gov.cn/ --store out/crawl.db --count 20 --interval 3600
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from crawler.collect.links import USER_AGENT, _net_error, detect_challenge, soft_404
+
+STATE_CN = {"up": "正常", "slow": "缓慢", "down": "无法访问", "challenged": "防护验证"}
+READ_BYTES = 256 * 1024  # enough of the homepage to tell a challenge from the page
+
+
+async def _probe(url: str, timeout: float) -> dict[str, Any]:
+    t0 = time.monotonic()
+    async with httpx.AsyncClient(follow_redirects=True, max_redirects=10, verify=False,
+                                 timeout=httpx.Timeout(timeout),
+                                 headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*"}) as client:
+        async with client.stream("GET", url) as resp:
+            got = 0
+            chunks = []
+            async for chunk in resp.aiter_bytes():
+                chunks.append(chunk)
+                got += len(chunk)
+                if got >= READ_BYTES:
+                    break
+            body = b"".join(chunks)
+            return {"status": resp.status_code, "headers": resp.headers, "body": body,
+                    "final_url": str(resp.url), "content_type": resp.headers.get("content-type", ""),
+                    "elapsed": time.monotonic() - t0}
+
+
+def probe_once(url: str, timeout: float = 15.0, *, slow_after: float | None = None) -> dict[str, Any]:
+    """Open `url` once: {url, state: up|down|slow|challenged, status, elapsed, detail, at}."""
+    slow_after = timeout / 2 if slow_after is None else slow_after
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.monotonic()
+    out: dict[str, Any] = {"url": url, "at": at, "status": 0}
+    try:
+        r = asyncio.run(asyncio.wait_for(_probe(url, timeout), timeout=timeout))
+    except Exception as e:  # noqa: BLE001 - every failure is a result
+        kind, reason = _net_error(e)
+        elapsed = time.monotonic() - t0
+        if kind == "timeout" or isinstance(e, (asyncio.TimeoutError, TimeoutError)):
+            reason = f"{timeout:g} 秒内未打开"
+        return {**out, "state": "down", "elapsed": round(elapsed, 3), "detail": reason, "error": kind}
+    elapsed = r["elapsed"]
+    st = r["status"]
+    out.update(status=st, elapsed=round(elapsed, 3), final_url=r["final_url"])
+    ch = detect_challenge(st, r["headers"], r["body"], r["content_type"])
+    if ch:
+        return {**out, "state": "challenged", "challenge": ch,
+                "detail": f"防护验证页面（{ch}，HTTP {st}），不计为无法访问"}
+    if st in (401, 403):
+        return {**out, "state": "challenged", "detail": f"HTTP {st}：访问被拒绝（可能为防护策略），不计为无法访问"}
+    if st >= 400 or st < 200:
+        return {**out, "state": "down", "detail": f"HTTP {st}"}
+    why = soft_404(r["body"], r["content_type"], r["final_url"])
+    if why:
+        return {**out, "state": "down", "detail": f"首页显示错误页面：{why}"}
+    if elapsed > timeout:
+        return {**out, "state": "down", "detail": f"{timeout:g} 秒内未打开"}
+    if elapsed >= slow_after:
+        return {**out, "state": "slow", "detail": f"打开用时 {elapsed:.1f} 秒"}
+    return {**out, "state": "up", "detail": f"HTTP {st}"}
+
+
+def failure_share(probes: list[dict[str, Any]], timeout: float | None = None) -> dict[str, Any]:
+    """Counts and the failure share over observed probes (challenged probes are not failures
+    and not observations: the site could not be seen)."""
+    n = len(probes)
+    challenged = sum(1 for p in probes if p.get("state") == "challenged")
+    down = sum(1 for p in probes if p.get("state") == "down"
+               or (timeout is not None and p.get("state") in ("up", "slow") and float(p.get("elapsed") or 0) > timeout))
+    observed = n - challenged
+    return {"total": n, "down": down, "challenged": challenged, "observed": observed,
+            "share": (down / observed) if observed else None}
+
+
+def normalize_site(url: str) -> str:
+    u = url.strip()
+    parts = urlsplit(u)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.path:
+        u += "/"
+    return u
+
+
+def main_probe(args: argparse.Namespace) -> int:
+    """`govaudit probe URL… --store S --count N --interval S --timeout T`."""
+    from crawler.store.crawls import CrawlStore
+
+    urls = [normalize_site(u) for u in args.urls]
+    bad = [u for u in urls if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).hostname]
+    if bad:
+        print(f"govaudit: 错误：网址 “{bad[0]}” 无效（应以 http:// 或 https:// 开头）")
+        return 2
+    timeout = float(getattr(args, "timeout", 15.0) or 15.0)
+    count = max(1, int(getattr(args, "count", 1) or 1))
+    interval = max(0.0, float(getattr(args, "interval", 0.0) or 0.0))
+    store = CrawlStore(getattr(args, "store", None) or "probes.db")
+    worst = 0.0
+    try:
+        for i in range(count):
+            if i:
+                time.sleep(interval)
+            for url in urls:
+                r = probe_once(url, timeout)
+                store.add_probe(url, r["state"], status=int(r.get("status") or 0),
+                                elapsed=float(r.get("elapsed") or 0.0), detail=str(r.get("detail") or "")[:500],
+                                at=r["at"])
+                since = (datetime.now(UTC) - timedelta(days=7)).isoformat(timespec="seconds")
+                s = failure_share(list(store.iter_probes(url, since=since)))
+                share = "—" if s["share"] is None else f"{s['share'] * 100:.1f}%"
+                print(f"{r['at']} {url} {STATE_CN[r['state']]} HTTP {r.get('status') or '—'} "
+                      f"{float(r.get('elapsed') or 0):.2f} 秒（{r.get('detail', '')}）；"
+                      f"近 7 天探测 {s['total']} 次，无法访问 {s['down']} 次，防护验证 {s['challenged']} 次，"
+                      f"无法访问比例 {share}", flush=True)
+                if s["share"] is not None:
+                    worst = max(worst, s["share"])
+    except KeyboardInterrupt:
+        print("已中断：已完成的探测已保存。")
+    finally:
+        store.close()
+    return 1 if worst >= 0.05 else 0

@@ -1,0 +1,162 @@
+"""Run site crawls from Python (blocking, in this process).
+
+    crawl_id = run_crawl(["http://www.example.gov.cn/"], "out/crawl.db",
+                         extra_hosts=["xxgk.example.gov.cn"], max_pages=2000)
+
+Twisted's reactor cannot be restarted: call `run_crawl`/`run_crawls` once per process
+(run several sites at once with `run_crawls`, or use a subprocess per crawl).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
+from scrapy.settings import Settings
+
+from crawler.crawl.spider import SiteSpider, normalize_start_url, split_arg
+
+__all__ = ["crawl_settings", "process_settings", "run_crawl", "run_crawls"]
+
+
+def crawl_settings(
+    *,
+    store: str | None = None,
+    extra_hosts: Iterable[str] = (),
+    max_pages: int | None = None,
+    max_depth: int | None = None,
+    obey_robots: bool = True,
+    resume: bool = True,
+    settings: Mapping[str, Any] | None = None,
+) -> Settings:
+    """crawler.crawl.settings with the given options and raw Scrapy overrides applied."""
+    s = Settings()
+    s.setmodule("crawler.crawl.settings", priority="project")
+    if store is not None:
+        s.set("GOVAUDIT_STORE", str(store), priority="cmdline")
+    hosts = [h.strip().lower() for h in extra_hosts if h and h.strip()]
+    if hosts:
+        s.set("GOVAUDIT_EXTRA_HOSTS", hosts, priority="cmdline")
+    if max_pages is not None:
+        s.set("GOVAUDIT_MAX_PAGES", int(max_pages), priority="cmdline")
+    if max_depth is not None:
+        s.set("GOVAUDIT_MAX_DEPTH", int(max_depth), priority="cmdline")
+    s.set("ROBOTSTXT_OBEY", bool(obey_robots), priority="cmdline")
+    s.set("GOVAUDIT_RESUME", bool(resume), priority="cmdline")
+    for k, v in (settings or {}).items():
+        s.set(k, v, priority="cmdline")
+    return s
+
+
+def run_crawl(
+    start_urls: list[str],
+    store: str,
+    *,
+    extra_hosts: Iterable[str] = (),
+    max_pages: int = 5000,
+    max_depth: int = 10,
+    obey_robots: bool = True,
+    resume: bool = True,
+    settings: dict[str, Any] | None = None,
+) -> int:
+    """Crawl one site into `store` (SQLite path or SQLAlchemy URL); return the crawl id.
+
+    With `resume`, an unfinished crawl of the same start URLs in the store is continued:
+    stored URLs are not fetched again. Raises KeyboardInterrupt when the crawl was
+    interrupted (Ctrl-C; the pages fetched so far stay stored and the crawl resumable)."""
+    return run_crawls([{
+        "start_urls": start_urls, "store": store, "extra_hosts": list(extra_hosts),
+        "max_pages": max_pages, "max_depth": max_depth, "obey_robots": obey_robots,
+        "resume": resume, "settings": settings,
+    }])[0]
+
+
+_JOB_KEYS = {"start_urls", "store", "extra_hosts", "max_pages", "max_depth", "obey_robots", "resume",
+             "settings", "crawl_id"}
+
+# Settings that belong to the process rather than to one crawl (logging, the reactor and
+# its thread pool, the DNS resolver): taken from the first job.
+_PROCESS_PREFIXES = ("LOG_", "TWISTED_REACTOR", "ASYNCIO_EVENT_LOOP", "REACTOR_THREADPOOL_MAXSIZE",
+                     "DNS_RESOLVER", "DNSCACHE_", "DNS_TIMEOUT")
+
+
+def process_settings(first: Settings) -> Settings:
+    """The settings of the AsyncCrawlerProcess that runs the jobs.
+
+    ``AsyncCrawlerProcess.crawl(crawler)`` merges the process settings into each
+    crawler's (``crawler.settings.update(process.settings)``), where a process value
+    replaces a crawler value of equal or lower priority. Built from one job's settings,
+    they would overwrite every other job's store, hosts, limits and overrides (all at
+    "cmdline" priority). So the process gets crawler.settings at "project" priority plus
+    only the process-wide keys of the first job (logging, reactor, DNS)."""
+    s = Settings()
+    s.setmodule("crawler.crawl.settings", priority="project")
+    for name in list(first.keys()):
+        if name.startswith(_PROCESS_PREFIXES):
+            s.set(name, first[name], priority=first.getpriority(name) or 0)
+    return s
+
+
+def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
+    """Crawl several sites concurrently in one process; return their crawl ids in order.
+
+    Each job is a dict with the keyword arguments of `run_crawl` (``start_urls`` and
+    ``store`` required). Politeness is per host, so sites do not slow each other down."""
+    if not jobs:
+        return []
+    prepared: list[tuple[Settings, dict[str, Any]]] = []
+    for i, job in enumerate(jobs):
+        unknown = set(job) - _JOB_KEYS
+        if unknown:
+            raise ValueError(f"第 {i + 1} 个抓取任务含未知参数：{', '.join(sorted(unknown))}")
+        urls = [normalize_start_url(u) for u in split_arg(job.get("start_urls"))]
+        if not urls:
+            raise ValueError(f"第 {i + 1} 个抓取任务没有起始网址")
+        if not job.get("store"):
+            raise ValueError(f"第 {i + 1} 个抓取任务没有指定抓取库（store）")
+        hosts = [h.strip().lower() for h in split_arg(job.get("extra_hosts")) if h.strip()]
+        max_pages, max_depth = job.get("max_pages", 5000), job.get("max_depth", 10)
+        s = crawl_settings(
+            store=job["store"],
+            extra_hosts=hosts,
+            max_pages=max_pages,
+            max_depth=max_depth,
+            obey_robots=job.get("obey_robots", True),
+            resume=job.get("resume", True),
+            settings=job.get("settings"),
+        )
+        # The job's own values also go to its spider as arguments (the spider and the
+        # store pipeline read those before the settings), so no job can see another's.
+        spider_args: dict[str, Any] = {"start_urls": urls, "store": str(job["store"]), "allowed_hosts": hosts}
+        if max_pages is not None:
+            spider_args["max_pages"] = int(max_pages)
+        if max_depth is not None:
+            spider_args["max_depth"] = int(max_depth)
+        if job.get("crawl_id") not in (None, ""):
+            spider_args["crawl_id"] = int(job["crawl_id"])
+        prepared.append((s, spider_args))
+
+    # Process-wide settings (logging, reactor) come from the first job; per-job settings
+    # stay each crawler's own (see process_settings).
+    process = AsyncCrawlerProcess(process_settings(prepared[0][0]))
+    crawlers: list[Crawler] = []
+    for s, kwargs in prepared:
+        crawler = Crawler(SiteSpider, s)
+        crawlers.append(crawler)
+        process.crawl(crawler, **kwargs)
+    process.start()
+
+    ids: list[int] = []
+    interrupted = False
+    for crawler, (_, kwargs) in zip(crawlers, prepared):
+        spider = getattr(crawler, "spider", None)
+        crawl_id = getattr(spider, "crawl_id", None)
+        stats = crawler.stats.get_stats() if getattr(crawler, "stats", None) else {}
+        if stats.get("finish_reason") == "shutdown":
+            interrupted = True
+        if crawl_id is None:
+            raise RuntimeError(f"抓取 {kwargs['start_urls'][0]} 未能启动（抓取库无法打开？请查看日志）")
+        ids.append(int(crawl_id))
+    if interrupted:
+        raise KeyboardInterrupt
+    return ids

@@ -1,0 +1,482 @@
+"""The site spider: one audited site (its hosts), one `PageRecord` per fetched URL.
+
+What it follows: page links (not attachments or media, which the link checker verifies
+later), list pagination and meta-refresh/JS forwards — on the audited hosts only (the
+hosts of the start URLs, the hosts a start URL redirects or forwards to, and the sibling
+hosts the user lists). Depth counts link levels; pagination and forwards add none (a
+column's page 7 is as deep as its page 1), bounded by GOVAUDIT_MAX_LIST_PAGES.
+
+What it records: every response, 404s and 5xx included, and every failure (DNS, refused,
+timeout, too large, robots.txt) as a record with `error`, so that "site unreachable" is a
+fact in the store rather than a gap.
+
+Budget: at most `max_pages` URLs per crawl, counting the pages an interrupted earlier run
+already stored. Resume: the store pipeline opens the crawl and hands the store over
+(`attach_store`) before `start()` runs; URLs already stored are not fetched again and
+the links of stored pages that were not reached yet are scheduled again.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+import re
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.extract.page import extract_page
+from crawler.model.page import PageRecord
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from crawler.store.crawls import CrawlStore
+
+logger = logging.getLogger(__name__)
+
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+
+def split_arg(value: Any) -> list[str]:
+    """A spider argument given as a list, or as a comma/whitespace separated string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = value.replace("\n", ",").replace(" ", ",").split(",")
+    else:
+        parts = [str(v) for v in value]
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def normalize_start_url(url: str) -> str:
+    u = url.strip()
+    if "://" not in u:
+        u = "http://" + u
+    parts = urlsplit(u)
+    if not parts.path:
+        u = u + "/" if not parts.query else u
+    return u
+
+
+def host_key(host: str | None) -> str:
+    """Hosts compare without case, trailing dot, port and a leading ``www.``."""
+    if not host:
+        return ""
+    h = host.strip().lower().rstrip(".")
+    if "://" in h:
+        h = urlsplit(h).hostname or ""
+    h = h.split("/", 1)[0]
+    if h.count(":") == 1:  # host:port (not IPv6)
+        h = h.split(":", 1)[0]
+    return h[4:] if h.startswith("www.") else h
+
+
+# anchor texts that name the disclosure platform (政府信息公开 / 信息公开 / 政务公开 …)
+_PLATFORM_TEXT = re.compile(r"^(?:政府)?信息公开|^政务公开")
+
+
+def parent_domain(host: str) -> str:
+    """xxgk.example.gov.cn → example.gov.cn; a bare domain or an IP address stays itself."""
+    labels = host.lower().strip(".").split(".")
+    if all(x.isdigit() for x in labels) or ":" in host:  # an IP address has no siblings
+        return host.lower()
+    # gov.cn, com.cn …: the registrable domain has three labels, elsewhere two
+    keep = 3 if len(labels) >= 2 and len(labels[-1]) == 2 and labels[-2] in ("gov", "com", "org", "net", "edu", "ac") else 2
+    if len(labels) <= keep:
+        return host.lower()
+    return ".".join(labels[1:])
+
+
+def classify_failure(failure: Failure) -> str:
+    """A short error code for a request that produced no response."""
+    exc = failure.value
+    name = type(exc).__name__
+    msg = str(exc)
+    reason = getattr(exc, "govaudit_reason", None)  # e.g. "refused-private-address" (netguard)
+    if isinstance(reason, str) and reason:
+        return reason
+    if isinstance(exc, IgnoreRequest):
+        low = msg.lower()
+        if "robots.txt" in low:
+            return "robots"
+        if "max size" in low or "maxsize" in low:  # decompressed body too large (gzip bomb)
+            return "too-large"
+        if "redirection" in low:
+            return "redirect-loop"
+        return "ignored"
+    low_name = name.lower()
+    if "max size" in msg.lower() or "maxsize" in msg.lower():
+        return "too-large"
+    if type(exc).__module__ == "zlib" or "gzip" in low_name or "decompress" in msg.lower() \
+            or "brotli" in low_name or "zstd" in low_name:
+        return "bad-encoding"  # Content-Encoding that does not decode
+    if "dns" in low_name or "cannotresolvehost" in low_name or "resolve" in low_name:
+        return "dns"
+    if "refused" in low_name:
+        return "refused"
+    if "timeout" in low_name or "timedout" in low_name:
+        return "timeout"
+    if "ssl" in low_name or "tls" in low_name or "certificate" in msg.lower():
+        return "tls"
+    if "cancel" in low_name:
+        return "cancelled"
+    if any(x in low_name for x in ("connection", "responsenever", "responsefailed", "dataloss", "tunnel",
+                                   "downloadfailed", "connect")):
+        return "connection"
+    return low_name or "error"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SiteSpider(scrapy.Spider):
+    name = "site"
+    # Every status reaches the callback (404 and 5xx pages are recorded), except the
+    # redirect codes, which RedirectMiddleware must still follow.
+    handle_httpstatus_list = [c for c in range(100, 600) if c not in _REDIRECT_CODES]
+
+    def __init__(
+        self,
+        start_urls: Iterable[str] | str | None = None,
+        allowed_hosts: Iterable[str] | str | None = None,
+        max_pages: int | str | None = None,
+        max_depth: int | str | None = None,
+        crawl_id: int | str | None = None,
+        store: str | None = None,
+        max_list_pages: int | str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        urls = [normalize_start_url(u) for u in split_arg(start_urls)]
+        if not urls:
+            raise ValueError("SiteSpider 需要至少一个起始网址（start_urls）")
+        seen: set[str] = set()
+        self.start_urls = [u for u in urls if not (u in seen or seen.add(u))]  # type: ignore[func-returns-value]
+        self.extra_hosts: list[str] = [h.lower() for h in split_arg(allowed_hosts)]
+        self._arg_max_pages = int(max_pages) if max_pages not in (None, "") else None
+        self._arg_max_depth = int(max_depth) if max_depth not in (None, "") else None
+        self._arg_max_list_pages = int(max_list_pages) if max_list_pages not in (None, "") else None
+        self.crawl_id: int | None = int(crawl_id) if crawl_id not in (None, "") else None
+        self.store_spec: str | None = store or None
+        self.max_pages = self._arg_max_pages if self._arg_max_pages is not None else 5000
+        self.max_depth = self._arg_max_depth if self._arg_max_depth is not None else 10
+        self.max_list_pages = self._arg_max_list_pages if self._arg_max_list_pages is not None else 300
+        self._host_keys: set[str] = set()
+        self.audited_hosts: list[str] = []
+        for u in self.start_urls:
+            self._add_host(u)
+        for h in self.extra_hosts:
+            self._add_host(h)
+        self._seen: set[bytes] = set()
+        self._issued = 0  # URLs requested (or stored by an earlier run) in this crawl
+        self.truncated = 0  # URLs left out because of the page budget
+        self._store: CrawlStore | None = None
+        self.resumed_pages = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider._configure(crawler)
+        return spider
+
+    def _configure(self, crawler: Crawler) -> None:
+        s = crawler.settings
+        if self._arg_max_pages is None:
+            self.max_pages = s.getint("GOVAUDIT_MAX_PAGES", 5000)
+        if self._arg_max_depth is None:
+            self.max_depth = s.getint("GOVAUDIT_MAX_DEPTH", 10)
+        if self._arg_max_list_pages is None:
+            self.max_list_pages = s.getint("GOVAUDIT_MAX_LIST_PAGES", 300)
+        for h in split_arg(s.get("GOVAUDIT_EXTRA_HOSTS")):
+            if h.lower() not in self.extra_hosts:
+                self.extra_hosts.append(h.lower())
+            self._add_host(h)
+        if self.crawl_id is None and s.get("GOVAUDIT_CRAWL_ID") not in (None, ""):
+            self.crawl_id = s.getint("GOVAUDIT_CRAWL_ID")
+        self.render_mode = str(s.get("GOVAUDIT_RENDER") or "off")  # crawler.render
+        self.render_max = s.getint("GOVAUDIT_RENDER_MAX", 50)
+        self._rendered = 0
+
+    # -- hosts ----------------------------------------------------------------------------
+    def _add_host(self, url_or_host: str) -> None:
+        raw = url_or_host if "://" in url_or_host else "http://" + url_or_host
+        try:
+            host = (urlsplit(raw).hostname or "").lower()
+        except ValueError:
+            return
+        if not host:
+            return
+        key = host_key(host)
+        if key not in self._host_keys:
+            self._host_keys.add(key)
+        if host not in self.audited_hosts:
+            self.audited_hosts.append(host)
+
+    def adopt_sibling_platform(self, rec: PageRecord) -> list[str]:
+        """A 政府信息公开 platform on a sibling subdomain (xxgk.example.gov.cn beside
+        www.example.gov.cn), linked by its name from the homepage or a first-level page, is
+        part of the audited site. Only that host is added, never other offices' subdomains."""
+        parents = {parent_domain(h) for h in self.audited_hosts}
+        added = []
+        for lk in rec.links:
+            if lk.kind != "page" or not _PLATFORM_TEXT.match(lk.text.strip()) or self.host_allowed(lk.url):
+                continue
+            host = (urlsplit(lk.url).hostname or "").lower()
+            if host and parent_domain(host) in parents and parent_domain(host) != host:
+                self._add_host(lk.url)
+                added.append(host)
+                self.crawler.stats.inc_value("govaudit/sibling_hosts") if hasattr(self, "crawler") else None
+                logger.info("Sibling disclosure platform %s adopted (linked as %r)", host, lk.text)
+        return added
+
+    def host_allowed(self, url: str) -> bool:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
+        return parts.scheme in ("http", "https") and host_key(parts.hostname) in self._host_keys
+
+    @property
+    def crawl_options(self) -> dict[str, Any]:
+        settings = self.crawler.settings if hasattr(self, "crawler") else None
+        return {
+            "max_pages": self.max_pages,
+            "max_depth": self.max_depth,
+            "extra_hosts": list(self.extra_hosts),
+            "obey_robots": settings.getbool("ROBOTSTXT_OBEY") if settings is not None else None,
+        }
+
+    # -- store / resume ---------------------------------------------------------------------
+    def attach_store(self, store: CrawlStore, crawl_id: int) -> None:
+        """Called by the store pipeline when it has opened the crawl (before `start`)."""
+        self._store = store
+        self.crawl_id = crawl_id
+
+    def _fingerprint(self, request: scrapy.Request) -> bytes:
+        return self.crawler.request_fingerprinter.fingerprint(request)
+
+    def _fp_url(self, url: str) -> bytes | None:
+        try:
+            return self._fingerprint(scrapy.Request(url))
+        except (ValueError, TypeError):
+            return None
+
+    def _resume_state(self) -> list[tuple[str, int, int]]:
+        """Mark the stored URLs as seen and return the (url, depth, list hops) of links
+        of stored pages that are not stored yet."""
+        store, crawl_id = self._store, self.crawl_id
+        if store is None or crawl_id is None:
+            return []
+        targets: dict[str, tuple[int, int]] = {}
+        n = 0
+        for rec in store.iter_pages(crawl_id):
+            n += 1
+            for u in {rec.url, rec.requested_url or rec.url, *rec.redirects}:
+                fp = self._fp_url(u)
+                if fp is not None:
+                    self._seen.add(fp)
+            if rec.depth == 0:
+                self._add_host(rec.url)
+                if rec.refresh_to:
+                    self._add_host(rec.refresh_to)
+            for url, depth, hops in self._targets(rec, 0):
+                if not self.host_allowed(url):
+                    continue
+                old = targets.get(url)
+                if old is None or (depth, hops) < old:
+                    targets[url] = (depth, hops)
+        self.resumed_pages = n
+        self._issued = n
+        if n:
+            logger.info("Resuming crawl %s: %d pages stored, %d links to check", crawl_id, n, len(targets))
+        pending = [(u, d, h) for u, (d, h) in targets.items()]
+        pending.sort(key=lambda t: t[1])
+        return pending
+
+    # -- requests -------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        pending = self._resume_state()
+        for url in self.start_urls:
+            req = self._request(url, depth=0, start=True)
+            if req is not None:
+                yield req
+        for url, depth, hops in pending:
+            req = self._request(url, depth=depth, hops=hops)
+            if req is not None:
+                yield req
+
+    def _request(self, url: str, *, depth: int, hops: int = 0, start: bool = False) -> scrapy.Request | None:
+        if not start and not self.host_allowed(url):
+            return None
+        try:
+            req = scrapy.Request(
+                url,
+                callback=self.parse,
+                errback=self.errback,
+                priority=-depth,
+                meta={"ga_depth": depth, "ga_hops": hops},
+            )
+        except (ValueError, TypeError):
+            return None
+        fp = self._fingerprint(req)
+        if fp in self._seen:
+            return None
+        self._seen.add(fp)
+        if 0 < self.max_pages <= self._issued:  # 0: no limit
+            self.truncated += 1
+            self.crawler.stats.inc_value("govaudit/truncated")
+            return None
+        self._issued += 1
+        return req
+
+    def accept_redirect(self, source: scrapy.Request, target: scrapy.Request) -> bool:
+        """Whether to follow a redirect (asked by SiteRedirectMiddleware). Declined: a
+        target already fetched or scheduled (the redirect is recorded as a 3xx record with
+        `refresh_to`), and a target off the audited hosts below the start URLs."""
+        if int(source.meta.get("ga_depth", 0)) > 0 and not self.host_allowed(target.url):
+            return False
+        if target.dont_filter:
+            return True
+        fp = self._fingerprint(target)
+        if fp in self._seen:
+            return False
+        self._seen.add(fp)
+        return True
+
+    def _targets(self, rec: PageRecord, hops: int) -> Iterator[tuple[str, int, int]]:
+        """What a fetched page leads to: (url, depth, list hops). `hops` is how many
+        pagination steps led to `rec`."""
+        if not rec.ok or rec.challenge:
+            return
+        if not self.host_allowed(rec.url):
+            return  # redirected off the audited hosts: recorded, not expanded
+        depth = rec.depth
+        if rec.refresh_to:
+            yield rec.refresh_to, depth, hops
+        if hops < self.max_list_pages:
+            for u in rec.pagination:
+                yield u, depth, hops + 1
+        if depth + 1 <= self.max_depth:
+            for lk in rec.links:
+                if lk.kind == "page":
+                    yield lk.url, depth + 1, 0
+
+    # -- responses ------------------------------------------------------------------------
+    def _record_response(self, response: Response) -> PageRecord:
+        meta = response.meta
+        depth = int(meta.get("ga_depth", 0))
+        try:
+            rec = extract_page(response.url, response.status, response.headers, response.body, depth=depth)
+        except Exception as exc:  # a bug of ours must not lose the fetched page
+            logger.exception("Could not extract %s", response.url)
+            self.crawler.stats.inc_value("govaudit/extract_failures")
+            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+            rec = PageRecord(url=response.url, status=response.status, depth=depth,
+                             content_type=ctype.split(";", 1)[0].strip().lower(), size=len(response.body),
+                             text_facts={"extract_error": type(exc).__name__})
+        redirects = [str(u) for u in meta.get("redirect_urls") or []]
+        rec.redirects = redirects
+        rec.requested_url = redirects[0] if redirects else response.request.url if response.request else response.url
+        rec.fetched_at = _now()
+        target = meta.get("ga_redirect_to")
+        if target and 300 <= rec.status < 400:
+            rec.refresh_to = str(target)  # a redirect not followed (see accept_redirect)
+            if rec.refresh_to in (*redirects, response.url) and not rec.error:
+                rec.error = "redirect-loop"  # back to a URL of its own chain: never loads
+        return rec
+
+    # -- pages built by script (--render auto) ----------------------------------------------
+    def _render_request(self, response: Response, rec: PageRecord) -> scrapy.Request | None:
+        """A browser re-fetch of this page when its menu/list is built by script."""
+        from crawler.crawl.render import RENDERED_META, needs_render, render_meta
+
+        if getattr(self, "render_mode", "off") != "auto" or response.meta.get(RENDERED_META):
+            return None
+        if self._rendered >= self.render_max or not rec.ok or rec.challenge:
+            return None
+        text = response.text if isinstance(response, scrapy.http.TextResponse) else ""
+        why = needs_render(text, rec)
+        if not why:
+            return None
+        self._rendered += 1
+        self.crawler.stats.inc_value("govaudit/render/requested")
+        meta: dict[str, Any] = {k: response.meta[k] for k in ("ga_depth", "ga_hops", "redirect_urls")
+                                 if k in response.meta}
+        meta.update(render_meta(why), ga_unrendered=rec)
+        return scrapy.Request(response.url, callback=self.parse, errback=self._render_failed, meta=meta,
+                              dont_filter=True, priority=response.request.priority if response.request else 0)
+
+    def _render_failed(self, failure: Failure) -> Iterator[Any]:
+        """The browser could not render: keep what the plain fetch found."""
+        request = failure.request  # type: ignore[attr-defined]
+        rec: PageRecord = request.meta["ga_unrendered"]
+        rec.text_facts["render_error"] = classify_failure(failure)
+        self.crawler.stats.inc_value("govaudit/render/failed")
+        self.crawler.stats.inc_value("govaudit/records")
+        yield rec
+        for url, depth, h in self._targets(rec, int(request.meta.get("ga_hops", 0))):
+            req = self._request(url, depth=depth, hops=h)
+            if req is not None:
+                yield req
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        rec = self._record_response(response)
+        render = self._render_request(response, rec)
+        if render is not None:
+            yield render  # this page is recorded (and followed) from the rendered response
+            return
+        from crawler.crawl.render import RENDERED_META
+
+        if response.meta.get(RENDERED_META):
+            rec.text_facts["rendered"] = str(response.meta[RENDERED_META])
+            self.crawler.stats.inc_value("govaudit/render/done")
+        stats = self.crawler.stats
+        stats.inc_value("govaudit/records")
+        if rec.challenge:
+            stats.inc_value("govaudit/challenges")
+        if rec.depth == 0 and rec.ok and not rec.challenge:
+            # a start URL that redirects or forwards to another host: that host is the site
+            self._add_host(rec.url)
+            if rec.refresh_to:
+                self._add_host(rec.refresh_to)
+        if rec.depth <= 1 and rec.ok and not rec.challenge:
+            self.adopt_sibling_platform(rec)
+        yield rec
+        hops = int(response.meta.get("ga_hops", 0))
+        for url, depth, h in self._targets(rec, hops):
+            req = self._request(url, depth=depth, hops=h)
+            if req is not None:
+                yield req
+
+    def errback(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        stats = self.crawler.stats
+        if failure.check(HttpError):
+            response = failure.value.response
+            rec = self._record_response(response)
+            stats.inc_value("govaudit/records")
+            yield rec
+            return
+        redirects = [str(u) for u in request.meta.get("redirect_urls") or []]
+        rec = PageRecord(
+            url=request.url,
+            requested_url=redirects[0] if redirects else request.url,
+            status=0,
+            depth=int(request.meta.get("ga_depth", 0)),
+            fetched_at=_now(),
+            redirects=redirects,
+            error=classify_failure(failure),
+        )
+        stats.inc_value("govaudit/records")
+        stats.inc_value("govaudit/errors")
+        stats.inc_value(f"govaudit/error/{rec.error}")
+        logger.info("Failed %s: %s (%s)", request.url, rec.error, failure.getErrorMessage())
+        yield rec

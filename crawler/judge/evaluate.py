@@ -1,0 +1,209 @@
+"""Rules × site model → findings; findings → findings.json.
+
+The evaluator runs each rule's check, then stamps the rule's id, title, source, units and
+deadline on the outcome. A failure whose deadline is after the audit date is `pending`
+(not yet due is not a failure); a check that crashes is `unknown` with the reason, so one
+bad check never loses the rest of an audit.
+"""
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from crawler.ruleset.loader import AuditRule
+from crawler.checks import REGISTRY, CheckContext
+from crawler.checks.base import Outcome
+from crawler.model.build import Column, SiteModel
+from crawler.text.names import Synonyms, default_synonyms
+
+FINDINGS_SCHEMA = "govaudit.findings/1"
+STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    title: str
+    check: str
+    status: str  # pass | fail | pending | unknown (| waived, set by reports)
+    message: str
+    severity: str
+    evidence: list[dict[str, str]] = field(default_factory=list)
+    source: dict[str, Any] = field(default_factory=dict)
+    deadline: str = ""
+    lead_units: list[str] = field(default_factory=list)
+    responsible_units: list[str] = field(default_factory=list)
+    warning: bool = False
+    note: str = ""
+    draft: bool = False
+    rubric: dict[str, Any] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    rule_file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        details = d.pop("details")
+        for k, v in details.items():  # e.g. "missing" at top level, as documented
+            d.setdefault(k, v)
+        return d
+
+
+def _due_date(rule: AuditRule, outcome: Outcome) -> date | None:
+    due = outcome.details.get("due")
+    if isinstance(due, str):
+        try:
+            return date.fromisoformat(due)
+        except ValueError:
+            return None
+    return rule.deadline
+
+
+def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Synonyms | None = None) -> list[Finding]:
+    ctx = CheckContext(as_of=as_of, synonyms=synonyms or site.synonyms or default_synonyms())
+    findings = []
+    for rule in rules:
+        spec = REGISTRY[rule.check]
+        try:
+            if not site.reachable and spec.needs_homepage:  # no evidence: never a pass or a fail
+                out = Outcome("unknown", f"站点无法访问，无法判断（{site.unreachable_reason}）")
+            else:
+                out = spec(site, rule.params, ctx)
+        except Exception as e:  # a check bug must not lose the audit
+            out = Outcome("unknown", f"检查执行出错：{type(e).__name__}: {e}",
+                          details={"error": traceback.format_exc(limit=3)})
+        _cap_deduction(rule, out)
+        status = out.status
+        due = _due_date(rule, out)
+        if status == "fail" and due is not None and due > as_of:
+            status = "pending"
+        findings.append(Finding(
+            rule_id=rule.id, title=rule.title, check=rule.check, status=status, message=out.message,
+            severity=rule.severity,
+            evidence=[{"url": e.url, "text": e.text} for e in out.evidence],
+            source={"document": rule.source.document, "file": rule.source.file,
+                    "section": rule.source.section, "quote": rule.source.quote},
+            deadline=rule.deadline_text, lead_units=list(rule.lead_units),
+            responsible_units=list(rule.responsible_units), warning=out.warning, note=rule.note,
+            draft=rule.draft, rubric=asdict(rule.rubric) if rule.rubric else None,
+            details=out.details, rule_file=Path(rule.file).name,
+        ))
+    return findings
+
+
+def _cap_deduction(rule: AuditRule, out: Outcome) -> None:
+    """A check's computed `deduction` (e.g. broken links) stops at the rule's rubric
+    max_points. Without max_points it is left as computed: a rule's `points` may be the
+    per-item weight (national-rubric-broken-links), and crawler.verdict notes the missing cap."""
+    ded = out.details.get("deduction")
+    if not isinstance(ded, (int, float)) or rule.rubric is None:
+        return
+    cap = rule.rubric.max_points
+    if cap is not None and ded > cap:
+        out.details["deduction_uncapped"] = ded
+        out.details["deduction"] = float(cap)
+        out.details["deduction_cap"] = float(cap)
+
+
+def summarize(findings: list[Finding]) -> dict[str, int]:
+    s = {"pass": 0, "fail": 0, "pending": 0, "unknown": 0}
+    for f in findings:
+        s[f.status] = s.get(f.status, 0) + 1
+    s["warning"] = sum(1 for f in findings if f.warning)
+    return s
+
+
+def column_rows(site: SiteModel) -> list[dict[str, Any]]:
+    def row(c: Column) -> dict[str, Any]:
+        return {"path": list(c.path), "url": c.url, "items": c.items, "total_items": c.total_items(),
+                "newest": c.newest.isoformat() if c.newest else None,
+                "newest_below": (nb.isoformat() if (nb := c.newest_below()) else None),
+                "empty": c.empty, "fetched": c.fetched, "content_page": c.content_page,
+                "sources": sorted(c.sources)}
+
+    return [row(c) for c in site.columns]
+
+
+def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
+                      crawl: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The findings.json document (schema govaudit.findings/1; fields may be added, never removed).
+
+    "verdict" is the 2019-rubric verdict (crawler.verdict), computed here and nowhere else."""
+    from crawler.judge.verdict import compute_verdict
+
+    rows = [f.to_dict() for f in findings]
+    doc = {
+        "schema": FINDINGS_SCHEMA,
+        "site": {"url": site.site_url, "homepage": site.homepage_url, "reachable": site.reachable,
+                 "unreachable_reason": site.unreachable_reason, "challenged": site.challenged,
+                 "name": (site.facts.get("homepage") or {}).get("meta", {}).get("SiteName", "")},
+        "as_of": as_of.isoformat(),
+        "crawl": crawl or {},
+        "pages": {"total": site.pages_total, "ok": site.pages_ok, "failed": len(site.failed_pages)},
+        "summary": {k: v for k, v in summarize(findings).items()},
+        "columns": column_rows(site),
+        "failed_pages": site.failed_pages[:1000],
+        "findings": rows,
+        "verdict": compute_verdict(rows).to_dict(),
+    }
+    doc.update(link_health_sections(site))
+    # no resident ID or mobile number leaves an audit unmasked, whatever string a site put it in
+    from crawler.text.pii import redact_deep
+
+    return redact_deep(doc, mobiles=True)
+
+
+def link_health_sections(site: SiteModel) -> dict[str, Any]:
+    """"links", "site_facts", "personal_data", "relations" (issue: link health)."""
+    from crawler.checks.properties import content_relations, personal_data_entries
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        out = {k: r.get(k) for k in ("url", "kind", "status", "reason", "homepage", "external", "content_type")}
+        out["found_on"] = [f for f in (r.get("found_on") or []) if isinstance(f, dict)][:20]
+        for k in ("media_ok", "media_reason", "challenge"):
+            if k in r:
+                out[k] = r[k]
+        return out
+
+    results = site.link_results
+    if results is None:
+        links: dict[str, Any] = {"verified": False, "summary": {}, "broken": [], "blocked": [], "transient": [],
+                                 "media_bad": []}
+    else:
+        by: dict[str, list[dict[str, Any]]] = {}
+        for r in results:
+            by.setdefault(str(r.get("state")), []).append(r)
+        broken = sorted(by.get("broken", []), key=lambda r: (not r.get("homepage"), bool(r.get("external")),
+                                                              str(r.get("url"))))
+        media = [r for r in results if "media_ok" in r]
+        summary = {s: len(by.get(s, [])) for s in ("ok", "broken", "blocked", "transient", "skipped")}
+        summary.update(
+            total=len(results),
+            external=sum(1 for r in results if r.get("external")),
+            external_broken=sum(1 for r in broken if r.get("external")),
+            homepage_broken=sum(1 for r in broken if r.get("homepage")),
+            media_checked=len(media), media_bad=sum(1 for r in media if not r.get("media_ok")),
+            broken_by_kind={k: sum(1 for r in broken if r.get("kind") == k)
+                            for k in ("page", "image", "video", "audio", "attachment")},
+        )
+        links = {"verified": True, "summary": summary, "broken": [row(r) for r in broken[:2000]],
+                 "blocked": [row(r) for r in by.get("blocked", [])[:1000]],
+                 "transient": [row(r) for r in by.get("transient", [])[:1000]],
+                 "media_bad": [row(r) for r in media if not r.get("media_ok")][:1000]}
+    facts = {k: v for k, v in site.facts.items() if k not in ("phones", "homepage")}
+    try:
+        relations = content_relations(site)
+    except Exception as e:  # noqa: BLE001 - a report section never loses the audit
+        relations = {"error": f"{type(e).__name__}: {e}"}
+    return {"links": links, "site_facts": facts, "personal_data": personal_data_entries(site)[:2000],
+            "relations": relations}
+
+
+def write_findings(doc: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "findings.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return path

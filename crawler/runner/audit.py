@@ -1,0 +1,140 @@
+"""One audit, stage by stage: crawl → (verify links) → site model → findings → outputs.
+
+Each stage reads what the previous one stored, so `evaluate_store` can judge a stored
+crawl again with other rules or another date without crawling.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from crawler.ruleset.loader import AuditRule
+from crawler.judge.evaluate import Finding, findings_document, write_findings
+from crawler.judge.evaluate import evaluate as run_checks
+from crawler.model.build import SiteModel, build_site_model
+from crawler.store.crawls import CrawlStore
+
+
+@dataclass
+class AuditResult:
+    site: SiteModel
+    findings: list[Finding]
+    document: dict[str, Any]
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.status == "fail" for f in self.findings)
+
+
+def load_probes(store: CrawlStore, urls: list[str]) -> list[dict[str, Any]]:
+    """The availability probes recorded for a site (`govaudit probe` keys them by the URL
+    probed): those of its first start URL, else of any of its start URLs."""
+    seen: set[str] = set()
+    for u in urls:
+        if u in seen:
+            continue
+        seen.add(u)
+        found = list(store.iter_probes(u))
+        if found:
+            return found
+    return []
+
+
+def load_site(store: CrawlStore, crawl_id: int, as_of: date, *,
+              probe_store: CrawlStore | None = None) -> SiteModel:
+    """The site model of a stored crawl. Availability probes come from `probe_store`
+    (`govaudit probe --store probes.db`) when given, else from the crawl store."""
+    info = store.crawl_info(crawl_id)
+    if info is None:
+        raise LookupError(f"存储中没有编号为 {crawl_id} 的抓取记录")
+    links = list(store.iter_link_results(crawl_id))
+    facts = store.get_facts(crawl_id) if hasattr(store, "get_facts") else {}
+    probes = load_probes(probe_store if probe_store is not None else store,
+                         [info.site, *info.start_urls]) or None
+    return build_site_model(
+        store.iter_pages(crawl_id), site_url=info.start_urls[0], as_of=as_of,
+        link_results=links or None, probes=probes, facts=facts,
+    )
+
+
+def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_of: date,
+                   out_dir: Path | None = None, *, waivers: list[Any] | None = None,
+                   site_info: dict[str, Any] | None = None,
+                   probe_store: CrawlStore | None = None) -> AuditResult:
+    """`waivers` (crawler.waivers.Waiver) are applied before the verdict; `site_info`
+    (name, unit, slug from a sites file) is merged into the document's "site";
+    `probe_store` holds the availability probes (default: the crawl store)."""
+    site = load_site(store, crawl_id, as_of, probe_store=probe_store)
+    findings = run_checks(rules, site, as_of)
+    waiver_section = None
+    if waivers:
+        from crawler.ruleset.waivers import apply_waivers
+
+        meta_name = (site.facts.get("homepage") or {}).get("meta", {}).get("SiteName", "")
+        waiver_section = apply_waivers(
+            findings, waivers, as_of=as_of, names=[str((site_info or {}).get("name", "")), meta_name],
+            urls=[site.site_url, site.homepage_url, *((site_info or {}).get("urls") or [])])
+    info = store.crawl_info(crawl_id)
+    crawl = {"id": crawl_id, "store": _safe_store_url(store.url), "state": info.state if info else "",
+             "started_at": info.started_at if info else "", "finished_at": info.finished_at if info else "",
+             "stats": info.stats if info else {}}
+    doc = findings_document(site, findings, as_of, crawl=crawl)
+    if site_info:
+        doc["site"].update({k: v for k, v in site_info.items() if k != "name" or v})
+    if waiver_section is not None:
+        doc["waivers"] = waiver_section
+    result = AuditResult(site=site, findings=findings, document=doc)
+    if out_dir is not None:
+        result.outputs = write_outputs(doc, out_dir)
+    return result
+
+
+def write_outputs(doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    from reports import render_report
+
+    outputs = {"findings": write_findings(doc, out_dir), "report": render_report(doc, out_dir)}
+    try:  # exports (CSV / XLSX) when the reports package provides them
+        from reports import write_exports  # type: ignore[attr-defined]
+    except ImportError:
+        return outputs
+    outputs.update(write_exports(doc, out_dir))
+    return outputs
+
+
+def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
+               timeout: float | None = None) -> None:
+    """Measurements that follow a crawl: site properties, then link/media verification.
+    Both store their results (facts, link_checks) so a re-evaluation needs no network.
+    A failure of either is stored as an error fact (the checks then say they cannot
+    judge) and never stops the audit."""
+    import logging
+
+    from crawler.collect.links import verify_crawl_links
+    from crawler.text.pii import redact
+    from crawler.collect.properties import measure_site
+
+    log = logging.getLogger(__name__)
+    try:
+        measure_site(store, crawl_id, **({"timeout": timeout} if timeout else {}))
+    except Exception as e:  # noqa: BLE001 - never fail the audit
+        log.warning("站点属性测量失败：%s", redact(str(e)))
+        store.set_fact(crawl_id, "measure_error", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+    if verify_links:
+        try:
+            verify_crawl_links(store, crawl_id, **({"timeout": timeout} if timeout else {}))
+        except Exception as e:  # noqa: BLE001 - never fail the audit
+            log.warning("链接核验失败：%s", redact(str(e)))
+            store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+
+
+def _safe_store_url(url: str) -> str:
+    """The store URL without its password (findings.json is mailed to offices)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an odd URL is shown as given minus credentials
+        return url.split("@")[-1]

@@ -1,0 +1,118 @@
+"""Many sites at once: crawl every site of a sites.yaml (concurrently, in one Scrapy process),
+evaluate each, and write the index that ranks them. The sites file itself is read by
+crawler.ruleset.sites; the `--sites` command is crawler.cli.sites."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler.ruleset.sites import SiteSpec
+
+
+@dataclass
+class CrawlJob:
+    slug: str
+    urls: list[str]
+    store: str
+    extra_hosts: list[str]
+    options: dict[str, Any]
+
+
+CrawlFunc = Callable[[list[CrawlJob]], dict[str, int | BaseException]]
+
+
+def crawl_jobs(jobs: list[CrawlJob]) -> dict[str, int | BaseException]:
+    """Crawl every job; returns slug → crawl id, or the exception that stopped it.
+
+    All sites share one Scrapy process (crawler.run.run_crawls; each site keeps its own
+    polite per-host limits, so sites do not slow each other down). A Twisted reactor
+    runs once per process: call this once per process (the CLI does)."""
+    from crawler.crawl.run import run_crawls
+
+    payload = [{"start_urls": j.urls, "store": j.store, "extra_hosts": j.extra_hosts, **j.options} for j in jobs]
+    try:
+        ids = run_crawls(payload)
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - reported per site, exit 1
+        return {j.slug: e for j in jobs}
+    return {j.slug: int(i) for j, i in zip(jobs, ids, strict=True)}
+
+
+def bundled_rules() -> list[str]:
+    from rules import RULES_DIR
+
+    return [str(RULES_DIR)]
+
+
+def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
+                   site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
+                   *, verify_links: bool = True, probe_store: str | None = None,
+                   timeout: float | None = None) -> tuple[list[Any], bool]:
+    """Evaluate each crawled site into out/<slug>/; returns (dashboard entries, anything failed).
+    `probe_store`: the store of the availability probes (default: each site's crawl store)."""
+    from crawler.store.crawls import CrawlStore
+
+    probes = CrawlStore(probe_store) if probe_store else None
+    try:
+        return _evaluate_each(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
+                              verify_links=verify_links, probes=probes, timeout=timeout)
+    finally:
+        if probes is not None:
+            probes.close()
+
+
+def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
+                   site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
+                   *, verify_links: bool, probes: Any, timeout: float | None = None) -> tuple[list[Any], bool]:
+    from crawler.runner.audit import evaluate_store, post_crawl
+    from crawler.store.crawls import CrawlStore
+    from reports.dashboard import SiteEntry
+
+    entries: list[SiteEntry] = []
+    failed = False
+    for s, job in zip(sites, jobs, strict=True):
+        res = crawled.get(s.slug)
+        if not isinstance(res, int):
+            msg = str(res) if res is not None else "未抓取"
+            print(f"  {s.name}：无法检查（{msg}）", file=sys.stderr)
+            entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, error=msg))
+            failed = True
+            continue
+        store = CrawlStore(job.store)
+        try:
+            post_crawl(store, res, verify_links=verify_links, timeout=timeout)
+            result = evaluate_store(store, res, site_rules[s.slug], as_of, out_dir / s.slug,
+                                    waivers=waivers, site_info=s.info(), probe_store=probes)
+        except Exception as e:  # noqa: BLE001 - one broken site must not lose the others
+            msg = f"评估出错：{type(e).__name__}: {e}"
+            print(f"  {s.name}：{msg}", file=sys.stderr)
+            entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, error=msg))
+            failed = True
+            continue
+        finally:
+            store.close()
+        v = result.document.get("verdict") or {}
+        score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
+        print(f"  {s.name}：{v.get('verdict', '')}{score} → {out_dir / s.slug / 'report.html'}")
+        failed = failed or result.failed
+        entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=result.document))
+    return entries, failed
+
+
+def write_index(entries: list[Any], out_dir: Path) -> Path:
+    from reports.dashboard import render_dashboard
+    from reports.exports import write_combined_exports
+
+    docs = [e.doc for e in entries if e.doc is not None]
+    exports = write_combined_exports(docs, out_dir) if docs else {}
+    (out_dir / "sites.json").write_text(json.dumps(
+        [{"name": e.name, "slug": e.slug, "urls": e.urls, "unit": e.unit, "error": e.error,
+          "verdict": (e.doc or {}).get("verdict", {}).get("verdict", "无法判断"),
+          "score": (e.doc or {}).get("verdict", {}).get("score")} for e in entries],
+        ensure_ascii=False, indent=2), encoding="utf-8")
+    return render_dashboard(entries, out_dir, exports=exports)
