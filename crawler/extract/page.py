@@ -18,9 +18,10 @@ from lxml import etree
 from lxml import html as lhtml
 from w3lib.url import safe_url_string
 
-from crawler.text.dates import date_from_url, find_dates, parse_date
 from crawler.extract.decoding import decode_body
+from crawler.extract.listshapes import script_entries, source_date
 from crawler.model.page import Link, ListItem, PageRecord
+from crawler.text.dates import date_from_url, find_dates, parse_date
 from crawler.text.pii import redact, scan_text
 
 __all__ = [
@@ -367,6 +368,7 @@ class _L:
     kind: str
     region: str
     el: Any = None  # the source element (for list/breadcrumb membership)
+    date: str | None = None  # a list entry's date read beforehand (entries without a followable link)
 
 
 @dataclass
@@ -394,6 +396,8 @@ class _Walk:
     js_page_calls: list[tuple[str, int]] = field(default_factory=list)  # onclick="gotoPage(2)": (function, 2)
     frames: list[str] = field(default_factory=list)  # page <iframe>/<frame> sources outside menus and footers
     empty_marker: bool = False  # the page's own text says its list is empty ("暂无信息")
+    rows: list[tuple[Any, str]] = field(default_factory=list)  # <li>/<tr>/<dd> elements and their region
+    js_calls: list[tuple[Any, str, str, str]] = field(default_factory=list)  # <a onclick="f(arg)">: el, f, arg, region
 
 
 _CRUMB_LABEL_RE = re.compile(
@@ -412,6 +416,10 @@ _JS_ONCLICK_URL_RE = re.compile(
     r"""(?:window\.open|location\.href\s*=|location\s*=|location\.replace|location\.assign)\s*\(?\s*['"]([^'"]+)['"]""",
     re.IGNORECASE,
 )
+
+
+_ROW_TAGS = frozenset({"li", "tr", "dd"})
+MAX_ROWS = 3000
 
 
 def _walk(root: Any, resolve: _Resolver) -> _Walk:
@@ -478,6 +486,8 @@ def _walk(root: Any, resolve: _Resolver) -> _Walk:
                 pager_stack.append(el)
                 if len(w.pager_els) < 20:
                     w.pager_els.append(el)
+        if tag in _ROW_TAGS and len(w.rows) < MAX_ROWS:
+            w.rows.append((el, region_stack[-1]))
         if tag in _SKIP_TEXT_TAGS:
             skip_depth += 1
         elif skip_depth == 0 and el.text:
@@ -511,6 +521,14 @@ def _walk(root: Any, resolve: _Resolver) -> _Walk:
                         if mm and (pager_stack or "page" in mm.group(1).lower()):
                             w.js_page_calls.append((mm.group(1), int(mm.group(2))))
                             break
+                    else:
+                        # onclick="zhinan(2)", href="javascript:openDoc('123')": the page's own
+                        # script may say where the call goes (resolved after the walk)
+                        for js in (attrib.get("onclick"), href if href and href[:11].lower() == "javascript:" else None):
+                            mm = _JS_OPEN_CALL_RE.match(js) if js else None
+                            if mm and len(w.js_calls) < 500:
+                                w.js_calls.append((el, mm.group(1), mm.group(3) or mm.group(4), region_stack[-1]))
+                                break
             text = _norm(el.text_content()) if tag == "a" else ""
             title_attr = _norm(attrib.get("title"))
             if not text:
@@ -904,6 +922,60 @@ def _under(url: str, prefix: str) -> bool:
     return f"{p.netloc.lower()}{p.path}".startswith(prefix)
 
 
+DEAD = "dead"  # the kind of a list entry a person reads but cannot open
+_NOT_ENTRY_RE = re.compile(r"今天|今日|星期|欢迎")
+
+
+def _dead_anchors(w: _Walk, page_url: str) -> list[tuple[Any, _L]]:
+    """Entries a person reads as a dated list but cannot follow: a row (<li>, <tr>, <dd>) with
+    a title and a date and no followable link — `<a href="javascript:;">`, `onclick=…`, an
+    `<a>` without href, or plain text. Each gets a pseudo URL (the page's own, with an
+    "#entry-N" fragment) and kind DEAD; it is never crawled nor link-checked."""
+    if not w.rows:
+        return []
+    followable = {a for a, _ in w.anchors}
+    base = page_url.split("#", 1)[0]
+    out: list[tuple[Any, _L]] = []
+    for row, region in w.rows:
+        if region in ("nav", "footer", "breadcrumb"):
+            continue
+        best: tuple[Any, str] | None = None
+        nested = False
+        for el in row.iter():
+            if el is not row and isinstance(el.tag, str):
+                tag = el.tag.lower()
+                if tag in _ROW_TAGS:
+                    nested = True
+                    break
+                if el in followable:
+                    nested = True
+                    break
+                if tag in _SKIP_TEXT_TAGS:
+                    continue
+            piece = _norm(el.text) if isinstance(el.tag, str) else ""
+            if el is not row and isinstance(el.tag, str) and el.tag.lower() == "a" and not piece:
+                piece = _norm(el.text_content()) or _norm(el.get("title"))
+            piece = piece.strip(_BULLETS)
+            if len(piece) >= 6 and (best is None or len(piece) > len(best[1])) and not find_dates(piece):
+                best = (el, piece)
+        if nested or best is None:
+            continue
+        el, title = best
+        if not _title_like(title):
+            continue
+        text = _norm(row.text_content())
+        if len(text) > 400 or _NOT_ENTRY_RE.search(text):
+            continue
+        d = _best_date(text.replace(title, " "))
+        if d is None:
+            continue
+        lk = _L(f"{base}#entry-{len(out) + 1}", _cap(title), DEAD, region or "list", el, d)
+        out.append((el, lk))
+        if len(out) >= MAX_ITEMS:
+            break
+    return out
+
+
 def _score_lists(anchors: list[tuple[Any, _L]], article: bool, page_url: str = "",
                  pager_els: list[Any] | None = None) -> list[tuple[float, Any, list[_Entry]]]:
     """Candidate list containers, best first: (score, container, good entries).
@@ -928,7 +1000,7 @@ def _score_lists(anchors: list[tuple[Any, _L]], article: bool, page_url: str = "
     for a, lk in anchors:
         if lk.region == "breadcrumb":
             continue
-        t = _title_of(a, lk)
+        t = lk.text if lk.kind == DEAD else _title_of(a, lk)
         if not _title_like(t):
             continue
         titles[a] = t
@@ -970,13 +1042,15 @@ def _score_lists(anchors: list[tuple[Any, _L]], article: bool, page_url: str = "
             continue
         n = len(good)
         for e in good:
-            e.date = _entry_date(e.el, e.anchor, e.title, e.link.url)
+            e.date = e.link.date or _entry_date(e.el, e.anchor, e.title, e.link.url)
         dated = sum(1 for e in good if e.date)
         avg = sum(len(e.title) for e in good) / n
         if n == 1 and (not good[0].date or article or container.tag.lower() not in ("ul", "ol", "table", "tbody", "dl")):
             continue
         if not (dated >= max(1, n * 0.5) or avg >= 10):
             continue
+        if avg < 6 and sum(1 for e in good if e.date and e.date != date_from_url(e.link.url)) < max(1, n * 0.5):
+            continue  # a row of short links (网站声明 | 联系我们) dated only by their URLs is no document list
         score = sum(1 + (1.5 if e.date else 0) + (0.5 if len(e.title) >= 12 else 0) for e in good)
         navish = sum(1 for e in good if e.link.region in ("nav", "footer"))
         if navish * 2 > n:
@@ -1165,6 +1239,44 @@ def _pager_urls(url: str, w: _Walk) -> list[str]:
 _JS_FUNC_RE_T = r"""(?:function\s+{name}\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\)|\b{name}\s*=\s*function\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\))\s*\{{"""
 _JS_LITERAL_HREF_RE = re.compile(
     r"""(?:location(?:\s*\.\s*href)?\s*=|location\s*\.\s*(?:replace|assign)\s*\(|window\.open\s*\()\s*(["'])([^"'\n]{1,300})\1(?!\s*\+)""")
+
+
+_JS_OPEN_CALL_RE = re.compile(
+    r"""\s*(?:javascript:\s*)?(?:return\s+)?([A-Za-z_$][\w$]{0,40})\s*\(\s*(?:(["'])([^"'<>\s]{1,80})\2|(\d{1,12}))\s*\)\s*;?\s*(?:return\s+false\s*;?)?\s*$""")
+
+
+def _js_call_links(w: _Walk, resolve: _Resolver) -> list[tuple[Any, _L]]:
+    """Links behind onclick="f(arg)" calls whose function, in the page's own script, opens a
+    literal URL joined with its argument: `function zhinan(id){ location.href = 'x?id=' + id }`."""
+    if not w.js_calls or not w.scripts:
+        return []
+    joined = "\n".join(w.scripts)[:500_000]
+    templates: dict[str, tuple[str, str] | None] = {}
+    out: list[tuple[Any, _L]] = []
+    for el, name, arg, region in w.js_calls:
+        if name not in templates:
+            templates[name] = None
+            m = re.search(_JS_FUNC_RE_T.format(name=re.escape(name)), joined)
+            if m:
+                param = m.group(1) or m.group(2)
+                body = joined[m.end(): m.end() + 600]
+                t = re.search(r"""(?:location(?:\s*\.\s*href)?\s*=|location\s*\.\s*(?:replace|assign)\s*\(|"""
+                              r"""window\.open\s*\()\s*(["'])([^"'\s<>]{0,200})\1\s*\+\s*""" + re.escape(param) +
+                              r"""\b(?:\s*\+\s*(["'])([^"'\s<>]{0,100})\3)?""", body)
+                if t:
+                    templates[name] = (t.group(2), t.group(4) or "")
+        tpl = templates[name]
+        if tpl is None:
+            continue
+        u = resolve(tpl[0] + arg + tpl[1], count=False)
+        if u is None:
+            continue
+        lk = _L(u, _cap(_norm(el.text_content()) or _norm(el.get("title"))), link_kind(u), region, el)
+        if len(w.links) < MAX_LINKS:
+            w.links.append(lk)
+        if lk.kind in ("page", "attachment"):
+            out.append((el, lk))
+    return out
 
 
 def _js_page_urls(w: _Walk, resolve: _Resolver) -> list[str]:
@@ -1428,6 +1540,8 @@ def extract_page(
         return rec
     resolve = _Resolver(url, encoding)
     w = _walk(root, resolve)
+    if w.js_calls:
+        w.anchors.extend(_js_call_links(w, resolve))
 
     # meta
     meta: dict[str, str] = {}
@@ -1452,7 +1566,7 @@ def extract_page(
 
     # list region
     article = bool(meta_ci.get("articletitle"))
-    scored = _score_lists(w.anchors, article, url, w.pager_els)
+    scored = _score_lists(w.anchors + _dead_anchors(w, url), article, url, w.pager_els)
     entries: list[_Entry] = _merge_siblings(scored[0], scored) if scored else []
     ds_entries, list_total, ds_own = _datastore_entries(w, resolve, url)
     if entries and not ds_own and w.empty_marker and not article:
@@ -1482,7 +1596,17 @@ def extract_page(
         if e.link.url in seen_items or len(rec.items) >= MAX_ITEMS:
             continue
         seen_items.add(e.link.url)
-        rec.items.append(ListItem(url=e.link.url, title=e.title, date=e.date))
+        rec.items.append(ListItem(url=e.link.url, title=e.title, date=e.date, openable=e.link.kind != DEAD))
+    script_list = 0
+    if not rec.items and not article and w.scripts:
+        # a list the page builds by script from its own data (var data = [...], Vue/React
+        # state): read from that data, so no browser is needed to count and date it
+        for n, (su, st, sd) in enumerate(script_entries(w.scripts, lambda u: resolve(u, count=False)), 1):
+            if su is not None and len(w.links) < MAX_LINKS:
+                w.links.append(_L(su, st, link_kind(su), "list", None))
+            rec.items.append(ListItem(url=su or f"{url.split('#', 1)[0]}#entry-{n}", title=st, date=sd,
+                                      openable=su is not None))
+        script_list = len(rec.items)
 
     # links: deduplicate again (regions may have changed)
     out_links: list[Link] = []
@@ -1520,6 +1644,13 @@ def extract_page(
 
     # dates
     rec.page_date = _page_date(meta_ci, page_text)
+    shown: str | None = None
+    if article or rec.page_date or len(rec.items) < 3:
+        # the date a person reads on the page (发布时间：…, or the date beside 来源 under the
+        # title); a re-published page's PubDate meta may say otherwise
+        shown = _page_date({}, page_text) or source_date(page_text)
+        if shown and (shown.startswith("--") or shown == rec.page_date):
+            shown = None
     m = _WRITTEN_RE.search(page_text)
     if m:
         rec.written_date = parse_date(m.group(1))
@@ -1554,6 +1685,10 @@ def extract_page(
         facts["url_date"] = url_date
     if list_total is not None:
         facts["list_total"] = list_total
+    if script_list:
+        facts["script_list"] = script_list
+    if shown:
+        facts["shown_date"] = shown
     tree = _nav_tree(w)
     if tree:
         facts["nav_tree"] = tree
@@ -1580,4 +1715,4 @@ def _redact_record(rec: PageRecord) -> None:
     rec.links = [lk if not lk.text or not any(ch.isdigit() for ch in lk.text)
                  else Link(url=lk.url, text=redact(lk.text), kind=lk.kind, region=lk.region) for lk in rec.links]
     rec.items = [it if not any(ch.isdigit() for ch in it.title)
-                 else ListItem(url=it.url, title=redact(it.title), date=it.date) for it in rec.items]
+                 else ListItem(url=it.url, title=redact(it.title), date=it.date, openable=it.openable) for it in rec.items]

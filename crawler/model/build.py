@@ -71,6 +71,7 @@ class SiteItem:
     url: str
     date: date | None
     column: tuple[str, ...]  # the column path it was listed under (may be ())
+    openable: bool = True  # False: listed without a link a person can follow
 
 
 @dataclass
@@ -88,6 +89,8 @@ class Column:
     nav_order: list[str] = field(default_factory=list)  # child names as the page's menu orders them
     links: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (text, url) on its first page
     phones: list[str] = field(default_factory=list)  # contact numbers its page shows
+    not_openable: int = 0  # entries a person reads but cannot open (javascript:, onclick, no link)
+    date_disagreements: int = 0  # entries whose list date differs from their article's PubDate
 
     @property
     def name(self) -> str:
@@ -227,6 +230,8 @@ class _PageInfo:
     content_length: int = 0
     frame: str = ""  # a same-host <iframe> that shows this page's list (canonical), "" if none
     list_total: int | None = None  # entries the list says it has (Hanweb <totalrecord>), may exceed `items`
+    shown_date: str | None = None  # the date a person reads on the page when it differs from page_date
+    openable: dict[str, bool] | None = None  # item key → False for entries that do not open (None: all open)
 
 
 def _clean_crumbs(crumbs: list[str], home_texts: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -292,7 +297,7 @@ def _summarise(rec: PageRecord) -> _PageInfo:
         breadcrumb=_clean_crumbs(rec.breadcrumb, home_texts),
         crumb_links=crumb_links,
         column_name=(rec.meta.get("ColumnName") or rec.meta.get("columnname") or "").strip(),
-        items=[(canonical_url(i.url), i.title, i.date) for i in rec.items],
+        items=[(_item_key(i.url, i.openable), i.title, i.date) for i in rec.items],
         nav=nav,
         links=[(lk.text.strip(), lk.url) for lk in rec.links
                if lk.kind in ("page", "attachment", "external") and lk.text.strip()],
@@ -304,7 +309,18 @@ def _summarise(rec: PageRecord) -> _PageInfo:
         content_length=int(rec.text_facts.get("content_length") or 0),
         list_total=_int_or_none(rec.text_facts.get("list_total")),
         frame=canonical_url(str(rec.text_facts["frame"])) if rec.text_facts.get("frame") else "",
+        shown_date=str(rec.text_facts["shown_date"])[:10] if rec.text_facts.get("shown_date") else None,
+        openable={_item_key(i.url, False): False for i in rec.items if not i.openable} or None,
     )
+
+
+def _item_key(url: str, openable: bool) -> str:
+    """An entry's key: its canonical URL; an entry that does not open keeps the "#entry-N"
+    fragment its list page's URL was given, so each stays one entry."""
+    key = canonical_url(url)
+    if not openable and "#" in url:
+        key += "#" + url.rsplit("#", 1)[1]
+    return key
 
 
 def _int_or_none(v: Any) -> int | None:
@@ -381,6 +397,7 @@ def build_site_model(
     framed: dict[str, str] = {}  # a column page showing its list in a same-host iframe → the iframe page
     article_titles: dict[str, tuple[str, str | None, list[str]]] = {}
     home_rec: PageRecord | None = None
+    article_shown: dict[str, str] = {}  # article → the date it shows, when not its PubDate
     n_list = 0
 
     for rec in pages:
@@ -429,6 +446,8 @@ def build_site_model(
         if info.article:
             model.articles.append(_article_ref(rec, key, info))
             article_titles[key] = (info.title, info.page_date, info.breadcrumb)
+            if info.shown_date:
+                article_shown[key] = info.shown_date
             if info.breadcrumb:
                 article_cols.append((info.breadcrumb, info.crumb_links))
             continue
@@ -440,6 +459,23 @@ def build_site_model(
             infos[key] = info
             if info.frame and not info.items and info.content_length < CONTENT_PAGE_CHARS:
                 framed[key] = info.frame
+
+    # A menu entry that opens an article (机构职能, 公开指南 kept as one page) is a column: the
+    # article is its page and its content. The menu names it; the article's breadcrumb or
+    # ColumnName only when they agree (a page filed elsewhere and linked from the menu).
+    for key in [k for k in anchor_names if k in article_titles and k not in infos and k != home_key]:
+        title, pd, crumbs = article_titles[key]
+        labels = Counter({k: v for k, v in anchor_names[key].items()
+                          if k not in HOME_NAMES and 2 <= len(k) <= 12 and k != title})
+        if not labels:
+            continue
+        label = labels.most_common(1)[0][0]
+        agrees = bool(crumbs) and bool(syn.score(label, crumbs[-1]))
+        infos[key] = _PageInfo(url=key, title=title, breadcrumb=list(crumbs) if agrees else [], crumb_links=[],
+                               column_name="", items=[], nav=[], links=[], phones=[], pagination=[], listish=True,
+                               article=True, page_date=pd, content_length=CONTENT_PAGE_CHARS,
+                               shown_date=article_shown.get(key))
+        n_list += 1
 
     # -- homepage -------------------------------------------------------------------------
     if home_rec is None or not home_rec.ok:
@@ -665,9 +701,16 @@ def build_site_model(
                 if iu in col.item_urls:
                     continue
                 col.item_urls.add(iu)
+                dead = infos[m].openable is not None and iu in infos[m].openable  # type: ignore[operator]
+                if dead:
+                    col.not_openable += 1
+                pd = page_dates.get(iu)
+                if raw and pd and not raw.startswith("--") and not pd.startswith("--") and raw[:10] != pd[:10]:
+                    col.date_disagreements += 1  # the list's date counts (what a person reads)
                 d = _item_date(raw, iu, page_dates, as_of)
                 item_dates[iu] = d
-                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path))
+                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path,
+                                            openable=not dead))
         col.items = max([len(col.item_urls), *(infos[m].list_total or 0 for m in members)])
         ds = [item_dates[u] for u in col.item_urls if item_dates.get(u)]
         col.newest = max(ds) if ds else None  # type: ignore[type-var]
@@ -682,6 +725,9 @@ def build_site_model(
         # a column landing page that shows text instead of a list (联系方式, 机构职能)
         if col.items == 0 and infos[rep].content_length >= CONTENT_PAGE_CHARS:
             col.content_page = True
+            # a single-article column is dated by the article, as a person reads it
+            shown = infos[rep].shown_date or infos[rep].page_date
+            col.newest = _resolve_date(shown, "", as_of) if shown else None
 
     # Single content pages (a 指南 or 机构职能 page is an article, not a list): the column
     # named by the article's breadcrumb, when the article is the column's own page.
@@ -691,6 +737,11 @@ def build_site_model(
             if col is not None and (not col.fetched or col.url == key or resolve(col.url) == key):
                 col.content_page = col.items == 0
                 col.fetched = col.fetched or col.url == key or resolve(col.url) == key
+                if col.content_page:  # dated by its article(s), as a person reads them
+                    shown = article_shown.get(key) or _d
+                    d = _resolve_date(shown, "", as_of) if shown else None
+                    if d and (col.newest is None or d > col.newest):
+                        col.newest = d
     listed = {i.url for i in model.items}
     for key, (title, d, crumbs) in article_titles.items():
         if key not in listed and title:

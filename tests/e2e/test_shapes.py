@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from fixture_sites import FixtureHandler
 
-from crawler.sample_server import SampleServer
+from crawler.demo.server import SampleServer
+from tests.support import FIXTURES, ROOT
+from tests.support.fixture_sites import FixtureHandler
 
-ROOT = Path(__file__).resolve().parents[1]
-SHAPES = Path(__file__).resolve().parent / "fixtures" / "shapes"
+SHAPES = FIXTURES / "shapes"
 AS_OF = "2024-08-01"
 
 
