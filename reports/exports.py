@@ -17,7 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from crawler.judge.status import STATUS_CN
 from reports.view import FindingView, build_report, gap_order, verdict_view
+
+_COUNTED = ("fail", "pending", "unknown", "waived", "pass")  # the summary sheet's count columns
 
 CSV_NAME = "findings.csv"
 XLSX_NAME = "整改台账.xlsx"
@@ -155,14 +158,14 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
         return cell
 
     # 汇总: one row per site, then one row per unit
-    s_head = ["网站", "网址", "检查日期", "结论", "得分", "理由", "不通过", "未到期", "无法判断", "已豁免", "通过"]
+    s_head = ["网站", "网址", "检查日期", "结论", "得分", "理由", *(STATUS_CN[s] for s in _COUNTED)]
     for c, h in enumerate(s_head, 1):
         put(summary, 1, c, h).font = bold
     per_unit: dict[str, list[tuple[dict[str, Any], FindingView]]] = {}
     for i, doc in enumerate(docs, 2):
         r = build_report(doc)
         verdict = verdict_view(doc.get("verdict"))
-        counts = {s: sum(1 for f in r.findings if f.status == s) for s in ("fail", "pending", "unknown", "waived", "pass")}
+        counts = {s: sum(1 for f in r.findings if f.status == s) for s in _COUNTED}
         score = (doc.get("verdict") or {}).get("score")  # a number, so the column sorts and sums
         site_vals = [r.site_name, r.site_url, r.as_of, verdict.verdict, "—" if score is None else score, verdict.reason,
                      *counts.values()]

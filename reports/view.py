@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
+from crawler.judge.status import STATUS_CN
+
 STATUS_ORDER = {"fail": 0, "pending": 1, "unknown": 2, "waived": 3, "pass": 4}
 GAP_STATUSES = ("fail", "pending", "unknown", "waived")  # what goes into the 整改清单
 SEVERITY_CN = {"veto": "单项否决", "major": "重要", "minor": "一般", "warning": "预警", "info": "提示"}

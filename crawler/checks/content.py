@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from crawler.model.build import Column, SiteItem, SiteModel
-from crawler.text.names import normalize
 from crawler.checks.base import (
     CheckContext,
     ColumnPath,
@@ -20,6 +18,9 @@ from crawler.checks.base import (
     unknown,
 )
 from crawler.checks.columns import _not_crawled, find_child, find_columns
+from crawler.model.build import Column, SiteItem, SiteModel
+from crawler.model.items import item_index
+from crawler.text.names import normalize
 
 _CN_DIGITS = "〇一二三四五六七八九"
 
@@ -47,13 +48,32 @@ def _year_ok(item: SiteItem, year: int | None) -> bool:
 
 def items_in(site: SiteModel, column: tuple[str, ...] | None, ctx: CheckContext) -> list[SiteItem] | None:
     """Items listed under the column (and its sub-columns); None when it is not found."""
+    pos = _positions_in(site, column, ctx)
+    if pos is None:
+        return None
+    return site.items if not column else [site.items[k] for k in pos]
+
+
+def _positions_in(site: SiteModel, column: tuple[str, ...] | None, ctx: CheckContext) -> list[int] | None:
+    """Positions in site.items of the items under the column (all without a column); None
+    when the column is not found."""
     if not column:
-        return site.items
+        return list(range(len(site.items)))
     cols = find_columns(site, column, ctx.synonyms)
     if not cols:
         return None
-    prefixes = [c.path for c in cols]
-    return [i for i in site.items if any(i.column[: len(px)] == px for px in prefixes)]
+    return item_index(site).under(c.path for c in cols)
+
+
+def _matching(site: SiteModel, pool: list[int] | None, keywords: tuple[tuple[str, ...], ...]) -> list[SiteItem]:
+    """The items of the pool (positions; None: every item) whose titles match the keywords,
+    in site order."""
+    idx = item_index(site)
+    hits = idx.titled(keywords)
+    if pool is not None and len(pool) < len(site.items):
+        inside = set(pool)
+        hits = [k for k in hits if k in inside]
+    return [site.items[k] for k in hits]
 
 
 def _kw(keywords: tuple[tuple[str, ...], ...]) -> str:
@@ -74,12 +94,11 @@ def content_published(site: SiteModel, p: ContentParams, ctx: CheckContext) -> O
     """内容已公开：在指定栏目（或全站）找到标题含关键词（及年份）的信息。"""
     if (o := _not_crawled(site)) is not None:
         return o
-    pool = items_in(site, p.column, ctx)
+    pool = _positions_in(site, p.column, ctx)
     where = f"栏目“{' > '.join(p.column)}”" if p.column else "全站"
     if pool is None:
-        pool = site.items
         where = f"全站（未找到栏目“{' > '.join(p.column or ())}”）"
-    hits = [i for i in pool if title_matches(i.title, p.keywords) and _year_ok(i, p.year)]
+    hits = [i for i in _matching(site, pool, p.keywords) if _year_ok(i, p.year)]
     dead: list[SiteItem] = []
     if p.openable:
         dead = [i for i in hits if not i.openable]
@@ -91,8 +110,9 @@ def content_published(site: SiteModel, p: ContentParams, ctx: CheckContext) -> O
     note = f"；另有 {len(dead)} 条列表条目无法打开" if dead else ""
     if len(hits) >= p.min_items:
         return passed(f"在{where}找到 {len(hits)} 条相关信息：{hits[0].title}{note}", ev, matches=len(hits), **extra)
-    return failed(f"在{where}未找到标题含“{desc}”的可打开信息{note}" if dead else f"在{where}未找到标题含“{desc}”的信息",
-                  ev, matches=len(hits), **extra)
+    if dead:
+        return failed(f"在{where}未找到标题含“{desc}”的可打开信息{note}", ev, matches=len(hits), **extra)
+    return failed(f"在{where}未找到标题含“{desc}”的信息", ev, matches=len(hits))
 
 
 @dataclass(frozen=True)
@@ -116,8 +136,8 @@ def annual_report(site: SiteModel, p: AnnualReportParams, ctx: CheckContext) -> 
         return o
     year = ctx.as_of.year - 1
     due = date(ctx.as_of.year, int(p.due[:2]), int(p.due[3:5]))
-    pool = items_in(site, p.column, ctx) or site.items
-    hits = [i for i in pool if title_matches(i.title, p.keywords) and any(y in i.title for y in year_forms(year))]
+    pool = _positions_in(site, p.column, ctx) or None  # a column without items: the whole site
+    hits = [i for i in _matching(site, pool, p.keywords) if any(y in i.title for y in year_forms(year))]
     desc = f"{year}年度{_kw(p.keywords)}"
     if hits:
         hit = min(hits, key=lambda i: i.date or date.max)

@@ -21,7 +21,6 @@ from crawler.model.build import Column, SiteModel
 from crawler.text.names import Synonyms, default_synonyms
 
 FINDINGS_SCHEMA = "govaudit.findings/1"
-STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
 
 
 @dataclass
