@@ -596,9 +596,9 @@ def _article_pages(model: SiteModel, tree: _Tree, scan: _Scan, as_of: date) -> N
                 col.fetched = col.fetched or col.url == key or resolve(col.url) == key
                 if col.content_page:  # dated by its article(s), as a person reads them
                     shown = scan.article_shown.get(key) or _d
-                    d = _resolve_date(shown, "", as_of) if shown else None
-                    if d and (col.newest is None or d > col.newest):
-                        col.newest = d
+                    when = _resolve_date(shown, "", as_of) if shown else None
+                    if when and (col.newest is None or when > col.newest):
+                        col.newest = when
     listed = {i.url for i in model.items}
     for key, (title, d, crumbs) in scan.article_titles.items():
         if key not in listed and title:
