@@ -72,7 +72,7 @@ def ipv6_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
 
 @check("https_enabled", NoParams, needs=("site_facts",))
 def https_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
-    """支持 HTTPS：首页使用 HTTPS，或对应的 HTTPS 地址可以访问。"""
+    """支持 HTTPS：首页使用 HTTPS，或对应的 HTTPS 地址可以访问，且证书有效（过期、自签名、与域名不符均为不通过）。"""
     f, o = _fact(site, "https")
     if o:
         return o
@@ -81,6 +81,8 @@ def https_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
             return passed("首页通过 HTTPS 提供", _ev(site, site.homepage_url))
         return unknown(NOT_MEASURED)
     details = {k: f.get(k) for k in ("homepage_https", "https_url", "https_ok", "status")}
+    if f.get("certificate"):
+        details["certificate"] = f["certificate"]
     if f.get("ok"):
         return passed(f.get("reason") or "支持 HTTPS", _ev(site, f.get("https_url") or "", f.get("https_url")),
                       **details)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,7 +73,7 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
     probe_spec = probe_store_spec(args)
     if getattr(args, "distributed", False):  # one Celery task per site (crawler.distributed)
         rule_paths = {s.slug: list(s.rules or default_rules) for s in sites}
-        return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec)
+        return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec, site_rules=site_rules)
 
     jobs = [CrawlJob(slug=s.slug, urls=s.urls, store=str(out_dir / s.slug / "crawl.db"),
                      extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls)) for s in sites]
@@ -90,7 +89,8 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
         return 130
     entries, failed = evaluate_sites(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
                                      verify_links=not getattr(args, "no_verify_links", False),
-                                     probe_store=probe_spec, timeout=getattr(args, "timeout", None))
+                                     probe_store=probe_spec, timeout=getattr(args, "timeout", None),
+                                     history=getattr(args, "history", None))
     index = write_index(entries, out_dir)
     print(f"汇总页：{index.resolve()}")
     return EXIT_FAIL if failed else EXIT_OK
@@ -101,10 +101,11 @@ def _abs(spec: str) -> str:
 
 
 def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_paths: dict[str, list[str]],
-                          as_of: Any, out_dir: Path, probe_spec: str | None) -> int:
+                          as_of: Any, out_dir: Path, probe_spec: str | None,
+                          site_rules: dict[str, list[Any]] | None = None) -> int:
     """`--sites FILE --distributed`: one `audit_site` task per site on the Celery workers,
     crawling into the shared `--store`; then the same out/<slug>/ reports and index."""
-    from crawler.runner.audit import write_outputs
+    from crawler.runner.history import begin_run, finish_and_publish, history_spec, open_results
     from reports.dashboard import SiteEntry
 
     try:
@@ -159,6 +160,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
         return EXIT_FAIL
     entries: list[SiteEntry] = []
     failed = False
+    hist = open_results(history_spec(args, out_dir))
     for s in sites:
         r = results.get(s.slug) or {"error": "未返回结果"}
         doc = r.get("document")
@@ -167,15 +169,14 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
                                      error=str(r.get("error") or "未返回结果")))
             failed = True
             continue
-        local = out_dir / s.slug / "findings.json"  # a worker on another machine: render here
-        try:
-            same = local.is_file() and json.loads(local.read_text(encoding="utf-8")) == doc
-        except ValueError:
-            same = False
-        if not same:
-            write_outputs(doc, out_dir / s.slug)
+        # recorded here, once, in the results database; the run folder and out/<slug>/ rendered here
+        srules = (site_rules or {}).get(s.slug, [])
+        run_id = begin_run(hist, s.slug, s.urls, srules, as_of, crawl_store=store_url or "",
+                           crawl_id=r.get("crawl_id") if isinstance(r.get("crawl_id"), int) else None)
+        finish_and_publish(hist, run_id, doc, srules, out_dir / s.slug, mirror=out_dir / s.slug)
         failed = failed or any(f.get("status") == "fail" for f in doc.get("findings") or [])
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=doc))
+    hist.close()
     index = write_index(entries, out_dir)
     print(f"汇总页：{index.resolve()}")
     return EXIT_FAIL if failed else EXIT_OK

@@ -6,10 +6,8 @@ import re
 
 from crawler.extract.common import MAX_PHONES, norm
 from crawler.text.dates import parse_date
+from crawler.text.identifiers import ICP_RE, POLICE_RE, SITE_ID_RE
 
-_SITE_ID_RE = re.compile(r"网站标识码\s*[:：]?\s*([A-Za-z]{0,2}\d{8,10})")
-_ICP_RE = re.compile(r"([\u4e00-\u9fff]{1,2}\s*ICP\s*[备证]\s*\d{5,12}\s*号(?:\s*-\s*\d{1,3})?)", re.IGNORECASE)
-_POLICE_RE = re.compile(r"([\u4e00-\u9fff]{1,2}\s*公网安备\s*\d{8,20}\s*号?)")
 _PHONE_AREA_RE = re.compile(
     r"(?<![\d\-])(?:[（(]\s*(0\d{2,3})\s*[)）]|(0\d{2,3}))\s*[-－—–]?\s*(\d{7,8})(?![\d])"
 )
@@ -95,15 +93,15 @@ def written_date(text: str) -> str | None:
 def footer_ids(text: str, meta_ci: dict[str, str]) -> dict[str, str]:
     """网站标识码 (from the text, else the SiteIDCode meta), ICP and 公网安备 numbers."""
     out: dict[str, str] = {}
-    m = _SITE_ID_RE.search(text)
+    m = SITE_ID_RE.search(text)
     if m:
         out["site_id_code"] = m.group(1)
     elif meta_ci.get("siteidcode"):
         out["site_id_code"] = meta_ci["siteidcode"][:40]
-    m = _ICP_RE.search(text)
+    m = ICP_RE.search(text)
     if m:
         out["icp"] = re.sub(r"\s+", "", m.group(1))
-    m = _POLICE_RE.search(text)
+    m = POLICE_RE.search(text)
     if m:
         out["police_record"] = norm(m.group(1))
     return out

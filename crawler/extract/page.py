@@ -9,6 +9,7 @@ sizes are capped, nothing is evaluated, personal data is masked before it is kep
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from lxml import html as lhtml
 from crawler.extract.breadcrumbs import find_breadcrumb
 from crawler.extract.common import MAX_ITEMS, MAX_LINKS, MAX_PII, cap, norm
 from crawler.extract.decoding import decode_body
+from crawler.extract.homepage import HOMEPAGE_FACTS, homepage_facts
 from crawler.extract.identifiers import (
     find_page_date,
     find_phones,
@@ -40,7 +42,7 @@ from crawler.extract.urls import Resolver, link_kind
 from crawler.extract.walk import Walk, WalkLink, walk
 from crawler.model.page import Link, ListItem, PageRecord
 from crawler.text.dates import date_from_url
-from crawler.text.pii import redact, scan_text
+from crawler.text.pii import redact, redact_deep, scan_text
 
 __all__ = [
     "HTML_TYPES",
@@ -84,7 +86,7 @@ def extract_page(
     rec = PageRecord(url=url, requested_url=url, status=int(status or 0), depth=depth,
                      content_type=media_type(ctype_raw), size=len(body or b""))
     body = body or b""
-    rec.challenge = detect_challenge(rec.status, h, body)
+    rec.challenge = detect_challenge(rec.status, h, body, ctype_raw)
     if rec.challenge or not is_html(ctype_raw, body):
         return rec
     text, encoding = decode_body(body, ctype_raw)
@@ -120,6 +122,9 @@ def extract_page(
         rec.text_facts["script_list"] = script_list
     if shown:
         rec.text_facts["shown_date"] = shown
+    if depth == 0:  # what the site properties need of the homepage: no second fetch
+        with suppress(Exception):  # never lose the page: site properties then fetch it themselves
+            rec.text_facts[HOMEPAGE_FACTS] = redact_deep(homepage_facts(text, url), mobiles=True)
     _redact_record(rec)
     return rec
 

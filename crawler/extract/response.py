@@ -1,10 +1,15 @@
 """What a response is before it is parsed: headers, content type (declared or sniffed),
-and WAF challenges (a challenge is a state of its own, never content)."""
+and WAF challenges (a challenge is a state of its own, never content; detected by
+crawler.net.challenge, the one place for it)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from crawler.net.challenge import detect_challenge
+
+__all__ = ["HTML_TYPES", "detect_challenge", "is_html", "media_type", "normalize_headers"]
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xhtml", "text/xhtml"})
 # Content types under which servers send HTML by mistake: sniffed.
@@ -70,49 +75,6 @@ def is_html(content_type: str, body: bytes) -> bool:
         head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
         return head.startswith(b"<") and _HTML_SNIFF_RE.search(head) is not None
     return False
-
-
-_SCRIPT_BLOCK_RE = re.compile(rb"<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
-_TAG_RE = re.compile(rb"<[^>]*>")
-_RUISHU_RE = re.compile(rb"\$_ts\s*=|window\[['\"]\$_ts['\"]\]")
-
-
-def _visible_bytes(body: bytes) -> int:
-    text = _TAG_RE.sub(b" ", _SCRIPT_BLOCK_RE.sub(b" ", body[:200_000]))
-    return len(re.sub(rb"(?:&nbsp;|\s)+", b"", text))
-
-
-def _script_only(body: bytes) -> bool:
-    """A tiny page that is little more than script (a JS challenge)."""
-    if len(body) > 300_000 or b"<script" not in body[:300_000].lower():
-        return False
-    return _visible_bytes(body) < 120 and body.lower().count(b"<a ") < 3
-
-
-def detect_challenge(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
-    """The kind of WAF challenge a response is, or None.
-
-    - ``"jsluid"``: HTTP 521 with a ``__jsluid`` cookie (or its ``__jsl_clearance`` script);
-    - ``"wzws"``: a ``wzws_cid`` cookie (unless the body is plainly a real page), or the
-      wzws challenge script;
-    - ``"412-js"`` / ``"202-js"``: HTTP 412/202 whose body is a tiny obfuscated script;
-    - ``"200-js"``: a 200 page that is only the Ruishu ``$_ts`` loader.
-    A challenge is a state of its own, never an outage, and is never parsed as content."""
-    h = {k.lower(): v for k, v in headers.items()} if headers else {}
-    cookies = (h.get("set-cookie") or "").lower()
-    head = body[:300_000]
-    low = head.lower()
-    if status == 521 and ("__jsluid" in cookies or b"__jsl_clearance" in low or _script_only(head)):
-        return "jsluid"
-    if b"wzwschallenge" in low or b"wzwstemplate" in low or b"wzwsquestion" in low:
-        return "wzws"
-    if "wzws_cid" in cookies and (status != 200 or _script_only(head) or len(head) < 2048):
-        return "wzws"
-    if status in (412, 202) and _script_only(head):
-        return f"{status}-js"
-    if status == 200 and _RUISHU_RE.search(head) and _script_only(head):
-        return "200-js"
-    return None
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Links: resolving hrefs against the page (session ids dropped, junk counted by reason)
-and the kind of file a URL names (page, image, video, audio, attachment)."""
+and the kind of file a URL names (page, image, video, audio, attachment: crawler.net.kinds)."""
 from __future__ import annotations
 
 import re
@@ -8,51 +8,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from w3lib.url import safe_url_string
 
 from crawler.extract.common import MAX_URL_LEN
+from crawler.net.kinds import link_kind
 
-ATTACHMENT_EXTS = frozenset({
-    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps", "zip", "rar", "7z",
-    "txt", "csv", "ofd", "ceb", "rtf", "odt", "ods", "odp", "tar", "gz",
-})
-IMAGE_EXTS = frozenset({"jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "tif", "tiff", "ico"})
-VIDEO_EXTS = frozenset({"mp4", "flv", "f4v", "avi", "wmv", "mov", "m3u8", "webm", "mkv", "mpg",
-                        "mpeg", "3gp", "rmvb", "rm", "m4v", "swf", "asf"})
-AUDIO_EXTS = frozenset({"mp3", "wav", "wma", "aac", "ogg", "oga", "m4a", "flac", "amr", "mid", "midi"})
+__all__ = ["Resolver", "link_kind"]
 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "sms:", "data:", "about:", "vbscript:", "file:",
                  "callto:", "weixin:", "wtai:", "blob:")
-
-
-def _ext(path: str) -> str:
-    seg = path.rsplit("/", 1)[-1]
-    if "." not in seg:
-        return ""
-    return seg.rsplit(".", 1)[-1].lower()
-
-
-_QUERY_FILE_RE = re.compile(r"\.([A-Za-z0-9]{2,5})(?:$|&)")
-
-
-def link_kind(url: str, default: str = "page") -> str:
-    """page | image | video | audio | attachment, from the URL's file extension (also a
-    file name in the query: ``download.jsp?filename=a.pdf``)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return default
-    ext = _ext(parts.path)
-    if not ext or ext in ("jsp", "php", "asp", "aspx", "do", "action", "cgi", "htm", "html", "shtml"):
-        m = _QUERY_FILE_RE.search(parts.query) if parts.query else None
-        if m:
-            ext = m.group(1).lower()
-    if ext in ATTACHMENT_EXTS:
-        return "attachment"
-    if ext in IMAGE_EXTS:
-        return "image"
-    if ext in VIDEO_EXTS:
-        return "video"
-    if ext in AUDIO_EXTS:
-        return "audio"
-    return default
 
 
 _JSESSIONID_RE = re.compile(r";jsessionid=[^/?#;]*", re.IGNORECASE)

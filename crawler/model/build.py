@@ -53,6 +53,7 @@ from crawler.model.summary import (
     is_article,
     summarise,
 )
+from crawler.net.challenge import challenge_label
 from crawler.text.names import Synonyms, default_synonyms
 
 __all__ = [
@@ -246,13 +247,13 @@ def _menu_articles(scan: _Scan, syn: Synonyms) -> None:
 
 def _homepage(model: SiteModel, home_rec: PageRecord | None) -> None:
     """Whether the site answered (and how), and the homepage's own facts."""
-    if home_rec is None or not home_rec.ok:
+    if home_rec is None or not home_rec.ok or home_rec.challenge:  # a 200 CAPTCHA page is no homepage
         model.reachable = False
         if home_rec is None:
             model.unreachable_reason = "未抓取到首页"
         elif home_rec.challenge:
             model.challenged = home_rec.challenge
-            model.unreachable_reason = f"首页返回防护验证页面（{home_rec.challenge}），非站点故障"
+            model.unreachable_reason = f"首页返回防护验证页面（{challenge_label(home_rec.challenge)}），非站点故障"
         else:
             model.unreachable_reason = home_rec.error or f"HTTP {home_rec.status}"
     else:
@@ -260,6 +261,7 @@ def _homepage(model: SiteModel, home_rec: PageRecord | None) -> None:
         model.facts.setdefault("homepage", {}).update(home_rec.text_facts or {})
         model.facts["homepage"]["meta"] = {k: v for k, v in home_rec.meta.items()}
         model.facts["homepage"]["https"] = home_rec.url.startswith("https://")
+        model.facts["homepage"]["title"] = home_rec.title or ""
 
 
 def _absorb_frames(scan: _Scan) -> None:

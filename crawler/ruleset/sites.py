@@ -11,6 +11,8 @@ sites.yaml::
         rules: [national-rubric-2019.yaml, yuzhong-2021.yaml]   # files or folders
         extra_hosts: [xxgk.cqyz.gov.cn]      # other hosts that belong to the site
         slug: yuzhong                        # optional: the output folder name (default: the host)
+        profile: 政府门户网站                  # optional: 政府门户网站 | 部门网站 | 乡镇（街道）网站 (default: inferred from the name)
+        region: 重庆市渝中区                   # optional: the site's region (default: inferred from the name)
 
 Rule paths are read relative to the sites file first, then from the bundled rules/.
 A site without `rules` uses the file's `rules`, else `--rules`, else all bundled rules.
@@ -31,11 +33,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.net.urls import check_url
 from crawler.ruleset.yamlfile import YamlFileError, line_of, load_yaml
 
 SCHEMA = "govaudit.sites/1"
 FILE_KEYS = ("schema", "rules", "sites")
-SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug")
+SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug", "profile", "region")
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
@@ -52,20 +55,19 @@ class SiteSpec:
     rules: list[str] = field(default_factory=list)  # resolved paths; [] = the default
     extra_hosts: list[str] = field(default_factory=list)
     line: int = 0
+    profile: str = ""  # site kind (crawler.judge.applicability), "" inferred
+    region: str = ""
 
     def info(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "slug": self.slug, "urls": list(self.urls)}
+        d: dict[str, Any] = {"name": self.name, "unit": self.unit, "slug": self.slug, "urls": list(self.urls)}
+        if self.profile:
+            d["profile"] = self.profile
+        if self.region:
+            d["region"] = self.region
+        return d
 
 
 # -- loading -------------------------------------------------------------------------------
-def _check_url(u: str) -> str:
-    s = u.strip()
-    parts = urlsplit(s)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"网址 “{u}” 无效（应以 http:// 或 https:// 开头）")
-    return s if parts.path else s + "/"
-
-
 def _str_list(v: Any) -> list[str]:
     if isinstance(v, str):
         return [v]
@@ -164,7 +166,7 @@ def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
     if "urls" not in raw:
         raise err(None, "缺少必填字段 “urls”（起始网址列表）")
     try:
-        urls = [_check_url(u) for u in _str_list(raw["urls"])]
+        urls = [check_url(u) for u in _str_list(raw["urls"])]  # BadURL is a ValueError
     except ValueError as e:
         raise err("urls", f"urls：{e}") from None
     if not urls:
@@ -200,8 +202,18 @@ def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
             raise err("slug", "slug 只能包含字母、数字、点、下划线和连字符（用作输出目录名）")
     else:
         slug = default_slug(urls[0])
+    from crawler.judge.applicability import ProfileError, normalize_kind, region_levels
+
+    profile = raw.get("profile") or ""
+    try:
+        profile = normalize_kind(profile if isinstance(profile, str) else str(profile))
+    except ProfileError as e:
+        raise err("profile", str(e)) from None
+    region = raw.get("region") or ""
+    if not isinstance(region, str) or (region.strip() and not region_levels(region)):
+        raise err("region", f"region “{region}” 无效（应为行政区划名称，如 重庆市渝中区）")
     return SiteSpec(name=name.strip(), urls=urls, slug=slug, unit=unit.strip(), rules=rules,
-                    extra_hosts=hosts, line=line)
+                    extra_hosts=hosts, line=line, profile=profile, region=region.strip())
 
 
 # -- crawling ------------------------------------------------------------------------------

@@ -52,24 +52,31 @@ def bundled_rules() -> list[str]:
 def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
                    *, verify_links: bool = True, probe_store: str | None = None,
-                   timeout: float | None = None) -> tuple[list[Any], bool]:
-    """Evaluate each crawled site into out/<slug>/; returns (dashboard entries, anything failed).
-    `probe_store`: the store of the availability probes (default: each site's crawl store)."""
+                   timeout: float | None = None, history: str | None = None) -> tuple[list[Any], bool]:
+    """Evaluate each crawled site into out/<slug>/ (and its run folder out/<slug>/<date>-<run>/,
+    recorded in the results database `history`, default out/history.db); returns (dashboard
+    entries, anything failed). `probe_store`: the store of the availability probes (default:
+    each site's crawl store)."""
+    from crawler.runner.history import HISTORY_FILE, open_results
     from crawler.store.crawls import CrawlStore
 
+    results = open_results(history or str(out_dir / HISTORY_FILE))
     probes = CrawlStore(probe_store) if probe_store else None
     try:
         return _evaluate_each(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
-                              verify_links=verify_links, probes=probes, timeout=timeout)
+                              verify_links=verify_links, probes=probes, timeout=timeout, results=results)
     finally:
+        results.close()
         if probes is not None:
             probes.close()
 
 
 def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
-                   *, verify_links: bool, probes: Any, timeout: float | None = None) -> tuple[list[Any], bool]:
+                   *, verify_links: bool, probes: Any, timeout: float | None = None,
+                   results: Any = None) -> tuple[list[Any], bool]:
     from crawler.runner.audit import evaluate_store, post_crawl
+    from crawler.runner.history import begin_run, finish_and_publish
     from crawler.store.crawls import CrawlStore
     from reports.dashboard import SiteEntry
 
@@ -80,15 +87,23 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
         if not isinstance(res, int):
             msg = str(res) if res is not None else "未抓取"
             print(f"  {s.name}：无法检查（{msg}）", file=sys.stderr)
+            results.fail_run(begin_run(results, s.slug, s.urls, site_rules[s.slug], as_of, crawl_store=job.store),
+                             f"无法检查：{msg}")
             entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, error=msg))
             failed = True
             continue
         store = CrawlStore(job.store)
+        run_id = begin_run(results, s.slug, s.urls, site_rules[s.slug], as_of, crawl_store=job.store, crawl_id=res)
         try:
             post_crawl(store, res, verify_links=verify_links, timeout=timeout)
-            result = evaluate_store(store, res, site_rules[s.slug], as_of, out_dir / s.slug,
+            result = evaluate_store(store, res, site_rules[s.slug], as_of, None,
                                     waivers=waivers, site_info=s.info(), probe_store=probes)
-        except Exception as e:  # noqa: BLE001 - one broken site must not lose the others
+            result.outputs = finish_and_publish(results, run_id, result.document, site_rules[s.slug],
+                                                out_dir / s.slug, mirror=out_dir / s.slug)
+        except BaseException as e:  # one broken site must not lose the others
+            results.fail_run(run_id, f"{type(e).__name__}: {e}")
+            if not isinstance(e, Exception):
+                raise
             msg = f"评估出错：{type(e).__name__}: {e}"
             print(f"  {s.name}：{msg}", file=sys.stderr)
             entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, error=msg))
@@ -98,7 +113,10 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
             store.close()
         v = result.document.get("verdict") or {}
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
-        print(f"  {s.name}：{v.get('verdict', '')}{score} → {out_dir / s.slug / 'report.html'}")
+        done = "；".join(f"{c['document']} 已完成 {c['done']} / 应完成 {c['due']}，逾期 {c['overdue']}"
+                        for c in result.document.get("completion") or [])
+        print(f"  {s.name}：国家检查指标 {v.get('verdict', '')}{score}" + (f"；工作要点落实：{done}" if done else "")
+              + f" → {out_dir / s.slug / 'report.html'}")
         failed = failed or result.failed
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=result.document))
     return entries, failed
@@ -113,6 +131,8 @@ def write_index(entries: list[Any], out_dir: Path) -> Path:
     (out_dir / "sites.json").write_text(json.dumps(
         [{"name": e.name, "slug": e.slug, "urls": e.urls, "unit": e.unit, "error": e.error,
           "verdict": (e.doc or {}).get("verdict", {}).get("verdict", "无法判断"),
-          "score": (e.doc or {}).get("verdict", {}).get("score")} for e in entries],
+          "score": (e.doc or {}).get("verdict", {}).get("score"),
+          "run_id": ((e.doc or {}).get("history") or {}).get("run_id"),
+          "changes": ((e.doc or {}).get("history") or {}).get("changes")} for e in entries],
         ensure_ascii=False, indent=2), encoding="utf-8")
     return render_dashboard(entries, out_dir, exports=exports)
