@@ -96,6 +96,7 @@ class ContentParams:
     year: int | None = None
     column: ColumnPath | None = None
     min_items: int = 1
+    openable: bool = False  # only entries a person can open count (others are reported)
 
 
 @check("content_published", ContentParams)
@@ -108,10 +109,19 @@ def content_published(site: SiteModel, p: ContentParams, ctx: CheckContext) -> O
     if pool is None:
         where = f"全站（未找到栏目“{' > '.join(p.column or ())}”）"
     hits = [i for i in _matching(site, pool, p.keywords) if _year_ok(i, p.year)]
+    dead: list[SiteItem] = []
+    if p.openable:
+        dead = [i for i in hits if not i.openable]
+        hits = [i for i in hits if i.openable]
     desc = _kw(p.keywords) + (f"（{p.year}年）" if p.year else "")
     ev = [Evidence(i.url, f"{i.title}" + (f"（{i.date.isoformat()}）" if i.date else "")) for i in hits[:20]]
+    ev += [Evidence(i.url, f"{i.title}（列表条目无法打开）") for i in dead[:20]]
+    extra = {"dead_entries": [{"title": i.title, "page": i.url.split("#", 1)[0]} for i in dead[:50]]} if dead else {}
+    note = f"；另有 {len(dead)} 条列表条目无法打开" if dead else ""
     if len(hits) >= p.min_items:
-        return passed(f"在{where}找到 {len(hits)} 条相关信息：{hits[0].title}", ev, matches=len(hits))
+        return passed(f"在{where}找到 {len(hits)} 条相关信息：{hits[0].title}{note}", ev, matches=len(hits), **extra)
+    if dead:
+        return failed(f"在{where}未找到标题含“{desc}”的可打开信息{note}", ev, matches=len(hits), **extra)
     return failed(f"在{where}未找到标题含“{desc}”的信息", ev, matches=len(hits))
 
 

@@ -138,6 +138,8 @@ def needs_render(html_text: str, record: Any = None) -> str | None:
     """
     if not html_text or "<script" not in html_text[:_MAX_HTML].lower():
         return None
+    if record is not None and (getattr(record, "text_facts", None) or {}).get("script_list"):
+        return None  # the list was read from the data the page's script renders
     try:
         from lxml import html as lhtml
 
