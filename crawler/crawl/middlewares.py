@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -25,6 +26,7 @@ from crawler.net.retry import retry_after_seconds
 if TYPE_CHECKING:
     from typing import Self
 
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
@@ -64,6 +66,20 @@ class RetryAfterMiddleware(RetryMiddleware):
         slot = slots.get(key)
         if slot is not None and slot.delay < wait:
             slot.delay = wait
+
+
+class HostScopeMiddleware(OffsiteMiddleware):
+    """Scrapy's OffsiteMiddleware with the spider's host scope instead of
+    ``allowed_domains``: the audited hosts compare without ``www.``, port and case, and
+    their other subdomains are *not* in scope (another office's site is not audited);
+    the scope grows during the crawl (a start URL that redirects to another host, the
+    adopted 政府信息公开 platform), so it is asked per request (``spider.host_allowed``).
+    As in Scrapy, requests with ``dont_filter`` or ``meta["allow_offsite"]`` pass (an
+    accepted redirect; a link verification request)."""
+
+    def should_follow(self, request: Request, spider: Spider) -> bool:
+        allowed = getattr(spider, "host_allowed", None)
+        return True if allowed is None else bool(allowed(request.url))
 
 
 class HTTPDownloadHandler(HTTP11DownloadHandler):
@@ -179,7 +195,7 @@ class NetGuardMiddleware:
 
             from w3lib.url import safe_url_string
 
-            location = safe_url_string(response.headers.get(b"Location") or b"")
+            location = safe_url_string(response.headers[b"Location"] or b"")
             if location.startswith("//"):
                 location = request.url.split(":", 1)[0] + ":" + location
             target = urljoin(request.url, location)
