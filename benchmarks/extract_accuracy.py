@@ -35,7 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.notice.draft import extract_rules  # noqa: E402
+from crawler.notice.draft import extract_rules
 
 COLUMN_CHECKS = ("column_exists", "subcolumns", "column_order")
 EXPECTED = ("wulong-2022", "wushan-2021", "yanjiang-2022", "yuzhong-2021", "chongqing-2020")
@@ -44,7 +44,7 @@ try:  # the project's own name matching, if present
     from crawler.text.names import Synonyms
 
     _SYN: Any = Synonyms.load()
-except Exception:  # noqa: BLE001  # pragma: no cover - fallback when names.py is not there
+except Exception:  # pragma: no cover - fallback when names.py is not there
     _SYN = None
 
 _PUNCT = re.compile(r"[\s\u3000·•、，,。.:：;；!！?？“”\"'‘’《》<>〈〉()（）\[\]【】{}|\\\-—_~～]+")

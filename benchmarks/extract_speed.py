@@ -24,8 +24,8 @@ from lxml import html as lhtml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.extract.page import extract_page
 from crawler.demo.server import SITE_DIR, content_type_for
+from crawler.extract.page import extract_page
 
 BASE = "http://www.shancheng.gov.cn/"
 

@@ -178,12 +178,12 @@ def _convert(value: Any, tp: Any) -> Any:
             raise ValueError("应为 " + " | ".join(map(str, allowed)) + " 之一")
         return value
     if origin is tuple:
-        args = typing.get_args(tp)
+        item_types = typing.get_args(tp)
         if not isinstance(value, (list, tuple)):
-            if isinstance(value, str) and args and args[0] is str:
+            if isinstance(value, str) and item_types and item_types[0] is str:
                 return parse_names(value)
             raise ValueError("应为列表")
-        return tuple(_convert(v, args[0]) for v in value)
+        return tuple(_convert(v, item_types[0]) for v in value)
     if tp is bool:
         if not isinstance(value, bool):
             raise ValueError("应为 true 或 false")

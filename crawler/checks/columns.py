@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.model.build import Column, SiteModel
-from crawler.text.names import Synonyms
 from crawler.checks.base import (
     CheckContext,
     ColumnPath,
@@ -16,6 +14,8 @@ from crawler.checks.base import (
     passed,
     unknown,
 )
+from crawler.model.build import Column, SiteModel
+from crawler.text.names import Synonyms
 
 
 def find_columns(site: SiteModel, path: tuple[str, ...], syn: Synonyms) -> list[Column]:

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from crawler.model.build import Column, SiteModel
 from crawler.checks.base import (
     CheckContext,
     ColumnPath,
@@ -17,6 +16,7 @@ from crawler.checks.base import (
 )
 from crawler.checks.columns import _not_crawled, find_columns
 from crawler.checks.content import items_in
+from crawler.model.build import Column, SiteModel
 
 
 def _age(newest: date | None, as_of: date) -> int | None:

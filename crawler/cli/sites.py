@@ -157,7 +157,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
     except KeyboardInterrupt:
         print("已中断：已分发的任务仍在 worker 上运行，结果保存在抓取库中。", file=sys.stderr)
         return 130
-    except Exception as e:  # noqa: BLE001 - the broker is down or refuses us
+    except Exception as e:
         print(f"govaudit: 错误：无法分发任务（{dist.redact_url(dist.BROKER)}）：{type(e).__name__}: {e}",
               file=sys.stderr)
         return EXIT_FAIL

@@ -154,7 +154,7 @@ def image_format(b: bytes) -> str | None:
     if b[4:8] == b"ftyp" and b[8:12] in (b"avif", b"avis", b"heic", b"heix", b"mif1", b"msf1"):
         return "avif"
     head = _strip_bom_ws(b[:2048]).lower()
-    if head.startswith(b"<svg") or head.startswith((b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in head:
+    if head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in head):
         return "svg"
     return None
 
@@ -240,7 +240,7 @@ def _attachment_sig(b: bytes) -> str | None:
 def _is_html(b: bytes, content_type: str) -> bool:
     ct = content_type.lower()
     head = _strip_bom_ws(b[:512]).lower()
-    return "html" in ct and not head.startswith(b"<svg") or head.startswith((b"<!doctype html", b"<html", b"<head"))
+    return ("html" in ct and not head.startswith(b"<svg")) or head.startswith((b"<!doctype html", b"<html", b"<head"))
 
 
 def media_check(kind: str, url: str, content_type: str, body: bytes, *, total: int | None = None
@@ -544,7 +544,7 @@ class _Verifier:
         head_err: tuple[str, str] | None = None
         try:
             head = await self.fetch("HEAD", t.url, 0, referer=ref)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             head = None
             head_err = _net_error(e)
             res["head_error"] = head_err[1]
@@ -583,7 +583,7 @@ class _Verifier:
                     rng = None  # the server does not do ranges: read the start of a plain GET
                     r = await self.fetch("GET", t.url, limit, None, referer=ref)
                 last = None
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 kind_err, reason = _net_error(e)
                 last = (kind_err, reason)
                 r = None
@@ -598,9 +598,9 @@ class _Verifier:
             else:
                 assert last is not None
                 kind_err, reason = last
-                if kind_err == "dns" and not _host_of(t.url).endswith(SPECIAL_TLDS):
-                    if not await asyncio.to_thread(dns_available):
-                        kind_err, reason = "dns-temp", "本机无法进行域名解析（网络或 DNS 不可用），无法核验"
+                if (kind_err == "dns" and not _host_of(t.url).endswith(SPECIAL_TLDS)
+                        and not await asyncio.to_thread(dns_available)):
+                    kind_err, reason = "dns-temp", "本机无法进行域名解析（网络或 DNS 不可用），无法核验"
                 final_now = kind_err in ("dns", "redirect-loop", "tls", REFUSED_PRIVATE) or attempt >= self.retries
                 if final_now:
                     state = "broken" if kind_err in ("dns", "refused", "redirect-loop") else "transient"
@@ -832,7 +832,7 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
                 t = targets[i]
                 try:
                     results[i] = await v.check(t, gate)
-                except Exception as e:  # noqa: BLE001 - one bad URL never stops the rest
+                except Exception as e:
                     kind_err, reason = _net_error(e)
                     results[i] = {"state": "transient", "status": 0, "reason": reason, "error": kind_err}
 

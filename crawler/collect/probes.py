@@ -59,7 +59,7 @@ def probe_once(url: str, timeout: float = 15.0, *, slow_after: float | None = No
     out: dict[str, Any] = {"url": url, "at": at, "status": 0}
     try:
         r = asyncio.run(asyncio.wait_for(_probe(url, timeout), timeout=timeout))
-    except Exception as e:  # noqa: BLE001 - every failure is a result
+    except Exception as e:
         kind, reason = describe(e)
         elapsed = time.monotonic() - t0
         if kind == "timeout" or isinstance(e, (asyncio.TimeoutError, TimeoutError)):

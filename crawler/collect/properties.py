@@ -248,7 +248,7 @@ def _search_entry(client: httpx.Client, home: PageRecord | None, page: dict[str,
         _st, final, page_html, _h = _get(client, search_page)
         sdoc = _parse(page_html)
         forms = search_forms(sdoc, final) if sdoc is not None else []
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return forms, search_page, True, {
             "present": True, "verified": None, "status": "unverified", "action": search_page,
             "reason": f"搜索页面无法打开：{_net_error(e)[1] if not isinstance(e, _Challenged) else e}"}
@@ -272,7 +272,7 @@ def _submit_search(client: httpx.Client, form: dict[str, Any], base: dict[str, A
             st, final, res_html, _h = _get(client, full)
         except _Challenged as e:
             return {**base, "verified": None, "status": "unverified", "query": title, "reason": f"搜索结果页为{e}"}
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             last_reason = f"搜索请求失败：{_net_error(e)[1]}"
             continue
         if st >= 400:
@@ -340,7 +340,7 @@ def https(client: httpx.Client, home: PageRecord | None, home_url: str) -> dict[
         except _Challenged as e:
             return {**out, "https_url": u, "https_ok": True, "status": e.status, "ok": True,
                     "reason": f"HTTPS 可访问（{e}）"}
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             bad_cert = certificate_problem(e)
             if bad_cert:
                 return {**out, "https_url": u, "https_ok": False, "certificate": bad_cert, "ok": False,
@@ -387,7 +387,7 @@ def aaaa_records(host: str, port: int, timeout: float = 5.0) -> tuple[list[str],
         except (dns.resolver.NoNameservers, dns.exception.Timeout, dns.resolver.LifetimeTimeout) as e:
             addrs = _getaddrinfo6(host, port)
             return addrs, "getaddrinfo", None if addrs else f"DNS 查询失败：{type(e).__name__}"
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         addrs = _getaddrinfo6(host, port)
         return addrs, "getaddrinfo", None if addrs else f"DNS 查询失败：{type(e).__name__}"
 
@@ -427,7 +427,7 @@ def ipv6(client: httpx.Client, home: PageRecord | None, home_url: str, timeout: 
         except _Challenged as e:
             return {**out, "served": True, "status": e.status, "address": addr, "ok": True,
                     "reason": f"IPv6 地址 {addr} 可访问（{e}）"}
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             reason = f"通过 IPv6 地址 {addr} 访问首页失败：{_net_error(e)[1]}"
             continue
         if st < 400 or st in (401, 403):
@@ -511,7 +511,7 @@ def interaction(client: httpx.Client, home: PageRecord | None, page: dict[str, A
     for c in order[:4]:
         try:
             _st, final, page_html, _h = _get(client, c["url"], limit=HTML_LIMIT)
-        except Exception:  # noqa: BLE001, S112 - a failed fetch just gives no rows
+        except Exception:
             continue
         rows = message_rows(page_html)
         if rows:
@@ -544,7 +544,7 @@ def _homepage(client: httpx.Client, home: PageRecord | None, home_url: str
         reason = f"首页返回 HTTP {st}"
     except _Challenged as e:
         reason = str(e)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         reason = _net_error(e)[1]
     return None, {"url": page_url, "ok": False, "reason": reason, "crawled": crawled}
 
@@ -561,7 +561,7 @@ def measure_site(store: CrawlStore, crawl_id: int, *, timeout: float = 10.0) -> 
     facts: dict[str, Any] = {}
     try:
         home, articles, titled = _scan_crawl(store, crawl_id, home_url)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         home, articles, titled = None, [], {}
         facts["measure_error"] = {"error": f"读取抓取记录失败：{type(e).__name__}: {pii.redact(str(e))}"}
     guard = NetGuard(info.start_urls)
@@ -587,7 +587,7 @@ def measure_site(store: CrawlStore, crawl_id: int, *, timeout: float = 10.0) -> 
                 continue
             try:
                 facts[key] = fn(page or {})
-            except Exception as e:  # noqa: BLE001 - never fail the audit
+            except Exception as e:
                 log.warning("站点属性 %s 测量失败：%s", key, pii.redact(str(e)))
                 facts[key] = {"error": f"测量失败：{type(e).__name__}: {pii.redact(str(e))[:200]}"}
     facts = {k: pii.redact_deep(v, mobiles=True) for k, v in facts.items()}

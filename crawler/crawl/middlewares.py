@@ -138,7 +138,7 @@ class SiteRedirectMiddleware(RedirectMiddleware):
         return result
 
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest  # noqa: E402 - used by the netguard section only
 
 
 class NetGuardMiddleware:
@@ -219,7 +219,7 @@ class RefusedAddress(IgnoreRequest):
         self.detail = detail
 
 
-from scrapy.resolver import CachingHostnameResolver
+from scrapy.resolver import CachingHostnameResolver  # noqa: E402 - netguard section
 
 
 class _GuardedReceiver:

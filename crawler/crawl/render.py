@@ -144,7 +144,7 @@ def needs_render(html_text: str, record: Any = None) -> str | None:
         from lxml import html as lhtml
 
         root = lhtml.fromstring(html_text[:_MAX_HTML])
-    except Exception:  # noqa: BLE001 - unparsable: nothing to decide on
+    except Exception:
         return None
     scripts = root.xpath("//script")
     if not scripts:

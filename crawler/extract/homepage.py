@@ -59,7 +59,7 @@ def parse_html(html: str) -> Any:
 
     try:
         return lxml.html.fromstring(html) if html and html.strip() else None
-    except (ValueError, Exception):  # noqa: BLE001 - hostile markup
+    except (ValueError, Exception):
         return None
 
 
@@ -84,7 +84,7 @@ def is_mobile_link(text: str, url: str, home_host: str) -> bool:
     host = (p.hostname or "").lower()
     if p.scheme not in ("http", "https"):
         return False
-    return bool(MOBILE_TEXT.search(text) or "alternate" in text and "max-width" in text
+    return bool(MOBILE_TEXT.search(text) or ("alternate" in text and "max-width" in text)
                 or (host != home_host and re.match(r"^(m|wap|mobile|3g|h5)\.", host))
                 or re.match(r"^/(m|wap|mobile|h5|sj)(/|$|index)", p.path or "", re.IGNORECASE))
 
@@ -108,7 +108,7 @@ def _form_params(f: Any, q: Any) -> list[tuple[str, str]]:
     for el in f.xpath(".//input[@name]|.//select[@name]"):
         name = el.get("name")
         typ = (el.get("type") or "text").lower()
-        if el is q or el.tag == "input" and typ in ("submit", "button", "image", "reset", "file"):
+        if el is q or (el.tag == "input" and typ in ("submit", "button", "image", "reset", "file")):
             continue
         if el.tag == "select":
             opts = el.xpath(".//option[@selected]") or el.xpath(".//option")

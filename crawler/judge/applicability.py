@@ -94,7 +94,7 @@ def infer_from_name(name: str) -> tuple[str, str]:
         kind = ""
         if not region and not rest:
             continue
-        if _TOWNSHIP.fullmatch(rest) or re.search(r"(?:街道|镇|乡)(?:人民政府|办事处|政府)?$", rest) and rest:
+        if _TOWNSHIP.fullmatch(rest) or (re.search(r"(?:街道|镇|乡)(?:人民政府|办事处|政府)?$", rest) and rest):
             kind = TOWNSHIP
         elif region and (rest in ("人民政府", "政府") or (not rest and portal_word)
                          or re.match(r"^(?:人民)?政府(?:信息公开|政务公开|门户)", rest)):

@@ -118,7 +118,7 @@ def _locate(rule: AuditRule, site: SiteModel, ctx: CheckContext, out: Outcome) -
             out.details["where"] = {"path": col.display_path(), "url": col.url or site.site_url}
         else:
             out.details["where"] = nearest_column(site, path, ctx)
-    except Exception:  # noqa: BLE001 - a location is a hint, never a reason to lose the finding
+    except Exception:
         return
 
 
@@ -260,7 +260,7 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
         broken = sorted(by.get("broken", []), key=lambda r: (not r.get("homepage"), bool(r.get("external")),
                                                               str(r.get("url"))))
         media = [r for r in results if "media_ok" in r]
-        summary = {s: len(by.get(s, [])) for s in ("ok", "broken", "blocked", "transient", "skipped")}
+        summary: dict[str, Any] = {s: len(by.get(s, [])) for s in ("ok", "broken", "blocked", "transient", "skipped")}
         summary.update(
             total=len(results),
             external=sum(1 for r in results if r.get("external")),

@@ -114,7 +114,7 @@ def decode_head(body: bytes, content_type: str = "") -> str:
         from crawler.extract.decoding import decode_body
 
         return decode_body(body, content_type)[0]
-    except Exception:  # noqa: BLE001 - decoding must never fail a detection
+    except Exception:
         return body.decode("utf-8", "replace")
 
 

@@ -216,7 +216,7 @@ def dns_available() -> bool:
         r.lifetime = 4.0
         r.resolve(".", "NS")
         ok = True
-    except Exception:  # noqa: BLE001 - any failure means: cannot tell
+    except Exception:
         ok = False
     _dns_ok_cache["root"] = ok
     return ok

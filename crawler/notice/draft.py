@@ -14,14 +14,22 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from crawler.notice.readers import NoticeReadError, NoticeText, Paragraph, Table, header_roles, read_notice
-from crawler.text.deadlines import normalize_deadline, sentence_deadline
+from crawler.notice.readers import (
+    NoticeReadError,
+    NoticeText,
+    Paragraph,
+    Table,
+    header_roles,
+    read_notice,
+)
+from crawler.text.deadlines import normalize_deadline, sentence_deadline, strip_deadline_phrases
 
 SCHEMA = "govaudit.rules/1"
 
@@ -69,8 +77,32 @@ _UNIT_WORD = re.compile(
 )
 
 
+# A remark written after the units (以下均需各县市区落实，不再逐一列出; 下同): the list ends there.
+_UNIT_REMARK = re.compile(r"以下|以上|下同|均需|均须|均应|均要|不再|逐一|列出|参照执行")
+_UNIT_LABEL = re.compile(r"(牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|参与单位)\s*[：:]")
+
+
+def labelled_units(cell: str) -> tuple[list[str], list[str]] | None:
+    """'牵头单位：A、B；责任单位：C，D，以下均需…' → (['A', 'B'], ['C', 'D']); None without labels."""
+    marks = list(_UNIT_LABEL.finditer(cell))
+    if not marks:
+        return None
+    lead: list[str] = []
+    other: list[str] = []
+    for k, m in enumerate(marks):
+        part = cell[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(cell)]
+        part = part.strip().strip("；;。，,")
+        if part[-1:] in "）)" and part.count("（") + part.count("(") < part.count("）") + part.count(")"):
+            part = part[:-1]  # the bracket that held the labels: （牵头单位：…）
+        into = lead if m.group(1).startswith("牵头") else other
+        into.extend(u for u in split_units(part) if u not in lead and u not in other)
+    return lead, other
+
+
 def split_units(cell: str) -> list[str]:
-    """'区发展改革委、区商务委\\n区财政局' → ['区发展改革委', '区商务委', '区财政局']."""
+    """'区发展改革委、区商务委\\n区财政局' → ['区发展改革委', '区商务委', '区财政局'].
+
+    A remark after the names (以下均需各县市区落实，不再逐一列出) ends the list."""
     t = _BOOKMARK.sub("", cell)
     t = _HTMLISH.sub("", t)
     if re.fullmatch(r"[\s—–\-－/／无]*", t):
@@ -78,9 +110,12 @@ def split_units(cell: str) -> list[str]:
     # join wraps inside a name: "…等\n相关部门", "区政府办及相关部门"
     t = re.sub(r"等\s*\n\s*", "等", t)
     t = re.sub(r"\n\s*(?=(相关|有关|部门|单位|（|\())", "", t)
+    t = re.sub(r"[（(][^（）()]*[）)]", lambda m: "" if _UNIT_REMARK.search(m.group(0)) else m.group(0), t)
     out: list[str] = []
     for part in _UNIT_SPLIT.split(t):
         p = re.sub(r"\s+", "", part).strip("。.：:")
+        if p and _UNIT_REMARK.search(p) and out:
+            break
         if p and p not in out and not re.fullmatch(r"[—–\-－]+", p):
             out.append(p)
     return out
@@ -90,7 +125,7 @@ def split_units(cell: str) -> list[str]:
 
 _TASK_NUM = re.compile(r"^\s*([一二三四五六七八九十百]+)\s*[、.．]")
 _SUB_NUM = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十百]+)\s*[）)]")
-_ITEM_NUM = re.compile(r"^\s*(?:(\d{1,2})\s*[．.、](?!\d)|[（(](\d{1,2})[）)]|([①②③④⑤⑥⑦⑧⑨⑩]))\s*")
+_ITEM_NUM = re.compile(r"^\s*(?:(\d{1,2})\s*[．.、](?:(?!\d)|(?=20\d{2}\s*年))|[（(](\d{1,2})[）)]|([①②③④⑤⑥⑦⑧⑨⑩]))\s*")
 
 
 def task_number(cell: str) -> str:
@@ -223,6 +258,82 @@ _LEAD_MARK = re.compile(r"[（(]\s*牵头(?:单位)?\s*[)）]|\s*牵头$")
 _EXPLICIT_NONE = re.compile(r"^[—–\-－/／]+$|^无$")
 
 
+def _data_rows(rows: list[list[str]]) -> tuple[list[str] | None, list[int]]:
+    """The first header row (if any) and the indexes of the non-empty data rows."""
+    header: list[str] | None = None
+    data_idx: list[int] = []
+    for i, row in enumerate(rows):
+        if header_roles(row):
+            if header is None:
+                header = row
+            continue
+        if sum(1 for c in row if compact(c)) == 0:
+            continue
+        data_idx.append(i)
+    return header, data_idx
+
+
+def _carried_units(table: Table, i: int, cell: Callable[[str], str], by_role: dict[str, int],
+                   carry: dict[str, str], new_group: bool) -> tuple[str, str, str]:
+    """The row's 牵头/责任单位 and 时限, blank cells filled from the rows above where merged."""
+    values = {"lead": cell("lead"), "resp": cell("resp"), "deadline": cell("deadline")}
+    for role in ("lead", "resp", "deadline"):
+        v = values[role]
+        if role not in by_role:
+            continue
+        if compact(v):
+            carry[role] = v
+            continue
+        if table.exact_merges:
+            use = (i, by_role[role]) in table.merged
+        elif role == "resp":
+            # a blank 责任单位 next to a filled 牵头单位 at a new group is just empty
+            use = not (compact(values["lead"]) and new_group)
+        else:
+            use = True
+        if use and role in carry:
+            values[role] = carry[role]
+        elif not use:
+            carry.pop(role, None)
+    return values["lead"], values["resp"], values["deadline"]
+
+
+def _task_row(table: Table, i: int, row: list[str], by_role: dict[str, int],
+              carry: dict[str, str]) -> TaskRow | None:
+    """One data row of a task table as a TaskRow (None when it has no measure)."""
+    tr = TaskRow()
+
+    def cell(role: str) -> str:
+        c = by_role.get(role)
+        return row[c] if c is not None and c < len(row) else ""
+
+    new_group = bool(compact(cell("task")) or compact(cell("subtask")))
+    for role in ("task", "subtask"):
+        v = cell(role)
+        if compact(v):
+            carry[role] = v
+            if role == "task" and not compact(cell("subtask")) and "subtask" in by_role:
+                carry.pop("subtask", None)
+        setattr(tr, role, carry.get(role, "") if not compact(v) else v)
+    tr.seq = compact(cell("seq"))
+    tr.measure = cell("measure")
+    lead_v, resp_v, dl_v = _carried_units(table, i, cell, by_role, carry, new_group)
+    if not compact(tr.measure):
+        return None
+    labelled = labelled_units(resp_v) or labelled_units(lead_v)
+    if labelled:  # one cell: 牵头单位：A、B；责任单位：C
+        tr.lead, tr.resp = labelled
+    else:
+        tr.lead = [] if _EXPLICIT_NONE.match(compact(lead_v) or "x") else split_units(lead_v)
+        tr.resp = [] if _EXPLICIT_NONE.match(compact(resp_v) or "x") else split_units(resp_v)
+    if not tr.lead and any(_LEAD_MARK.search(u) for u in tr.resp):
+        # one unit column where the lead is marked: 区政府办公室（牵头）、区财政局
+        tr.lead = [_LEAD_MARK.sub("", u) for u in tr.resp if _LEAD_MARK.search(u)]
+        tr.resp = [u for u in tr.resp if not _LEAD_MARK.search(u)]
+    tr.deadline_text = dl_v
+    return tr
+
+
 def table_rows(tables: list[Table], year: int | None) -> list[TaskRow]:
     """All task rows of the notice's task tables, merged cells carried down."""
     out: list[TaskRow] = []
@@ -233,16 +344,7 @@ def table_rows(tables: list[Table], year: int | None) -> list[TaskRow]:
         rows = table.rows
         if not rows:
             continue
-        header: list[str] | None = None
-        data_idx: list[int] = []
-        for i, row in enumerate(rows):
-            if header_roles(row):
-                if header is None:
-                    header = row
-                continue
-            if sum(1 for c in row if compact(c)) == 0:
-                continue
-            data_idx.append(i)
+        header, data_idx = _data_rows(rows)
         if not data_idx:
             continue
         width = Counter(len(rows[i]) for i in data_idx).most_common(1)[0][0]
@@ -257,65 +359,14 @@ def table_rows(tables: list[Table], year: int | None) -> list[TaskRow]:
                 continue  # a two-column layout table is not a task table
         if "measure" not in roles.values():
             continue
-        if header is not None or width != prev_width:
-            if prev_roles != roles:
-                carry = {}
+        if (header is not None or width != prev_width) and prev_roles != roles:
+            carry = {}
         prev_width, prev_roles = width, roles
         by_role = {r: c for c, r in roles.items()}
         for i, row in zip(data_idx, data):
-            tr = TaskRow()
-
-            def cell(role: str, row: list[str] = row) -> str:
-                c = by_role.get(role)
-                return row[c] if c is not None and c < len(row) else ""
-
-            def merged(role: str, i: int = i) -> bool:
-                c = by_role.get(role)
-                return c is not None and (i, c) in table.merged
-
-            new_group = bool(compact(cell("task")) or compact(cell("subtask")))
-            for role in ("task", "subtask"):
-                v = cell(role)
-                if compact(v):
-                    carry[role] = v
-                    if role == "task" and not compact(cell("subtask")) and "subtask" in by_role:
-                        carry.pop("subtask", None)
-                setattr(tr, role, carry.get(role, "") if not compact(v) else v)
-            tr.seq = compact(cell("seq"))
-            tr.measure = cell("measure")
-            lead_v, resp_v, dl_v = cell("lead"), cell("resp"), cell("deadline")
-            for role, v in (("lead", lead_v), ("resp", resp_v), ("deadline", dl_v)):
-                if role not in by_role:
-                    continue
-                if compact(v):
-                    carry[role] = v
-                    continue
-                if table.exact_merges:
-                    use = merged(role)
-                elif role == "resp":
-                    # a blank 责任单位 next to a filled 牵头单位 at a new group is just empty
-                    use = not (compact(lead_v) and new_group)
-                else:
-                    use = True
-                if use and role in carry:
-                    if role == "lead":
-                        lead_v = carry[role]
-                    elif role == "resp":
-                        resp_v = carry[role]
-                    else:
-                        dl_v = carry[role]
-                elif not use:
-                    carry.pop(role, None)
-            if not compact(tr.measure):
-                continue
-            tr.lead = [] if _EXPLICIT_NONE.match(compact(lead_v) or "x") else split_units(lead_v)
-            tr.resp = [] if _EXPLICIT_NONE.match(compact(resp_v) or "x") else split_units(resp_v)
-            if not tr.lead and any(_LEAD_MARK.search(u) for u in tr.resp):
-                # one unit column where the lead is marked: 区政府办公室（牵头）、区财政局
-                tr.lead = [_LEAD_MARK.sub("", u) for u in tr.resp if _LEAD_MARK.search(u)]
-                tr.resp = [u for u in tr.resp if not _LEAD_MARK.search(u)]
-            tr.deadline_text = dl_v
-            out.append(tr)
+            tr = _task_row(table, i, row, by_role, carry)
+            if tr is not None:
+                out.append(tr)
     return out
 
 
@@ -371,7 +422,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 and i > start
                 and line[i - 1] in " \t\u3000"
                 and _ITEM_NUM.match(line[i:])
-                and not line[start:i].strip() == ""
+                and line[start:i].strip() != ""
                 and re.match(r"\d{1,2}\s*[．.、]\s*\S|[（(]\d{1,2}[）)]", line[i:])
             ):
                 pieces.append((start, i))
@@ -567,7 +618,7 @@ def _name_list(s: str) -> list[str]:
     out = []
     for p in parts:
         p = compact(_strip_quotes(p)).strip("“”\"")
-        p = re.sub(r"^(至少|分别|包括|设置|开设|增设|设立|含)", "", p)
+        p = _VERB_PREFIX.sub("", p)
         p = re.sub(r"(等|等形式)$", "", p)
         if p and p not in out and len(p) <= 20:
             out.append(p)
@@ -581,8 +632,12 @@ def _short(s: str, n: int = 40) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+# Verbs that set up columns. Two-character verbs overlap (下设置 = 下设 + 置…, 增设立): a verb is
+# never followed by the second character of another, so a list never starts with 置/立.
+_SETUP_VERB = r"(?:设置|开设|设立|增设|建立|开辟|分设|下设|包含|包括)(?![置立])"
+_VERB_PREFIX = re.compile(r"^(?:下设|设置|开设|设立|增设|建立|开辟|分设|新增|包含|包括|含|至少|分别)+")
 _SUBCOL = re.compile(
-    r"(?:设置|开设|设立|增设|建立|开辟|分设|下设|包含|包括)\s*(?P<list>[^，。；;]{2,60}?)\s*(?:等)?\s*"
+    _SETUP_VERB + r"\s*(?P<list>[^，。；;]{2,60}?)\s*(?:等)?\s*"
     r"(?:(?P<n>\d+|[一二三四五六七八九十两])\s*个)?\s*(?:子栏目|二级栏目|子专栏|子栏)"
 )
 
@@ -595,7 +650,7 @@ def _column_parent_before(sentence: str, pos: int) -> list[str] | None:
         if re.match(r"^[”\"」』]?\s*(栏目|专栏)?\s*(中|下|内|里)", tail):
             return _clean_path(hit.segments)
     m = None
-    for m in re.finditer(
+    for m in re.finditer(  # noqa: B007 - the last match is the one wanted
         r"在\s*(?:[\u4e00-\u9fa5]{0,6}?(?:政府网站|门户网站|网站|网页))?(?:的)?\s*[“\"「]?([\u4e00-\u9fa5]{2,14}?)[”\"」]?\s*"
         r"(?:(?:栏目|专栏)?\s*(?:中|下|内|里)|(?:专栏|栏目|目录|平台)\s*(?=(?:设置|开设|设立|增设|开辟|新增|下设)))",
         head,
@@ -626,22 +681,27 @@ def _is_external(sentence: str, qstart: int) -> bool:
     return bool(_EXTERNAL_OWNER.search(owner))
 
 
-def detect_columns(sentence: str) -> list[Draft]:
-    """Column rules: explicit paths, 设置“X”栏目, N个子栏目, column_order of the root."""
-    drafts: list[Draft] = []
-    seen_paths: set[str] = set()
+class _ColumnDrafts:
+    """The column rules of one sentence, each (check, path, children) once."""
 
-    def add(check: str, segs: list[str], children: list[str] | None, title: str, note: str = "") -> None:
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        self.drafts: list[Draft] = []
+        self.seen: set[str] = set()
+        self.sub_parents: set[str] = set()  # parents of 子栏目 rules: not a column rule again
+
+    def add(self, check: str, segs: list[str], children: list[str] | None, title: str, note: str = "") -> None:
         if not segs:
             return
         key = check + ">".join(segs) + "|" + "/".join(children or [])
-        if key in seen_paths:
+        if key in self.seen:
             return
-        seen_paths.add(key)
-        drafts.append(Draft(check, title, sentence, path=">".join(segs), children=children, note=note))
+        self.seen.add(key)
+        self.drafts.append(Draft(check, title, self.sentence, path=">".join(segs), children=children, note=note))
 
+
+def _subcolumn_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- "至少设置视频、图片、文字3个子栏目"
-    sub_parents: set[str] = set()
     for m in _SUBCOL.finditer(sentence):
         names = _name_list(m.group("list"))
         names = [n for n in names if not n.endswith(("栏目", "专栏")) or len(n) <= 6]
@@ -663,12 +723,14 @@ def detect_columns(sentence: str) -> list[Draft]:
                 parent = pp + [compact(parent_name)]
                 if re.search(r"(设置|开设|设立|增设|开辟|新增|建立)\s*$", before[: qs[-1].start()]):
                     # the column itself is set up in the same sentence: a rule of its own
-                    add("column_exists", parent, None, f"设有“{parent[-1]}”栏目")
+                    cd.add("column_exists", parent, None, f"设有“{parent[-1]}”栏目")
         if not parent or not names:
             continue
-        sub_parents.add(">".join(parent))
-        add("subcolumns", parent, names, f"{parent[-1]}下设置{'、'.join(names)}子栏目")
+        cd.sub_parents.add(">".join(parent))
+        cd.add("subcolumns", parent, names, f"{parent[-1]}下设置{'、'.join(names)}子栏目")
 
+
+def _path_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- explicit paths (公开路径：政府网站>A>B>C; “政务公开>政府信息公开目录>政策解读”)
     for hit in find_paths(sentence):
         tail = sentence[hit.end: hit.end + 8]
@@ -676,24 +738,25 @@ def detect_columns(sentence: str) -> list[Draft]:
         if not segs:
             continue
         is_parent = bool(re.match(r"^[”\"」』]?\s*(栏目|专栏)?\s*(中|下|内|里)", tail))
-        if is_parent or ">".join(segs) in sub_parents:
-            if ">".join(segs) in sub_parents:
+        if is_parent or ">".join(segs) in cd.sub_parents:
+            if ">".join(segs) in cd.sub_parents:
                 continue
             # a parent of a column set up later in the sentence: only the child is a rule
             if re.search(r"(设置|开设|设立|增设|开辟|新增)", sentence[hit.end:]):
                 continue
         leaf = segs[-1]
-        if "/" in leaf or "／" in leaf:
-            if not _is_combined_name(leaf):
-                kids = [k for k in re.split(r"[/／]", leaf) if k]
-                if len(segs) >= 2:
-                    add("subcolumns", segs[:-1], kids, f"{segs[-2]}下设{'、'.join(kids)}栏目")
-                else:
-                    for k in kids:
-                        add("column_exists", [k], None, f"设有“{k}”栏目")
-                continue
-        add("column_exists", segs, None, f"设有“{leaf}”栏目（{'>'.join(segs)}）" if len(segs) > 1 else f"设有“{leaf}”栏目")
+        if ("/" in leaf or "／" in leaf) and not _is_combined_name(leaf):
+            kids = [k for k in re.split(r"[/／]", leaf) if k]
+            if len(segs) >= 2:
+                cd.add("subcolumns", segs[:-1], kids, f"{segs[-2]}下设{'、'.join(kids)}栏目")
+            else:
+                for k in kids:
+                    cd.add("column_exists", [k], None, f"设有“{k}”栏目")
+            continue
+        cd.add("column_exists", segs, None, f"设有“{leaf}”栏目（{'>'.join(segs)}）" if len(segs) > 1 else f"设有“{leaf}”栏目")
 
+
+def _quoted_column_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- quoted column names: 设置“减税降费”栏目, “政策解读”栏目集中展示, 链接到…“履职依据”栏目
     qmatches = list(_QUOTED.finditer(sentence))
     groups: list[tuple[int, int, list[str]]] = []
@@ -717,10 +780,10 @@ def detect_columns(sentence: str) -> list[Draft]:
         k += 1
     for start, end, names in groups:
         after = sentence[end: end + 8]
-        m = re.match(r"\s*(?:等|等相关|相关)?\s*(" + _COLUMN_WORD + ")", after)
-        if not m:
+        wm = re.match(r"\s*(?:等|等相关|相关)?\s*(" + _COLUMN_WORD + ")", after)
+        if not wm:
             continue
-        word = m.group(1)
+        word = wm.group(1)
         if word in ("子栏目", "子栏"):
             continue  # handled above
         if any(">" in n for n in names):
@@ -744,10 +807,12 @@ def detect_columns(sentence: str) -> list[Draft]:
                 continue
             segs = parent + [nm] if parent and parent[-1] != nm else [nm]
             key = ">".join(segs)
-            if key in sub_parents:
+            if key in cd.sub_parents:
                 continue
-            add("column_exists", segs, None, f"设有“{nm}”栏目")
+            cd.add("column_exists", segs, None, f"设有“{nm}”栏目")
 
+
+def _unquoted_column_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- unquoted: 设置减税降费专栏, 加强政府网站公报专栏建设
     for m in re.finditer(
         r"(?:设置|开设|设立|增设|开辟|新增|开通|建设|建好|完善|优化|规范)(?:好)?(?:政府网站|门户网站|网站)?"
@@ -758,26 +823,38 @@ def detect_columns(sentence: str) -> list[Draft]:
         name = re.sub(r"^(政府网站|门户网站|网站|首页)", "", name)
         if not name or _GENERIC_NAME.search(name) or len(name) < 2:
             continue
-        if any(name in compact(d.path or "") for d in drafts):
+        if any(name in compact(d.path or "") for d in cd.drafts):
             continue
         if sentence[max(0, m.start(1) - 1): m.start(1)] in _Q_OPEN:
             continue
         if name in _ROOT_NAMES:
             continue
-        add("column_exists", [name], None, f"设有“{name}”{m.group(2)}")
+        cd.add("column_exists", [name], None, f"设有“{name}”{m.group(2)}")
 
+
+def _root_drafts(sentence: str, cd: _ColumnDrafts) -> None:
     # --- the disclosure root itself: 规范政府信息公开专栏/平台 (国办公开办函〔2019〕61号)
     if re.search(r"(规范|统一|按照[^，。]{0,30}(格式|模板|要求))[^。]{0,20}政府信息公开(专栏|平台|目录)", sentence) or re.search(
         r"政府信息公开(专栏|平台)[^。]{0,20}(统一名称|统一格式|统一位置|格式模板|规范)", sentence
     ):
-        add(
+        cd.add(
             "column_order",
             ["政府信息公开"],
             ["政府信息公开指南", "政府信息公开制度", "法定主动公开内容", "政府信息公开年报"],
             "政府信息公开专栏按规范设置四个一级子栏目",
             note="按国办公开办函〔2019〕61号的标准结构补出子栏目，需人工核对通知是否要求",
         )
-    return drafts
+
+
+def detect_columns(sentence: str) -> list[Draft]:
+    """Column rules: explicit paths, 设置“X”栏目, N个子栏目, column_order of the root."""
+    cd = _ColumnDrafts(sentence)
+    _subcolumn_drafts(sentence, cd)
+    _path_drafts(sentence, cd)
+    _quoted_column_drafts(sentence, cd)
+    _unquoted_column_drafts(sentence, cd)
+    _root_drafts(sentence, cd)
+    return cd.drafts
 
 
 # Columns every 政务公开 site has (国办公开办函〔2019〕61号, 条例第二十条) or that notices name
@@ -882,9 +959,9 @@ def detect_implied_columns(sentence: str) -> list[Draft]:
     names = [d.path or "" for d in out if d.check == "column_exists"]
     for d in out:
         p = d.path or ""
-        if d.check == "column_exists":
-            if any(p != n and p in n for n in names) or any(k.check == "column_exists" and k.path == p for k in kept):
-                continue
+        if d.check == "column_exists" and (
+                any(p != n and p in n for n in names) or any(k.check == "column_exists" and k.path == p for k in kept)):
+            continue
         kept.append(d)
     out = kept
     # a quoted name a site must show: 做优做实“政策直通车”，汇集…
@@ -894,9 +971,7 @@ def detect_implied_columns(sentence: str) -> list[Draft]:
             continue
         after = s[q.end(): q.end() + 4]
         before = compact(s[max(0, q.start() - 8): q.start()])
-        if re.match(r"^[，,]?\s*(汇集|归集|集中展示|集中发布|集中公开|展示)", after) and re.search(r"网站|网页", s):
-            out.append(Draft("column_exists", f"设有“{name}”", s, path=name, note=_IMPLIED_NOTE))
-        elif re.search(r"(做优做实|做优|做实|办好|开办|开设)$", before) and re.search(r"网站|网页", s):
+        if (re.match(r"^[，,]?\s*(汇集|归集|集中展示|集中发布|集中公开|展示)", after) and re.search(r"网站|网页", s)) or (re.search(r"(做优做实|做优|做实|办好|开办|开设)$", before) and re.search(r"网站|网页", s)):
             out.append(Draft("column_exists", f"设有“{name}”", s, path=name, note=_IMPLIED_NOTE))
     return out
 
@@ -990,9 +1065,10 @@ def detect_content(
     out: list[Draft] = []
     if _OFFLINE.search(sentence) and not re.search(r"网站|网页|栏目|专栏|平台", sentence):
         return out
-    for off, cl in clauses(sentence):
+    for _off, cl in clauses(sentence):
         c = cl.strip()
         c = re.sub(r"^" + _ITEM_NUM.pattern, "", c)
+        c = re.sub(r"^[，,\s]+", "", strip_deadline_phrases(c, "，")) or c
         m = re.match(
             r"^(?:[\u4e00-\u9fa5]{0,12}?(?:要|应当|应|须|将|并))?" + _ADVERBS
             + r"(公开|公布|发布|晒出)(?!征求|发布|透明|属性|方式|渠道|的|工作|力度|承诺|时|后|前|范围|内容要|形式|平台)",
@@ -1033,12 +1109,18 @@ def detect_content(
     return out
 
 
+_DEMAND_VERB = re.compile(r"^(?:[在于到至]?|按时|及时|主动|依法|全面|集中|统一|向社会)*(?:公开|发布|公布|编制|报送|晒出)")
+
+
 def detect_annual_report(sentence: str, year: int | None) -> list[Draft]:
     out: list[Draft] = []
-    m = re.search(r"([\u4e00-\u9fa5]{2,14}?)(?:工作)?(年度报告|年报)", sentence)
+    # a deadline phrase ends a name (2022年3月底前公开…年度报告), and so does the verb before it
+    text = strip_deadline_phrases(sentence, "，")
+    m = re.search(r"([\u4e00-\u9fa5]{2,14}?)(?:工作)?(年度报告|年报)", text) or re.search(
+        r"()法治政府建设(?:年度)?(?:工作)?(?:情况)?的?报告", text)  # 条例-style name of the same report
     if not m or not re.search(r"(公开|发布|公布|编制|报告予以|报送)", sentence):
         return out
-    name = compact(m.group(0))
+    name = _DEMAND_VERB.sub("", compact(m.group(0))) or compact(m.group(0))
     dm = re.search(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前\s*(?:集中|统一|全面)?\s*(?:发布|公开|公布|上网)", sentence)
     due = f"{int(dm.group(1)):02d}-{int(dm.group(2)):02d}" if dm else None
     if "政府信息公开" in name:
@@ -1051,6 +1133,9 @@ def detect_annual_report(sentence: str, year: int | None) -> list[Draft]:
         kws = ["政府网站", "年度报表|工作年度报表|年报"]
         due = due or "01-31"
     else:
+        if not due:
+            s_dl, _ = sentence_deadline(sentence, year)
+            due = s_dl[5:] if s_dl and re.match(r"^\d{4}-\d{2}-\d{2}$", s_dl) else None
         if not due:
             return out
         core = re.sub(r"(年度报告|年报)$", "", name)
@@ -1105,7 +1190,7 @@ def detect_site(sentence: str) -> list[Draft]:
     s = sentence
     if re.search(r"IPv6|IPV6|ipv6|互联网协议第6版|互联网协议第六版", s):
         out.append(Draft("ipv6_enabled", "网站支持IPv6访问", s))
-    if re.search(r"HTTPS|https|安全连接协议", s):
+    if re.search(r"HTTPS|https|安全连接协议", _URL.sub("", s)):  # not https:// in an address
         out.append(Draft("https_enabled", "网站启用HTTPS", s))
     if re.search(r"(网站|站内|全站)[^。；，]{0,10}(搜索|检索)|(搜索|检索)(功能|服务|精准|准确|引擎)", s) and not re.search(
         r"问答库|数据库[^。]{0,6}搜索", s
@@ -1283,10 +1368,11 @@ class FlatSegment:
     section: str
     units: list[str]
     deadline: str = ""
+    lead: list[str] | None = None  # set when the units are labelled (牵头单位：…); else units[0] leads
 
 
 _FLAT_BREAK = re.compile(
-    r"(?<![\d（(第])(?=\d{1,2}\s*[．.](?!\d)\s*[\u4e00-\u9fa5“《])"
+    r"(?<![\d（(第])(?=\d{1,2}\s*[．.](?:(?!\d)\s*[\u4e00-\u9fa5“《]|\s*20\d{2}\s*年))"  # 2．2022年3月底前…
     r"|(?<![第）)\d])(?=[（(][一二三四五六七八九十]{1,3}[）)](?![（(项条款目]))"
     r"|(?<![\u4e00-\u9fa5]{2}[第])(?=[一二三四五六七八九十]{1,2}、)"
 )
@@ -1309,6 +1395,9 @@ _FLAT_DEADLINE = re.compile(
 
 def _paren_units(inner: str) -> list[str]:
     """'市发展改革委牵头，各县区政府负责' → ['市发展改革委', '各县区政府'] (lead first)."""
+    labelled = labelled_units(inner)
+    if labelled:
+        return labelled[0] + labelled[1]
     units: list[str] = []
     lead = re.search(r"([^，,；;：:]+?)牵头", inner)
     if lead:
@@ -1322,16 +1411,18 @@ def _paren_units(inner: str) -> list[str]:
     return units
 
 
-def _peel_meta(text: str) -> tuple[list[str], str, str]:
+def _peel_meta(text: str) -> tuple[list[str], str, str, list[str]]:
     """Units and a 完成时限 at the start of flattened text (cells that follow a measure).
 
     '市政府办公厅市政府各部门、各区县政府3．组织…' → (['市政府办公厅', '市政府各部门', '各区县政府'], '',
-    '3．组织…'). Cells may be wrapped over lines; the rest is returned verbatim.
+    '3．组织…', []). Cells may be wrapped over lines; the rest is returned verbatim. The last
+    item lists the lead units when they are labelled (（牵头单位：…；责任单位：…）).
     """
     # work on the text without line breaks, map positions back to the original
     keep = [k for k, ch in enumerate(text) if ch not in "\n\r \t\u3000"]
     flat = "".join(text[k] for k in keep)
     units: list[str] = []
+    leads: list[str] = []
     deadline = ""
     pos = 0
     while pos < len(flat):
@@ -1340,6 +1431,7 @@ def _peel_meta(text: str) -> tuple[list[str], str, str]:
         pm = _UNIT_PAREN.match(flat, pos)
         if pm:  # （市发展改革委牵头，各县区政府负责） / （责任单位：…）
             units.extend(u for u in _paren_units(pm.group(1)) if u not in units)
+            leads.extend((labelled_units(pm.group(1)) or ([], []))[0])
             pos = pm.end()
             continue
         m = _UNIT_HEAD.match(flat, pos)
@@ -1366,8 +1458,8 @@ def _peel_meta(text: str) -> tuple[list[str], str, str]:
             continue
         break
     if pos >= len(flat):
-        return units, deadline, ""
-    return units, deadline, text[keep[pos]:] if (units or deadline) else text
+        return units, deadline, "", leads
+    return units, deadline, text[keep[pos]:] if (units or deadline) else text, leads
 
 
 def flat_segments(para: str) -> list[FlatSegment]:
@@ -1384,16 +1476,22 @@ def flat_segments(para: str) -> list[FlatSegment]:
         im = re.match(r"\s*(\d{1,2})\s*[．.]", piece)
         item = f"{im.group(1)}．" if im else ""
         for part in re.split(r"(?<=。)", piece):
-            units, deadline, rest = _peel_meta(part)
+            units, deadline, rest, leads = _peel_meta(part)
             if (units or deadline) and out:
                 prev = out[-1]
                 prev.units.extend(u for u in units if u not in prev.units)
+                if leads:
+                    prev.lead = (prev.lead or []) + [u for u in leads if u not in (prev.lead or [])]
                 prev.deadline = prev.deadline or deadline
             if compact(rest):
                 seg = FlatSegment(rest, section + item, [], "")
                 inner = list(_UNIT_PAREN.finditer(compact(rest)))
                 if inner:  # …及解读（市发展改革委牵头）。
-                    seg.units = _paren_units(inner[-1].group(1))
+                    labelled = labelled_units(inner[-1].group(1))
+                    if labelled and labelled[0]:
+                        seg.lead, seg.units = labelled[0], labelled[0] + labelled[1]
+                    else:
+                        seg.units = _paren_units(inner[-1].group(1))
                 out.append(seg)
     return out
 
@@ -1421,6 +1519,14 @@ class Context:
     deadline_note: str = ""
 
 
+_URL = re.compile(r"(?:https?|ftp)://[^\s，。；、）)]+|www\.[A-Za-z0-9.-]+[^\s，。；、）)]*", re.IGNORECASE)
+
+
+def _is_sentence(sent: str) -> bool:
+    """A demand has words: a URL, a date or a page-chrome line pasted with the notice is not one."""
+    return len(re.findall(r"[\u4e00-\u9fa5]", _URL.sub("", sent))) >= 4
+
+
 def _drafts_for_sentence(
     sent: str,
     year: int | None,
@@ -1430,6 +1536,8 @@ def _drafts_for_sentence(
     places: tuple[str, ...] = (),
     flattened: bool = False,
 ) -> list[Draft]:
+    if not _is_sentence(sent):
+        return []
     cols = detect_columns(sent)
     col_paths = [d.path for d in cols if d.check == "column_exists" and d.path]
     column = col_paths[0] if len(col_paths) == 1 else None
@@ -1461,51 +1569,48 @@ def _quote_window(sentence: str, limit: int = 160) -> str:
     return cut[: k + 1] if k > limit // 2 else cut
 
 
-def extract_rules(path: Path | str) -> dict[str, Any]:
-    """Read a notice and return a draft rule file (a dict in the CONTRACTS format)."""
-    p = Path(path)
-    notice = read_notice(p)
-    document = find_document_title(notice)
-    year = find_year(notice, document)
-    issuer = find_issuer(notice)
-    number = find_number(notice)
-
-    places = find_places(issuer, document)
-    task_tables = [t for t in notice.tables if is_task_table(t)]
-    rows = table_rows(task_tables, year) if task_tables else []
+def _collect_from_rows(rows: list[TaskRow], notice: NoticeText, year: int | None,
+                       places: tuple[str, ...]) -> list[tuple[Draft, Context]]:
+    """Drafts from the task table's measures, and the cover letter's unambiguous site demands."""
     collected: list[tuple[Draft, Context]] = []
-    notes: list[str] = []
+    for tr in rows:
+        dl, dl_note = normalize_deadline(compact(tr.deadline_text), year)
+        for s in split_sentences(tr.measure):
+            heading = bool(_HEADING_LIKE.match(s.text))
+            for d in _drafts_for_sentence(s.text, year, places=places, content=not heading):
+                ctx = Context(tr.section + (s.item if s.item else ""), tr.lead, tr.resp, dl, dl_note)
+                collected.append((d, ctx))
+    # the cover letter: only unambiguous site requirements
+    for b in notice.blocks:
+        if isinstance(b, Paragraph):
+            for s in split_sentences(b.text):
+                for d in _drafts_for_sentence(s.text, year, strong_only=True):
+                    if d.check in ("column_exists", "subcolumns", "column_order"):
+                        continue
+                    collected.append((d, Context("通知正文", [], [], None)))
+    return collected
 
-    if rows:
-        for tr in rows:
-            dl, dl_note = normalize_deadline(compact(tr.deadline_text), year)
-            for s in split_sentences(tr.measure):
-                heading = bool(_HEADING_LIKE.match(s.text))
-                for d in _drafts_for_sentence(s.text, year, places=places, content=not heading):
-                    ctx = Context(tr.section + (s.item if s.item else ""), tr.lead, tr.resp, dl, dl_note)
-                    collected.append((d, ctx))
-        # the cover letter: only unambiguous site requirements
-        for b in notice.blocks:
-            if isinstance(b, Paragraph):
-                for s in split_sentences(b.text):
-                    for d in _drafts_for_sentence(s.text, year, strong_only=True):
-                        if d.check in ("column_exists", "subcolumns", "column_order"):
-                            continue
-                        collected.append((d, Context("通知正文", [], [], None)))
-    else:
-        notes.append("未识别出任务表格（如 PDF 转出的文字），规则按句子起草；责任单位和时限取句子附近的文字，需人工核对。")
-        body = "\n".join(b.text for b in notice.blocks if isinstance(b, Paragraph))
-        if body:
-            for seg in flat_segments(body):
-                for s in split_sentences(seg.text):
-                    heading = bool(_HEADING_LIKE.match(s.text)) or bool(_HEADING_LIKE.match(seg.text) and s.start == 0)
-                    dl, dl_note = normalize_deadline(compact(seg.deadline), year)
-                    for d in _drafts_for_sentence(s.text, year, places=places, content=not heading, flattened=True):
-                        units = [u for x in seg.units for u in split_units(x)]
-                        collected.append((d, Context(seg.section, units[:1], units[1:], dl, dl_note)))
 
-    # assemble rules
-    slug = _slug(p.stem)
+def _collect_from_text(notice: NoticeText, year: int | None,
+                       places: tuple[str, ...]) -> list[tuple[Draft, Context]]:
+    """Drafts from running text (no task table): units and 时限 from the text near each sentence."""
+    collected: list[tuple[Draft, Context]] = []
+    body = "\n".join(b.text for b in notice.blocks if isinstance(b, Paragraph))
+    for seg in flat_segments(body) if body else []:
+        for s in split_sentences(seg.text):
+            heading = bool(_HEADING_LIKE.match(s.text)) or bool(_HEADING_LIKE.match(seg.text) and s.start == 0)
+            dl, dl_note = normalize_deadline(compact(seg.deadline), year)
+            for d in _drafts_for_sentence(s.text, year, places=places, content=not heading, flattened=True):
+                units = [u for x in seg.units for u in split_units(x)]
+                lead = seg.lead if seg.lead is not None else units[:1]
+                resp = [u for u in units if u not in lead]
+                collected.append((d, Context(seg.section, lead, resp, dl, dl_note)))
+    return collected
+
+
+def _assemble(collected: list[tuple[Draft, Context]], notice: NoticeText, document: str, file_name: str,
+              slug: str, year: int | None) -> list[dict[str, Any]]:
+    """One rule dict per distinct draft, with a verbatim quote, deadline and units."""
     out_rules: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     implied_seen: set[str] = set()
@@ -1553,7 +1658,7 @@ def extract_rules(path: Path | str) -> dict[str, Any]:
         if d.params:
             rule["params"] = dict(d.params)
         rule["severity"] = "major"
-        source: dict[str, Any] = {"document": document, "file": p.name}
+        source: dict[str, Any] = {"document": document, "file": file_name}
         if ctx.section:
             source["section"] = ctx.section
         source["quote"] = quote
@@ -1567,6 +1672,30 @@ def extract_rules(path: Path | str) -> dict[str, Any]:
         rule["note"] = "；".join(["草稿，需人工核对", *note_parts])
         rule["draft"] = True
         out_rules.append(rule)
+    return out_rules
+
+
+def extract_rules(path: Path | str) -> dict[str, Any]:
+    """Read a notice and return a draft rule file (a dict in the CONTRACTS format)."""
+    p = Path(path)
+    notice = read_notice(p)
+    document = find_document_title(notice)
+    year = find_year(notice, document)
+    issuer = find_issuer(notice)
+    number = find_number(notice)
+
+    places = find_places(issuer, document)
+    task_tables = [t for t in notice.tables if is_task_table(t)]
+    rows = table_rows(task_tables, year) if task_tables else []
+    notes: list[str] = []
+
+    if rows:
+        collected = _collect_from_rows(rows, notice, year, places)
+    else:
+        notes.append("未识别出任务表格（如 PDF 转出的文字），规则按句子起草；责任单位和时限取句子附近的文字，需人工核对。")
+        collected = _collect_from_text(notice, year, places)
+
+    out_rules = _assemble(collected, notice, document, p.name, _slug(p.stem), year)
 
     doc: dict[str, Any] = {"schema": SCHEMA, "document": document, "file": p.name, "issuer": issuer}
     if number:

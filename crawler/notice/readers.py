@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SUPPORTED = (".txt", ".docx", ".html", ".htm", ".pdf")
 
@@ -220,7 +221,7 @@ def _looks_header(cells: list[str]) -> bool:
 
 def _parse_cell_lines(lines: list[str]) -> list[Block]:
     # Pass 1: cells (list of source lines) grouped into rows; remember where a row began.
-    def tokenize(max_width: int | None) -> list[tuple[str, object]]:
+    def tokenize(max_width: int | None) -> list[tuple[str, Any]]:
         out: list[tuple[str, object]] = []  # ("para", text) | ("row", [cells])
         row: list[list[str]] | None = None
         blank_before = False
@@ -254,8 +255,8 @@ def _parse_cell_lines(lines: list[str]) -> list[Block]:
             out.append(("row", row))
         return out
 
-    def width_of(tokens: list[tuple[str, object]]) -> int | None:
-        widths = Counter(len(r) for k, r in tokens if k == "row" and len(r) >= 3)  # type: ignore[arg-type]
+    def width_of(tokens: list[tuple[str, Any]]) -> int | None:
+        widths = Counter(len(r) for k, r in tokens if k == "row" and len(r) >= 3)
         return widths.most_common(1)[0][0] if widths else None
 
     tokens = tokenize(None)
@@ -267,7 +268,7 @@ def _parse_cell_lines(lines: list[str]) -> list[Block]:
     rows: list[list[str]] = []
     for kind, val in tokens:
         if kind == "row":
-            cells = ["\n".join(c).strip() for c in val]  # type: ignore[union-attr]
+            cells = ["\n".join(c).strip() for c in val]
             rows.append(cells)
         else:
             if rows:
@@ -389,6 +390,9 @@ def _decode_html(data: bytes, name: str) -> str:
     return decode_bytes(data, name)
 
 
+_WORD_CONDITIONAL = re.compile(r"<!\[(?:if[^\]>]*|endif)\]>", re.IGNORECASE)
+
+
 def read_html(p: Path) -> NoticeText:
     import lxml.html
 
@@ -396,6 +400,9 @@ def read_html(p: Path) -> NoticeText:
     if not raw.strip():
         raise NoticeReadError(f"{p}: 文件为空；请重新保存网页（另存为“网页，全部”或 .html）")
     raw = re.sub(r"^\s*<\?xml[^>]*>", "", raw)
+    # Word's "save as web page" wraps list numbers in downlevel-revealed conditionals
+    # (<![if !supportLists]>…<![endif]>) that lxml keeps as text: drop the markers, keep the content.
+    raw = _WORD_CONDITIONAL.sub("", raw)
     root = lxml.html.fromstring(raw)
     blocks: list[Block] = []
     _html_walk(root, blocks, [""])
@@ -569,14 +576,14 @@ def read_pdf(p: Path) -> NoticeText:
                 blocks.append(Paragraph(str(val)))
                 parts.append(str(val))
             else:
-                blocks.append(val)  # type: ignore[arg-type]
-                parts.extend("\t".join(r) for r in val.rows)  # type: ignore[union-attr]
+                blocks.append(val)
+                parts.extend("\t".join(r) for r in val.rows)
         return NoticeText(p, "pdf", "\n".join(parts), blocks)
     text = unwrap_lines(raw)
     return NoticeText(p, "pdf", text, [Paragraph(t) for t in text.split("\n") if t.strip()], flattened=True)
 
 
-def _pdf_tables(p: Path) -> list[tuple[str, object]]:
+def _pdf_tables(p: Path) -> list[tuple[str, Any]]:
     """Ruled tables via pdfplumber (if installed and the PDF has them), with page text."""
     try:
         import pdfplumber

@@ -79,7 +79,7 @@ class _Redactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             msg = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record: drop its arguments
+        except Exception:
             msg = str(record.msg)
         clean = _scrub(msg, self.secrets)
         if clean != msg or record.args:
@@ -319,7 +319,7 @@ def _send_one(n: Notice, client: httpx.Client, env: Mapping[str, str], smtp: Smt
                 delay = max(delay, e.retry_after)
             log.info("%s", _scrub(f"{_who(n)}：{error}，{delay:g} 秒后重试（第 {attempt} 次失败）", secrets))
             sleep(delay)
-        except Exception as e:  # noqa: BLE001 - one channel's bug must not stop the others
+        except Exception as e:
             error = f"内部错误（{type(e).__name__}）"
             break
     if ok:

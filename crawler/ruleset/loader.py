@@ -116,7 +116,7 @@ def parse_applies_to(value: Any, base: tuple[tuple[str, ...], str] = ((), "")) -
     """`applies_to: {kinds: [政府门户网站, …], region: 重庆市渝中区}` → (kinds, region); keys not
     given keep `base` (the file-level default). Raises ValueError with the fix."""
     if not isinstance(value, dict):
-        raise ValueError("applies_to 应为映射，如 {kinds: [政府门户网站, 部门网站], region: 重庆市渝中区}")  # noqa: TRY004
+        raise ValueError("applies_to 应为映射，如 {kinds: [政府门户网站, 部门网站], region: 重庆市渝中区}")
     bad = set(map(str, value)) - APPLIES_KEYS
     if bad:
         k = min(bad)

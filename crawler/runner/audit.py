@@ -10,11 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crawler.ruleset.loader import AuditRule
 from crawler.judge.evaluate import Finding, findings_document, write_findings
 from crawler.judge.evaluate import evaluate as run_checks
 from crawler.model.build import SiteModel, build_site_model
 from crawler.model.linkresults import compact_link_results
+from crawler.ruleset.loader import AuditRule
 from crawler.store.crawls import CrawlStore
 
 
@@ -128,19 +128,19 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
     import logging
 
     from crawler.collect.links import verify_crawl_links
-    from crawler.text.pii import redact
     from crawler.collect.properties import measure_site
+    from crawler.text.pii import redact
 
     log = logging.getLogger(__name__)
     try:
         measure_site(store, crawl_id, **({"timeout": timeout} if timeout else {}))
-    except Exception as e:  # noqa: BLE001 - never fail the audit
+    except Exception as e:
         log.warning("站点属性测量失败：%s", redact(str(e)))
         store.set_fact(crawl_id, "measure_error", {"error": f"{type(e).__name__}: {redact(str(e))}"})
     if verify_links:
         try:
             verify_crawl_links(store, crawl_id, timeout=timeout or 15.0)
-        except Exception as e:  # noqa: BLE001 - never fail the audit
+        except Exception as e:
             log.warning("链接核验失败：%s", redact(str(e)))
             store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})
 
@@ -151,5 +151,5 @@ def _safe_store_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an odd URL is shown as given minus credentials
+    except Exception:
         return url.split("@")[-1]

@@ -147,7 +147,7 @@ def run_site_audit(site: dict[str, Any], rules: list[str], as_of: str, store_url
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = store_url or str(out / "crawl.db")
-    info = {k: site[k] for k in ("name", "unit", "slug", "urls") if k in site}
+    info: dict[str, Any] = {k: site[k] for k in ("name", "unit", "slug", "urls") if k in site}
     result: dict[str, Any] = {"slug": site.get("slug", ""), "name": site.get("name", ""), "crawl_id": None,
                               "store": redact_url(store), "worker": socket.gethostname(), "exit_code": None,
                               "summary": {}, "verdict": {}, "document": None, "outputs": {}, "error": ""}
@@ -173,7 +173,7 @@ def run_site_audit(site: dict[str, Any], rules: list[str], as_of: str, store_url
     result["crawl_id"] = (doc.get("crawl") or {}).get("id")
     try:
         doc, outputs = _finish(doc, info, rules, as_of, store, str(out), opts)
-    except Exception as e:  # noqa: BLE001 - reported as this site's error
+    except Exception as e:
         return {**result, "error": f"评估出错：{type(e).__name__}: {e}"}
     result.update(summary=doc.get("summary") or {}, verdict=doc.get("verdict") or {}, document=doc,
                   outputs={k: str(v) for k, v in outputs.items()}, elapsed=round(time.monotonic() - t0, 1))
@@ -192,10 +192,10 @@ def _finish(doc: dict[str, Any], info: dict[str, Any], rules: list[str], as_of: 
         return doc, write_outputs(doc, Path(out_dir))
     from datetime import date
 
-    from crawler.runner.audit import evaluate_store
     from crawler.ruleset.loader import load_rules
-    from crawler.store.crawls import CrawlStore
     from crawler.ruleset.waivers import load_waivers
+    from crawler.runner.audit import evaluate_store
+    from crawler.store.crawls import CrawlStore
 
     waivers = load_waivers(opts["waivers"])
     crawl = CrawlStore(store)
@@ -223,7 +223,7 @@ def workers_online(timeout: float = 2.0) -> list[str]:
     """Names of the workers that answer a ping (any queue)."""
     try:
         replies = app.control.ping(timeout=timeout) or []
-    except Exception:  # noqa: BLE001 - only a hint for the user
+    except Exception:
         return []
     return sorted(name for r in replies for name in r)
 

@@ -51,7 +51,7 @@ def open_results(spec: str) -> ResultsStore:
         return ResultsStore(spec)
     except ImportError as e:
         raise InputError(f"结果库 “{spec}” 无法打开：缺少数据库驱动（{e.name}），PostgreSQL 请安装 pip install 'govaudit[postgres]'") from None
-    except Exception as e:  # noqa: BLE001 - a bad URL or an unreachable server: one line, exit 2
+    except Exception as e:
         raise InputError(f"结果库 “{spec}” 无法打开（{type(e).__name__}: {str(e).splitlines()[0][:200]}）"
                          "，请检查 --history 的路径或地址") from None
 

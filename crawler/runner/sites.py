@@ -38,7 +38,7 @@ def crawl_jobs(jobs: list[CrawlJob]) -> dict[str, int | BaseException]:
         ids = run_crawls(payload)
     except KeyboardInterrupt:
         raise
-    except Exception as e:  # noqa: BLE001 - reported per site, exit 1
+    except Exception as e:
         return {j.slug: e for j in jobs}
     return {j.slug: int(i) for j, i in zip(jobs, ids, strict=True)}
 

@@ -631,7 +631,7 @@ def _hide_password(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return str(url).split("@")[-1]
 
 

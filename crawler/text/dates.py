@@ -66,8 +66,8 @@ def _cn_number(s: str) -> int | None:
         return None
     if "十" in s:
         head, _, tail = s.partition("十")
-        tens = _CN_DIGITS.get(head, None) if head else 1
-        ones = _CN_DIGITS.get(tail, None) if tail else 0
+        tens = _CN_DIGITS.get(head) if head else 1
+        ones = _CN_DIGITS.get(tail) if tail else 0
         if tens is None or ones is None or "十" in tail:
             return None
         return tens * 10 + ones

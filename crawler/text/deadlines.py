@@ -129,6 +129,11 @@ def sentence_deadline(sentence: str, year: int | None) -> tuple[str | None, str]
     return dates[0][2], _squeeze(m.group(0))
 
 
+def strip_deadline_phrases(text: str, sep: str = "") -> str:
+    """The text without its deadline phrases (2022年3月底前, 于6月30日前), each replaced by `sep`."""
+    return _SENT_DEADLINE.sub(sep, text)
+
+
 # -- rule files ------------------------------------------------------------------------------
 _CN_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日|底)?前?$")
 

@@ -81,7 +81,7 @@ class Synonyms:
             return 3
         if self._canon.get(w, w) == self._canon.get(h, h):
             return 2
-        if h in self._canon or w in self._canon and len(h) < len(w):
+        if h in self._canon or (w in self._canon and len(h) < len(w)):
             # a name the synonyms know as another column is that column, not a variant:
             # 政府信息公开指南 is not 政府信息公开, though it contains it
             return 0

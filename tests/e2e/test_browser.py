@@ -6,49 +6,15 @@ Never downloads a browser: Playwright drives /usr/bin/chromium (CI installs it w
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from tests.support.reportdocs import hostile_doc, sample_doc
-
 from reports import render_report
 from reports.dashboard import SiteEntry, render_dashboard
+from tests.support.browser import BROWSER_MARKS, visible_rows
+from tests.support.reportdocs import hostile_doc, sample_doc
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
-                       "(apt-get install chromium fonts-wqy-zenhei); CI installs it"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    pg = ctx.new_page()
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("dialog", lambda d: (pg.errors.append("dialog: " + d.message), d.dismiss()))
-    yield pg
-    ctx.close()
-
-
-def visible_rows(pg: Any, table: str) -> list[str]:
-    return pg.eval_on_selector_all(f"#{table} tbody tr", "rs => rs.filter(r => !r.hidden).map(r => r.id || r.dataset.verdict)")
+pytestmark = BROWSER_MARKS
 
 
 def statuses(pg: Any) -> list[str]:

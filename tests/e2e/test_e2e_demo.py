@@ -9,8 +9,11 @@ import sys
 import pytest
 from lxml import html as lxml_html
 
-from crawler.demo.server import serve_sample_site
+from crawler.demo.server import SITE_DIR
 from tests.support import ROOT
+from tests.support.mockserver import serve_static
+
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 MANIFEST = json.loads((ROOT / "crawler" / "demo" / "site" / "manifest.json").read_text(encoding="utf-8"))
 
@@ -38,7 +41,7 @@ rules:
 def audit(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     (tmp / "rules.yaml").write_text(RULES, encoding="utf-8")
-    with serve_sample_site() as srv:
+    with serve_static(SITE_DIR) as srv:
         r = subprocess.run([sys.executable, "-m", "crawler.cli", "audit", srv.url, "--rules", str(tmp / "rules.yaml"),
                             "--out", str(tmp / "out"), "--as-of", MANIFEST["as_of"]],
                            capture_output=True, text=True, timeout=600, cwd=ROOT)
@@ -93,7 +96,7 @@ def test_gbk_pages_read_correctly(audit):
 
 
 def test_report_shows_findings_and_tree(audit):
-    _, doc, out, _ = audit
+    _, _doc, out, _ = audit
     tree = lxml_html.fromstring((out / "report.html").read_text(encoding="utf-8"))
     text = tree.text_content()
     assert "缺少子栏目：视频" in text and "地方政府债务" in text

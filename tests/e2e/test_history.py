@@ -12,8 +12,9 @@ import pytest
 
 from crawler.cli.main import main
 from crawler.store.results import ResultsStore
-from tests.integration.test_results_store import pg_schema  # noqa: F401 - fixture
 from tests.support.changingsite import ChangingSite, CountingServer
+
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 RULES = """\
 schema: govaudit.rules/1
@@ -192,8 +193,8 @@ def test_many_sites_keep_run_folders_and_the_index_shows_changes(tmp_path: Path)
 
     from crawler.cli.main import build_parser
     from crawler.cli.sites import run_sites
-    from tests.e2e.test_sites import RULES as SITE_RULES
-    from tests.e2e.test_sites import fake_crawl
+    from tests.support.sitesdocs import RULES as SITE_RULES
+    from tests.support.sitesdocs import fake_crawl
 
     (tmp_path / "rubric.yaml").write_text(SITE_RULES, encoding="utf-8")
     sites = tmp_path / "sites.yaml"

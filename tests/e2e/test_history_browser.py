@@ -5,12 +5,13 @@ from pathlib import Path
 from typing import Any
 
 from reports import render_report
-from tests.e2e.test_browser import browser, page, pytestmark, visible_rows  # noqa: F401 - fixtures
-from tests.support.reportdocs import sample_doc
-from tests.unit.test_history_report import with_history
+from tests.support.browser import BROWSER_MARKS, visible_rows
+from tests.support.reportdocs import sample_doc, with_history
+
+pytestmark = BROWSER_MARKS
 
 
-def test_change_filter_with_the_other_filters(page: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_change_filter_with_the_other_filters(page: Any, tmp_path: Path) -> None:
     doc = with_history(sample_doc())
     ids = [f"f-{f['rule_id']}" for f in doc["findings"]]
     path = render_report(doc, tmp_path)

@@ -11,8 +11,10 @@ import sys
 
 import pytest
 
-from tests.support.fixture_sites import SITES_DIR, manifest, serve_fixture_site
 from tests.support import ROOT
+from tests.support.fixture_sites import SITES_DIR, manifest, serve_fixture_site
+
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 SITES = ["hanweb", "xxgk-platform", "minimal-county"]
 
@@ -58,7 +60,7 @@ def test_column_facts(audit, field):
     wrong = []
     for c in m["columns"]:
         got = cols.get(tuple(c["path"]))
-        if got is None or c.get(field) is None and field in ("items",):
+        if got is None or (c.get(field) is None and field in ("items",)):
             continue
         if field == "newest" and c["kind"] not in ("list",):
             continue

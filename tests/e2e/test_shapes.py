@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
-from crawler.demo.server import SampleServer
 from tests.support import FIXTURES, ROOT
-from tests.support.fixture_sites import FixtureHandler
+from tests.support.fixture_sites import HIDDEN
+from tests.support.mockserver import serve_static
 
 SHAPES = FIXTURES / "shapes"
 AS_OF = "2024-08-01"
@@ -32,12 +32,6 @@ def truths() -> dict[str, dict]:
 TRUTHS = truths()
 
 
-class ShapesServer(SampleServer):
-    def __init__(self) -> None:
-        super().__init__("127.0.0.1", 0, SHAPES)
-        self.httpd.RequestHandlerClass = type("ShapesHandler", (FixtureHandler,), {"root": self.root, "config": {}})
-
-
 @pytest.fixture(scope="module")
 def doc(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shapes")
@@ -46,7 +40,7 @@ def doc(tmp_path_factory):
     for i, t in enumerate(TRUTHS.values()):
         lines.append(f"  - {{id: col-{i}, title: {t['column']}, check: column_exists, path: {t['column']}}}")
     rules.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with ShapesServer() as srv:
+    with serve_static(SHAPES, hidden=HIDDEN) as srv:
         r = subprocess.run([sys.executable, "-m", "crawler.cli", "audit", srv.url, "--rules", str(rules),
                             "--out", str(tmp / "out"), "--as-of", AS_OF, "--no-verify-links",
                             "--max-pages", "120", "--delay", "0"],

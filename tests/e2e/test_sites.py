@@ -11,40 +11,14 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.cli.main import build_parser, main
-from crawler.model.page import ListItem, PageRecord
 from crawler.cli.sites import run_sites
 from crawler.ruleset.sites import SitesFileError, load_sites
 from crawler.store.crawls import CrawlStore
 from tests.support import ROOT
+from tests.support.sitesdocs import RULES, fake_crawl
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
-RULES = """\
-schema: govaudit.rules/1
-document: 测试检查指标
-year: 2021
-rules:
-  - id: t-home
-    title: 首页不更新（2周内首页无新信息）
-    check: homepage_updated
-    params: {max_days: 14}
-    severity: veto
-    source: {section: 单项否决·首页不更新, quote: 首页不更新}
-    rubric: {category: veto, indicator: 首页不更新}
-  - id: t-policy
-    title: 设置政策文件栏目
-    check: column_exists
-    path: 政策文件
-    source: {section: 扣分指标, quote: 政策文件}
-    rubric: {category: deduct, indicator: 发布解读, points: 5}
-  - id: t-video
-    title: 政策解读设置视频子栏目
-    check: column_exists
-    path: 政策解读>视频解读
-    deadline: 2021-06-30
-    lead_units: [区政府办公室]
-    responsible_units: [区政府办公室, 区发展改革委]
-    source: {section: 一、（二）, quote: 政策解读栏目设置视频解读}
-"""
 
 
 @pytest.fixture
@@ -128,28 +102,6 @@ def test_cli_exit_2_before_crawling(rules_dir: Path, capsys: pytest.CaptureFixtu
     assert "bad.yaml:3:" in capsys.readouterr().err
 
 
-def fake_crawl(newest: dict[str, str]):
-    """Stands in for the crawler: a homepage per site, its newest item dated per host."""
-    def crawl(jobs):
-        out = {}
-        for j in jobs:
-            st = CrawlStore(j.store)
-            cid = st.start_crawl(j.urls, [], {})
-            base = j.urls[0].rstrip("/")
-            host = base.split("//")[1]
-            if host not in newest:
-                st.close()
-                out[j.slug] = RuntimeError("抓取失败：DNS 解析失败")
-                continue
-            st.add_pages(cid, [PageRecord(url=base + "/", status=200, title="首页",
-                                          items=[ListItem(base + "/a.html", "要闻", newest[host])])])
-            st.finish_crawl(cid, {})
-            st.close()
-            out[j.slug] = cid
-        return out
-    return crawl
-
-
 def test_a_run_writes_each_site_and_the_index(rules_dir: Path, capsys: pytest.CaptureFixture[str]):
     sites = sites_file(rules_dir, """\
 sites:
@@ -201,10 +153,11 @@ def test_site_urls_and_sites_file_together_are_rejected(rules_dir: Path, capsys:
 def test_real_two_site_run_against_local_servers(rules_dir: Path):
     """Two sample sites on local ports, crawled concurrently by the real crawler."""
     pytest.importorskip("crawler.crawl.run")
-    from crawler.demo.server import serve_sample_site
+    from crawler.demo.server import SITE_DIR
+    from tests.support.mockserver import serve_static
 
     out = rules_dir / "out"
-    with serve_sample_site() as a, serve_sample_site() as b:
+    with serve_static(SITE_DIR) as a, serve_static(SITE_DIR) as b:
         sites = sites_file(rules_dir, f"""\
 sites:
   - {{name: 重庆市山城区人民政府, urls: [{a.url}], unit: 山城区政府办公室, slug: shancheng, rules: [rubric.yaml]}}

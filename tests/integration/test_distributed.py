@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from crawler.cli.main import main
 from tests.support import ROOT
 
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 RULES = """\
 schema: govaudit.rules/1
@@ -96,15 +97,16 @@ def pg_store(pg_url: str):
 @pytest.mark.services
 def test_two_sites_on_a_worker_into_postgres(tmp_path: Path, redis_url: str, queue: str, worker: Path,
                                              pg_store: str):
-    from crawler.demo.server import serve_sample_site
+    from crawler.demo.server import SITE_DIR
     from crawler.store.crawls import CrawlStore
+    from tests.support.mockserver import serve_static
 
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     (tmp_path / "waivers.yaml").write_text(
         "- {rule_id: d-negative-list, site: 山城区示例二, reason: 栏目建设中, approved_by: 区政府办公室,"
         " expires: 2022-06-30}\n", encoding="utf-8")
     out = tmp_path / "out"
-    with serve_sample_site() as a, serve_sample_site() as b:
+    with serve_static(SITE_DIR) as a, serve_static(SITE_DIR) as b:
         (tmp_path / "sites.yaml").write_text(f"""\
 rules: [rules.yaml]
 sites:

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.faultserver import FAULTS, FaultServer, FaultSite, run_cli, write_rules
 from lxml import html as lhtml
 
 from crawler.model.page import PageRecord
+from tests.support.faultserver import FAULTS, FaultServer, FaultSite, run_cli, write_rules
+
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 AS_OF = "2021-12-31"
 DNS_HOST = "xxgk.fault.invalid"
@@ -400,13 +402,13 @@ def test_resolver_backstop_drops_link_local_answers() -> None:
     got: list[str] = []
 
     class Receiver:
-        def resolutionBegan(self, resolution: Any) -> None:  # noqa: N802
+        def resolutionBegan(self, resolution: Any) -> None:
             got.append("began")
 
-        def addressResolved(self, address: Any) -> None:  # noqa: N802
+        def addressResolved(self, address: Any) -> None:
             got.append(address.host)
 
-        def resolutionComplete(self) -> None:  # noqa: N802
+        def resolutionComplete(self) -> None:
             got.append("done")
 
     g = _GuardedReceiver(Receiver(), "rebind.example")

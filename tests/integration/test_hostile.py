@@ -27,11 +27,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.faultserver import HOSTILE_STRINGS, HostileSite, LocalServer, run_cli, write_rules
 from lxml import html as lhtml
 
 from crawler.model.page import PageRecord
 from tests.support import ROOT
+from tests.support.faultserver import (
+    HOSTILE_STRINGS,
+    HostileSite,
+    LocalServer,
+    run_cli,
+    write_rules,
+)
+
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 TEMPLATES = ROOT / "reports" / "templates"
 AS_OF = "2021-12-31"
@@ -62,7 +70,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp / "out"
     rules = write_rules(str(tmp / "rules.yaml"), RULES)
     with LocalServer(HostileSite()) as srv:
-        r, secs = run_cli(["audit", srv.url, "--rules", rules, "--out", str(out), "--as-of", AS_OF,
+        r, _secs = run_cli(["audit", srv.url, "--rules", rules, "--out", str(out), "--as-of", AS_OF,
                            "--max-pages", "80", "--timeout", "5", "--delay", "0"], timeout=240)
     assert "Traceback" not in r.stderr, r.stderr[-3000:]
     assert r.returncode in (0, 1), (r.returncode, r.stdout[-2000:], r.stderr[-3000:])

@@ -14,6 +14,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
+from crawler.collect import links as linkcheck
+from crawler.collect.links import detect_challenge, media_check, soft_404, verify_crawl_links
+from crawler.model.page import Link, PageRecord
+from crawler.store.crawls import CrawlStore
+from tests.support import ROOT
 from tests.support.linksite import (
     EXPECTED,
     MOBILE,
@@ -29,12 +35,6 @@ from tests.support.linksite import (
     png_bytes,
     rate_limited,
 )
-
-from crawler.collect import links as linkcheck
-from crawler.collect.links import detect_challenge, media_check, soft_404, verify_crawl_links
-from crawler.model.page import Link, PageRecord
-from crawler.store.crawls import CrawlStore
-from tests.support import ROOT
 
 FAST = {"delay": 0, "external_delay": 0, "backoff": 0.2, "timeout": 5.0}
 
@@ -53,7 +53,7 @@ def verified(tmp_path_factory):
         elapsed = time.monotonic() - t0
         results = {r["url"]: r for r in store.iter_link_results(cid)}
         hits = dict(srv.hits)
-        requests = list(srv.httpd.requests)
+        requests = list(srv.link_requests)
         facts = store.get_facts(cid)
         store.close()
     return {"srv_url": srv.url, "stats": stats, "results": results, "hits": hits, "requests": requests,
@@ -285,10 +285,9 @@ def test_end_to_end_crawl_verify_report(tmp_path, during_crawl):
     import zipfile
     from datetime import date
 
-    from tests.support.linksite import gov_site_routes
-
-    from crawler.runner.audit import evaluate_store, post_crawl
     from crawler.ruleset.loader import load_rules
+    from crawler.runner.audit import evaluate_store, post_crawl
+    from tests.support.linksite import gov_site_routes
 
     out = tmp_path / "out"
     db = str(tmp_path / "crawl.db")

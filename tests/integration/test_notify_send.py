@@ -22,12 +22,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd is in the test extra: pip install -e '.[test]'")
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from tests.unit.test_notify import make_doc, three_units_doc
 
 from crawler.notify import (
     describe_notices,
@@ -36,6 +32,9 @@ from crawler.notify import (
     plan_notices,
     send_notices,
 )
+from tests.support.notifydocs import make_doc, three_units_doc
+
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 WECOM_KEY = "wk-7f3a9c1e-5b2d-4e8f-a6c0-9d1b3e5f7a2c"
 DT_TOKEN = "dt0a1b2c3d4e5f60718293a4b5c6d7e8f9"

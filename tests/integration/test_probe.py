@@ -4,13 +4,12 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from tests.support.linksite import WAF_521, LinkServer, closed_port, html, static
-
 from crawler.checks import REGISTRY, CheckContext, build_params
-from crawler.model.build import SiteModel
-from crawler.text.names import default_synonyms
 from crawler.collect.probes import failure_share, main_probe, probe_once
+from crawler.model.build import SiteModel
 from crawler.store.crawls import CrawlStore
+from crawler.text.names import default_synonyms
+from tests.support.linksite import WAF_521, LinkServer, closed_port, html, static
 
 
 def _routes():

@@ -9,15 +9,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.support.linksite import LinkServer, html, static
 
-from crawler.runner.audit import evaluate_store, load_site
-from crawler.ruleset.loader import load_rules
 from crawler.cli.main import build_parser, main
-from crawler.model.page import ListItem, PageRecord
-from crawler.collect.probes import main_probe
 from crawler.cli.sites import run_sites
+from crawler.collect.probes import main_probe
+from crawler.model.page import ListItem, PageRecord
+from crawler.ruleset.loader import load_rules
+from crawler.runner.audit import evaluate_store, load_site
 from crawler.store.crawls import CrawlStore
+from tests.support.linksite import LinkServer, html, static
 
 RULES = """\
 schema: govaudit.rules/1

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from crawler.crawl.render import chromium_path, needs_render
+from crawler.model.page import Link, ListItem, PageRecord
 from tests.support.faultserver import LocalServer, StaticSite, gov_page, run_cli, write_rules
 
-from crawler.model.page import Link, ListItem, PageRecord
-from crawler.crawl.render import chromium_path, needs_render
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 AS_OF = "2021-12-31"
 
@@ -82,7 +84,7 @@ def _site() -> StaticSite:
         "/api/tzgg.json": ("application/json", json.dumps(ROWS, ensure_ascii=False).encode("utf-8")),
         "/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n"),
     }
-    for i, row in enumerate(ROWS):
+    for _i, row in enumerate(ROWS):
         pages[row["url"]] = gov_page(row["title"], crumbs=[("首页", "/"), ("政务公开", "/zwgk/"), ("通知公告", "/zwgk/tzgg/")],
                                      body=f"<h1>{row['title']}</h1><p>发布时间：{row['date']}</p>")
     return StaticSite(pages)
@@ -159,7 +161,7 @@ def _browser_or_skip() -> None:
 def _audit(tmp: Path, url: str, *extra: str) -> tuple[dict[str, Any], Any]:
     rules = write_rules(str(tmp / "rules.yaml"), RULES)
     out = tmp / "out"
-    r, secs = run_cli(["audit", url, "--rules", rules, "--out", str(out), "--as-of", AS_OF, "--timeout", "10",
+    r, _secs = run_cli(["audit", url, "--rules", rules, "--out", str(out), "--as-of", AS_OF, "--timeout", "10",
                        "--delay", "0", "--no-verify-links", *extra], timeout=180)
     assert "Traceback" not in r.stderr, r.stderr[-3000:]
     assert r.returncode in (0, 1), (r.returncode, r.stdout[-2000:], r.stderr[-3000:])

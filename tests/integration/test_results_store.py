@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,6 @@ from crawler.store.crawls import CrawlStore
 from crawler.store.results import ResultsStore, finding_key, results_revision, upgrade_results_db
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def pg_schema(pg_url: str):
-    """A fresh PostgreSQL schema (dropped afterwards): a URL whose search_path is that schema."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    eng = create_engine(pg_url)
-    with eng.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    sep = "&" if "?" in pg_url else "?"
-    yield f"{pg_url}{sep}options=-csearch_path%3D{name}"
-    with eng.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-    eng.dispose()
 
 
 def doc(statuses: dict[str, str], broken: list[str] = (), *, verdict: str = "合格", score: float = 90.0,

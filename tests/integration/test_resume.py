@@ -20,9 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.faultserver import ROOT, GeneratedSite, LocalServer, cli_env, run_cli, write_rules
 
-from crawler.net.http import USER_AGENT as CRAWL_UA  # the collectors name their purpose after the product token
+from crawler.net.http import (
+    USER_AGENT as CRAWL_UA,  # the collectors name their purpose after the product token
+)
+from tests.support.faultserver import (
+    ROOT,
+    GeneratedSite,
+    LocalServer,
+    cli_env,
+    run_cli,
+    write_rules,
+)
+
+pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
 AS_OF = "2021-12-31"
 PAGES = 150

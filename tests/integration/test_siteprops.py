@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
+from crawler.collect.properties import measure_site, message_rows
+from crawler.extract.page import extract_page
+from crawler.model.page import PageRecord
+from crawler.store.crawls import CrawlStore
 from tests.support.linksite import (
     GFX_NO_TITLE,
     POLICY_TITLE,
@@ -16,11 +21,6 @@ from tests.support.linksite import (
     ipv6_loopback_available,
     static,
 )
-
-from crawler.extract.page import extract_page
-from crawler.model.page import PageRecord
-from crawler.collect.properties import measure_site, message_rows
-from crawler.store.crawls import CrawlStore
 
 ARTICLES = ["zwgk/zcwj/t20220601_1.html", "zwgk/gfxwj/t20220302_4.html"]
 

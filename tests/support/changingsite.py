@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.demo.server import SampleServer
+from tests.support.mockserver import Handler, MockServer, StaticDir
 
 PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_山水县人民政府</title>
 <meta name="SiteName" content="山水县人民政府"></head><body>
@@ -104,22 +104,20 @@ class ChangingSite:
                    f'请各单位认真贯彻落实，按时报送有关材料，确保各项工作取得实效。</p>{extra}</div></div>')
 
 
-class CountingServer(SampleServer):
-    """The sample server over `root`, counting the requests it answers."""
+class CountingServer(MockServer):
+    """The site below `root` served by the test server, with every request it answers listed
+    as "METHOD path" (`requests`)."""
 
     def __init__(self, root: Path) -> None:
-        super().__init__(root=root)
-        self.requests: list[str] = []
-        base = self.httpd.RequestHandlerClass
-        seen = self.requests
+        static = StaticDir(root)
+        self.answered: list[str] = []
 
-        class Counting(base):  # type: ignore[misc, valid-type]
-            def do_GET(self) -> None:
-                seen.append("GET " + self.path)
-                super().do_GET()
+        def counting(h: Handler) -> None:
+            self.answered.append(f"{h.command} {h.path}")
+            static(h)
 
-            def do_HEAD(self) -> None:
-                seen.append("HEAD " + self.path)
-                super().do_HEAD()
+        super().__init__(mounts={"/": counting})
 
-        self.httpd.RequestHandlerClass = Counting
+    @property
+    def requests(self) -> list[str]:  # type: ignore[override]
+        return self.answered

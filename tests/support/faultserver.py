@@ -31,272 +31,34 @@ import html
 import io
 import os
 import random
-import socket
-import struct
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.support.mockserver import Handler, LocalServer
 
 __all__ = [
-    "LocalServer", "FaultServer", "FaultSite", "GeneratedSite", "HostileSite", "StaticSite",
-    "Handler", "gov_page", "FAULTS", "HOSTILE_STRINGS", "run_cli", "cli_env", "write_rules",
+    "FAULTS",
+    "HOSTILE_STRINGS",
+    "FaultServer",
+    "FaultSite",
+    "GeneratedSite",
+    "Handler",
+    "HostileSite",
+    "LocalServer",
+    "StaticSite",
+    "cli_env",
+    "gov_page",
+    "run_cli",
+    "write_rules",
 ]
 
 
-# =========================================================================== the server
-class Handler(BaseHTTPRequestHandler):
-    """One request. Apps answer through the helpers below (send, redirect, reset, stall…)."""
-
-    server: _BoundedServer  # type: ignore[assignment]
-    server_version = "nginx"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-    timeout = 15  # idle keep-alive connections end (bounded threads)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-    # -- dispatch ----------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        self.server.record(self.command, self.headers.get("Host", ""), self.path,
-                           self.headers.get("User-Agent", ""))
-        try:
-            self.server.app(self)
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout):
-            self.close_connection = True
-
-    # -- request facts -------------------------------------------------------------------
-    @property
-    def url_path(self) -> str:
-        return urlsplit(self.path).path or "/"
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.path).query)
-
-    @property
-    def origin(self) -> str:
-        return self.server.url.rstrip("/")
-
-    def hit_count(self) -> int:
-        """How often this exact path (with query) was requested so far, this one included."""
-        return self.server.hits[self.path]
-
-    # -- answers -------------------------------------------------------------------------
-    def send(self, status: int, body: bytes | str = b"", ctype: str = "text/html; charset=utf-8",
-             headers: dict[str, str] | None = None, *, length: bool = True) -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        self.send_response(status)
-        if ctype:
-            self.send_header("Content-Type", ctype)
-        if length:
-            self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-        if not length:
-            self.close_connection = True
-
-    def html(self, page: str, status: int = 200) -> None:
-        self.send(status, page)
-
-    def not_found(self) -> None:
-        self.send(404, "<!DOCTYPE html><html><head><meta charset='utf-8'><title>404</title></head>"
-                       "<body><h1>404 页面不存在</h1></body></html>")
-
-    def redirect(self, location: str, status: int = 302) -> None:
-        self.send(status, b"", "text/html", {"Location": location})
-
-    def reset(self) -> None:
-        """Abort the TCP connection (RST) without sending anything."""
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        self.close_connection = True
-        try:
-            self.connection.close()
-        except OSError:
-            pass
-
-    def stall(self, *, after_headers: bool = True, partial: bytes = b"") -> None:
-        """Never finish: optionally send headers (declaring more body than comes) and part
-        of a body, then wait until the server closes or `stall_max` passes."""
-        if after_headers:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(partial) + 1_000_000))
-            self.end_headers()
-            self.wfile.write(partial)
-            self.wfile.flush()
-        self.server.stop.wait(self.server.stall_max)
-        self.reset()
-
-    def trickle(self, every: float = 0.2) -> None:
-        """Headers, then one byte now and then: no read ever times out, the body never ends
-        (until `stall_max` or the server closes)."""
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(10_000_000))
-        self.end_headers()
-        self.wfile.write(b"<html><head><title>")
-        self.wfile.flush()
-        end = time.monotonic() + self.server.stall_max
-        while time.monotonic() < end and self.sleep(every):
-            self.wfile.write(b"x")
-            self.wfile.flush()
-        self.reset()
-
-    def stream(self, chunks: Iterable[bytes], ctype: str = "text/html; charset=utf-8",
-               total: int | None = None, headers: dict[str, str] | None = None) -> None:
-        """Send a body chunk by chunk (never held in memory whole); stops when the client
-        goes away or the server closes."""
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        if total is not None:
-            self.send_header("Content-Length", str(total))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.close_connection = True
-        if self.command == "HEAD":
-            return
-        for chunk in chunks:
-            if self.server.stop.is_set():
-                break
-            self.wfile.write(chunk)
-
-    def sleep(self, seconds: float) -> bool:
-        """Wait (interruptible by close); False when the server is closing."""
-        return not self.server.stop.wait(seconds)
+# The server itself lives in mockserver.py (one server for every test site); Handler and
+# LocalServer stay importable from here. This module holds the fault scenarios as apps.
 
 
-class _BoundedServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(self, addr: tuple[str, int], app: Callable[[Handler], None], *,
-                 max_conns: int, stall_max: float, family: int) -> None:
-        self.address_family = family
-        self.app = app
-        self.stop = threading.Event()
-        self.stall_max = stall_max
-        self.slots = threading.BoundedSemaphore(max_conns)
-        self.hits: Counter[str] = Counter()
-        self.requests: list[tuple[str, str, str, str]] = []  # method, Host, path, User-Agent
-        self._lock = threading.Lock()
-        self.url = ""
-        super().__init__(addr, Handler)
-
-    def record(self, method: str, host: str, path: str, agent: str = "") -> None:
-        with self._lock:
-            if method != "HEAD":
-                self.hits[path] += 1
-            self.requests.append((method, host, path, agent))
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        while not self.slots.acquire(timeout=0.2):  # bounded: wait for a free slot
-            if self.stop.is_set():
-                self.shutdown_request(request)
-                return
-        try:
-            super().process_request(request, client_address)
-        except Exception:
-            self.slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that hung up is normal here
-
-
-class LocalServer:
-    """Serve `app(handler)` from a daemon thread on a local port. `url` ends with "/"."""
-
-    def __init__(self, app: Callable[[Handler], None], host: str = "127.0.0.1", port: int = 0, *,
-                 max_conns: int = 64, stall_max: float = 30.0) -> None:
-        if host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("127."):
-            raise ValueError("test servers listen on loopback only")
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.host = host
-        self.httpd = _BoundedServer((host, port), app, max_conns=max_conns, stall_max=stall_max,
-                                    family=family)
-        self.port: int = self.httpd.server_address[1]
-        self.httpd.url = self.url
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"local-server:{self.port}", daemon=True)
-        self._thread.start()
-        self._closed = False
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
-
-    @property
-    def netloc(self) -> str:
-        return urlsplit(self.url).netloc
-
-    @property
-    def hits(self) -> Counter[str]:
-        return self.httpd.hits
-
-    @property
-    def requests(self) -> list[tuple[str, str, str, str]]:
-        return self.httpd.requests
-
-    def hits_by(self, agent_prefix: str) -> Counter[str]:
-        """GET/POST hits per path from clients whose User-Agent starts with `agent_prefix`
-        (the crawler is "govaudit/"; link checks and site measurements differ)."""
-        with self.httpd._lock:
-            return Counter(p for m, _h, p, a in self.httpd.requests if m != "HEAD" and a.startswith(agent_prefix))
-
-    def reset_counts(self) -> None:
-        with self.httpd._lock:
-            self.httpd.hits.clear()
-            self.httpd.requests.clear()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self.httpd.stop.set()  # ends stalls and streams first, so shutdown cannot hang
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> LocalServer:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-
-# =========================================================================== page builder
 def _e(s: str) -> str:
     return html.escape(s, quote=True)
 
@@ -528,7 +290,7 @@ class FaultSite:
             return h.not_found()
         h.send(200, "User-agent: *\nDisallow: /private/\n", "text/plain")
 
-    def fault(self, h: Handler, p: str) -> None:  # noqa: C901 - one branch per fault
+    def fault(self, h: Handler, p: str) -> None:
         port = h.server.server_address[1]
         if p == "/fault/reset":
             return h.reset()
@@ -860,7 +622,7 @@ def _selftest() -> None:  # pragma: no cover - manual check: python tests/faults
             try:
                 with urllib.request.urlopen(srv.url.rstrip("/") + p, timeout=3) as r:
                     print(p, r.status, len(r.read()))
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 print(p, "error", e)
         print(dict(srv.hits))
 

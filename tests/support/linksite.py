@@ -15,17 +15,15 @@ from __future__ import annotations
 import io
 import socket
 import struct
-import threading
 import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.model.page import Link, PageRecord
+from tests.support.mockserver import App, Handler, MockServer
 
 Route = Callable[[str, str, dict[str, str]], tuple[int, dict[str, Any], bytes]]
 # (method, path with query, request headers) → (status, headers, body)
@@ -93,104 +91,74 @@ def html(title: str, body: str = "", *, extra_head: str = "") -> bytes:
 
 
 # -- the server ------------------------------------------------------------------------------
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server  # type: ignore[assignment]
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx"
-    sys_version = ""
-    timeout = 10
+def _route_app(routes: dict[str, Route], hits: Counter[tuple[str, str]],
+               requests: list[tuple[str, str, dict[str, str]]]) -> App:
+    """Routes written as (method, path, headers) → (status, headers, body) as a handler of
+    the test server. Pseudo-headers: X-Reset (drop the connection), X-Delay (seconds before
+    answering), X-Ranges (honour a Range request); Set-Cookie may be a list."""
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
-
-    def _serve(self, method: str) -> None:
-        path = self.path
-        self.server.hits[(method, urlsplit(path).path)] += 1
-        self.server.requests.append((method, path, dict(self.headers)))
-        route = self.server.routes.get(urlsplit(path).path) or self.server.routes.get("*")
+    def app(h: Handler) -> None:
+        method, path = h.command, h.path
+        hits[(method, urlsplit(path).path)] += 1
+        requests.append((method, path, dict(h.headers)))
+        route = routes.get(urlsplit(path).path) or routes.get("*")
         if route is None:
             status, headers, body = 404, {"Content-Type": "text/html; charset=utf-8"}, html("404 Not Found")
         else:
-            status, headers, body = route(method, path, dict(self.headers))
+            status, headers, body = route(method, path, dict(h.headers))
+        headers = dict(headers)
         if headers.get("X-Reset"):
-            self.connection.shutdown(socket.SHUT_RDWR)
+            h.connection.shutdown(socket.SHUT_RDWR)
+            h.close_connection = True
             return
         delay = float(headers.pop("X-Delay", 0) or 0)
         if delay:
             time.sleep(delay)
-        rng = self.headers.get("Range")
-        if rng and status == 200 and headers.pop("X-Ranges", False) and rng.startswith("bytes="):
-            a, _, b = rng[6:].partition("-")
-            start, end = int(a or 0), min(int(b) if b else len(body) - 1, len(body) - 1)
-            if start >= len(body):
-                status, body = 416, b""
-                headers["Content-Range"] = f"bytes */{len(body)}"
-            else:
-                headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
-                body, status = body[start:end + 1], 206
-        headers.pop("X-Ranges", None)
-        self.send_response(status)
-        cookies = headers.pop("Set-Cookie", [])
+        status, body = _ranged(h, status, headers, body)
+        h.send_response(status)
+        cookies: Any = headers.pop("Set-Cookie", [])
         for c in cookies if isinstance(cookies, list) else [cookies]:
-            self.send_header("Set-Cookie", c)
+            h.send_header("Set-Cookie", c)
         for k, v in headers.items():
-            self.send_header(k, str(v))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
+            h.send_header(k, str(v))
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
         if method != "HEAD":
             try:
-                self.wfile.write(body)
+                h.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_HEAD(self) -> None:
-        self._serve("HEAD")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
+    return app
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+def _ranged(h: Handler, status: int, headers: dict[str, Any], body: bytes) -> tuple[int, bytes]:
+    rng = h.headers.get("Range")
+    if rng and status == 200 and headers.pop("X-Ranges", False) and rng.startswith("bytes="):
+        a, _, b = rng[6:].partition("-")
+        start, end = int(a or 0), min(int(b) if b else len(body) - 1, len(body) - 1)
+        if start >= len(body):
+            headers["Content-Range"] = f"bytes */{len(body)}"
+            return 416, b""
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+        return 206, body[start:end + 1]
+    headers.pop("X-Ranges", None)
+    return status, body
 
-    def __init__(self, addr: tuple[str, int], family: int, routes: dict[str, Route]) -> None:
-        self.address_family = family
-        self.routes = routes
-        self.hits: Counter[tuple[str, str]] = Counter()
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
-        super().__init__(addr, _Handler)
 
-
-class LinkServer:
-    """Serve `routes` on host (127.0.0.1 or ::1) in a thread; stops on exit."""
+class LinkServer(MockServer):
+    """Serve `routes` on host (127.0.0.1 or ::1) through the test server; stops on exit.
+    `hits` counts (method, path) including HEAD; `routes` stays live."""
 
     def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1") -> None:
         self.routes = routes
-        self.host = host
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.httpd = _Server((host, 0), family, routes)
-        self.port = self.httpd.server_address[1]
-        netloc = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
-        self.url = f"http://{netloc}/"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self.link_hits: Counter[tuple[str, str]] = Counter()
+        self.link_requests: list[tuple[str, str, dict[str, str]]] = []
+        super().__init__({"*": _route_app(routes, self.link_hits, self.link_requests)}, host=host)
 
     @property
-    def hits(self) -> Counter[tuple[str, str]]:
-        return self.httpd.hits
-
-    def __enter__(self) -> LinkServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
+    def hits(self) -> Counter[tuple[str, str]]:  # type: ignore[override]
+        return self.link_hits
 
 
 def ipv6_loopback_available() -> bool:

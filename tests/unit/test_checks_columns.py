@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.support.sitebuilder import disclosure_site, page, site
 
 from crawler.checks import REGISTRY, CheckContext, build_params
 from crawler.model.build import SiteModel
 from crawler.text.names import default_synonyms
+from tests.support.sitebuilder import disclosure_site, page, site
 
 AS_OF = date(2021, 12, 31)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from crawler.ruleset.loader import AuditRule, Rubric
 from crawler.checks import REGISTRY, CheckContext, build_params
 from crawler.judge.evaluate import evaluate, findings_document
 from crawler.model.build import SiteModel
+from crawler.ruleset.loader import AuditRule, Rubric
 from crawler.text.names import default_synonyms
 
 AS_OF = date(2022, 12, 31)

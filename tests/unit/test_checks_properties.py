@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.support.linksite import VALID_ID
 
-from crawler.text import pii
 from crawler.checks import REGISTRY, CheckContext, build_params
 from crawler.checks.base import ParamError
 from crawler.checks.properties import content_relations, workdays_between
 from crawler.judge.evaluate import findings_document
 from crawler.model.build import SiteModel, build_site_model
-from crawler.text.names import default_synonyms
 from crawler.model.page import Link, PageRecord
+from crawler.text import pii
+from crawler.text.names import default_synonyms
+from tests.support.linksite import VALID_ID
 
 AS_OF = date(2022, 12, 31)
 B = "http://site.test"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.support import ROOT
-
-from crawler.ruleset.loader import load_rules
 from crawler.judge.evaluate import evaluate, findings_document
 from crawler.model.build import build_site_model
 from crawler.model.page import PageRecord
+from crawler.ruleset.loader import load_rules
+from tests.support import ROOT
 
 
 def test_every_bundled_rule_is_unknown_on_an_unreachable_site():

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from tests.support.reportdocs import FORMULAS, XSS_SCRIPT, hostile_doc, sample_doc
 
 from reports import write_exports
 from reports.exports import safe_cell, sheet_title, write_combined_exports
+from tests.support.reportdocs import FORMULAS, XSS_SCRIPT, hostile_doc, sample_doc
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -8,7 +8,13 @@ import random
 import pytest
 from scrapy.http import Headers
 
-from crawler.extract.page import detect_challenge, extract_page, is_html, link_kind, normalize_headers
+from crawler.extract.page import (
+    detect_challenge,
+    extract_page,
+    is_html,
+    link_kind,
+    normalize_headers,
+)
 from crawler.model.page import LINK_KINDS, PageRecord
 from tests.support import FIXTURES
 

@@ -10,25 +10,7 @@ from crawler.store.results import ResultsStore
 from reports import render_report
 from reports.dashboard import SiteEntry, render_dashboard
 from reports.history import history_view, trend_view
-from tests.support.reportdocs import XSS_SCRIPT, hostile_doc, sample_doc
-
-TREND = [{"run": 1, "date": "2021-11-01", "kind": "audit", "fail": 10, "score": 70.0, "verdict": "不合格"},
-         {"run": 2, "date": "2021-12-01", "kind": "audit", "fail": 4, "score": 92.0, "verdict": "合格"},
-         {"run": 3, "date": "2021-12-05", "kind": "recheck", "fail": 1, "score": None, "verdict": None}]
-
-
-def with_history(doc: dict, url: str = "http://site.test/gone.html") -> dict:
-    fs = doc["findings"]
-    fs[0]["change"], fs[0]["first_seen"], fs[0]["open_runs"] = "open", "2021-11-01", 2
-    fs[1]["change"], fs[1]["first_seen"], fs[1]["open_runs"] = "fixed", "2021-11-01", 0
-    fs[2]["change"], fs[2]["first_seen"], fs[2]["open_runs"] = "new", "2021-12-01", 1
-    fs[2]["item_changes"] = {"new": [url], "open": [], "fixed": [], "regressed": []}
-    doc["history"] = {"run_id": 2, "kind": "audit", "base_run": None,
-                      "previous_run": {"id": 1, "date": "2021-11-01", "verdict": "不合格", "score": 70.0, "kind": "audit"},
-                      "verdict_changed": True, "site_down": False,
-                      "changes": {"new": 1, "fixed": 1, "regressed": 0, "open": 1, "waived": 0},
-                      "item_changes": {"new": 1, "open": 0, "fixed": 0, "regressed": 0}, "trend": TREND}
-    return doc
+from tests.support.reportdocs import TREND, XSS_SCRIPT, hostile_doc, sample_doc, with_history
 
 
 def test_trend_geometry() -> None:

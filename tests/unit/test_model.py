@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.support.sitebuilder import BASE, page, site
-
 from crawler.model.build import build_site_model, canonical_url
 from crawler.model.page import Link, ListItem, PageRecord
+from tests.support.sitebuilder import BASE, page, site
 
 
 def test_pagination_pages_merge_into_one_column_with_max_date():

@@ -119,7 +119,7 @@ def _wrapped(inner: BaseException, outer: BaseException) -> BaseException:
             raise inner
         except BaseException as e:
             raise outer from e
-    except BaseException as e:  # noqa: BLE001
+    except BaseException as e:
         return e
 
 

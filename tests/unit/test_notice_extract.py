@@ -20,7 +20,6 @@ from crawler.notice.draft import (
 from crawler.notice.readers import NoticeReadError, parse_text_blocks, read_notice
 from tests.support import SEEDS
 
-
 TITLE = "某某区2023年政务公开工作要点任务分工"
 COVER = [
     f"某某区人民政府办公室关于印发《{TITLE}》的通知",
@@ -223,7 +222,7 @@ def test_docx_merged_cells_paths_units_deadlines(tmp_path: Path) -> None:
     assert "responsible_units" not in ipv6  # "—" means none
     assert ipv6["source"]["section"].startswith("一、（二）")
 
-    guide = [r for r in by_check(doc, "content_published") if "指南" in r["params"]["keywords"][0]][0]
+    guide = next(r for r in by_check(doc, "content_published") if "指南" in r["params"]["keywords"][0])
     assert guide["params"]["year"] == 2023
     assert guide["deadline"] == "长期开展"
     assert guide["lead_units"] == ["区财政局", "区税务局"]
@@ -249,7 +248,7 @@ def test_html_table_rowspan_gbk(tmp_path: Path) -> None:
     cadence = by_check(doc, "update_cadence")[0]
     assert cadence["path"] == "统计信息" and cadence["params"]["period"] == "quarter"
     assert cadence["deadline"] == "2022-09-30"
-    report = [r for r in by_check(doc, "content_published") if r["params"]["keywords"] == ["统计公报"]][0]
+    report = next(r for r in by_check(doc, "content_published") if r["params"]["keywords"] == ["统计公报"])
     assert report["params"]["year"] == 2022
     assert_quotes_verbatim(doc, notice.text)
 
@@ -318,7 +317,7 @@ def test_docx_without_table_prose_units_in_brackets(tmp_path: Path) -> None:
     column = rule_with_path(doc, "营商环境")
     assert column["lead_units"] == ["市发展改革委"] and column["responsible_units"] == ["各县区政府"]
     assert column["source"]["section"] == "一、（一）1．"
-    project = [r for r in by_check(doc, "content_published") if r["params"].get("year") == 2023][0]
+    project = next(r for r in by_check(doc, "content_published") if r["params"].get("year") == 2023)
     assert project["deadline"] == "2023-06-30"
     ipv6 = by_check(doc, "ipv6_enabled")[0]
     assert ipv6["source"]["quote"].startswith("全面完成政府网站IPv6改造")
@@ -338,7 +337,7 @@ def test_txt_gb18030_and_tab_cell_layout(tmp_path: Path) -> None:
     doc = extract_rules(path)
     tax = rule_with_path(doc, "减税降费")
     assert tax["source"]["section"] == "一、（一）1．"
-    audit = [r for r in by_check(doc, "content_published") if "审计" in r["params"]["keywords"][0]][0]
+    audit = next(r for r in by_check(doc, "content_published") if "审计" in r["params"]["keywords"][0])
     assert audit["source"]["section"] == "一、（一）2．"
     link = by_check(doc, "link_present")[0]
     assert link["params"] == {"text": ["行政法规库"], "column": "履职依据"}

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.support.linksite import INVALID_ID, VALID_ID, make_id
-
 from crawler.text import pii
+from tests.support.linksite import INVALID_ID, VALID_ID, make_id
 
 
 def test_checksum_and_birth_date():

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support import ROOT, SEEDS
 from crawler.ruleset.lint import check_rule_paths, lint
+from tests.support import ROOT, SEEDS
 
 RULE = """\
 schema: govaudit.rules/1

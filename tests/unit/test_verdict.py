@@ -178,9 +178,8 @@ def rubric_file(tmp_path: Path) -> Path:
 
 def test_findings_document_carries_the_verdict_with_weights_from_the_rule_file(rubric_file: Path):
     import tests.support.sitebuilder as sb
-
-    from crawler.ruleset.loader import load_rules
     from crawler.judge.evaluate import evaluate, findings_document
+    from crawler.ruleset.loader import load_rules
 
     rules = load_rules([rubric_file])
     site = sb.disclosure_site(home_items=[("要闻", "2021-12-28")])

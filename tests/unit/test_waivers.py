@@ -117,9 +117,8 @@ def test_a_waiver_applies_through_its_expiry_day_and_only_to_its_site(tmp_path: 
 
 def test_waivers_work_on_finding_objects_and_change_the_verdict(tmp_path: Path):
     import tests.support.sitebuilder as sb
-
-    from crawler.ruleset.loader import load_rules
     from crawler.judge.evaluate import evaluate, findings_document
+    from crawler.ruleset.loader import load_rules
 
     rules_file = write(tmp_path, """\
 schema: govaudit.rules/1
