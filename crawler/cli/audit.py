@@ -219,6 +219,8 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
     p.add_argument("--timeout", type=float, help="单个页面的下载超时秒数（默认 30）")
     p.add_argument("--delay", type=float, help="同一主机两次请求之间的最短间隔秒数（默认 0.5，自动限速）")
+    p.add_argument("--exclude", action="append", metavar="REGEX",
+                   help="不抓取网址匹配此正则表达式的页面（日历、站内搜索结果等），可多次给出")
     p.add_argument("--history", help="结果库：记录每次检查并比较变化（SQLite 文件或 postgresql+psycopg:// 地址，默认 OUT/history.db）")
     p.add_argument("--no-history", action="store_true",
                    help="不记录到结果库、不保留运行目录，只把结果写入 OUT（分布式 worker 使用：由协调端记录）")

@@ -121,6 +121,7 @@ class SiteSpider(scrapy.Spider):
         self.truncated = 0  # URLs left out because of the page budget
         self._store: CrawlStore | None = None
         self.resumed_pages = 0
+        self.exclude: list[re.Pattern[str]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -142,6 +143,8 @@ class SiteSpider(scrapy.Spider):
             self._add_host(h)
         if self.crawl_id is None and s.get("GOVAUDIT_CRAWL_ID") not in (None, ""):
             self.crawl_id = s.getint("GOVAUDIT_CRAWL_ID")
+        # URL regexes never followed (sites.yaml `exclude:`: calendar traps, search results)
+        self.exclude = [re.compile(x) for x in split_arg(s.get("GOVAUDIT_EXCLUDE")) if x]
         self.render_mode = str(s.get("GOVAUDIT_RENDER") or "off")  # crawler.render
         self.render_max = s.getint("GOVAUDIT_RENDER_MAX", 50)
         self._rendered = 0
@@ -256,6 +259,8 @@ class SiteSpider(scrapy.Spider):
 
     def _request(self, url: str, *, depth: int, hops: int = 0, start: bool = False) -> scrapy.Request | None:
         if not start and not self.host_allowed(url):
+            return None
+        if not start and any(x.search(url) for x in self.exclude):
             return None
         try:
             req = scrapy.Request(
