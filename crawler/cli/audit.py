@@ -103,8 +103,12 @@ def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, st
     try:
         post_crawl(store, crawl_id, verify_links=not args.no_verify_links,
                    timeout=getattr(args, "timeout", None))
+        info = {k: v for k, v in (("name", getattr(args, "site_name", None)), ("unit", getattr(args, "unit", None)))
+                if v}
+        if info:
+            info.update(urls=list(urls), slug=site or "")
         result = evaluate_store(store, crawl_id, rules, as_of, None, waivers=waivers,
-                                probe_store=probe_store)
+                                probe_store=probe_store, site_info=info or None)
     finally:
         store.close()
         if probe_store is not None:
@@ -227,6 +231,8 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs-dir", help="运行目录的上级目录（默认 OUT/<网站>；每次运行写入其下的 <日期>-<编号>/，latest 指向最新）")
     p.add_argument("--run-id", type=int, help="使用结果库中已排队的运行记录（调度程序使用），不新建运行")
     p.add_argument("--site", help="网站在结果库中的名称（默认取起始网址的主机名；同一网站多次检查应使用同一名称）")
+    p.add_argument("--site-name", help="网站名称（报告与通知中使用；默认取网页中的网站名称）")
+    p.add_argument("--unit", help="网站主办单位（没有责任单位的事项交给它；通知“网站无法访问”也发给它）")
     p.add_argument("--render", choices=["off", "auto"], default="off",
                    help="auto：菜单或列表由脚本生成的页面用浏览器（系统 Chromium）重新抓取（默认 off）")
 

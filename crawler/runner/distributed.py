@@ -230,14 +230,20 @@ def audit_site(site: dict[str, Any], rules: list[str], as_of: str, store_url: st
     return run_site_audit(site, rules, as_of, store_url, out_dir, options)
 
 
-@app.task(name="govaudit.scheduled_audit")
-def scheduled_audit(job: dict[str, Any]) -> dict[str, Any]:
+@app.task(name="govaudit.scheduled_audit", bind=True, max_retries=None)
+def scheduled_audit(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Execute one run queued by `govaudit schedule --distributed` (idempotent: a task
-    redelivered after its worker died takes the run over; a run already ended is left)."""
-    from crawler.runner.schedule import execute_run
+    redelivered after its worker died takes the run over; a run already ended is left).
+    While another live executor holds the run (a redelivery that came early), the task
+    waits for it (retried after one lock period): it ends when the run has ended, or takes
+    the run over once the other executor's lock expired."""
+    from crawler.runner.schedule import BUSY, execute_run
 
-    return execute_run(job, executor=f"{socket.gethostname()}:{os.getpid()}", stop=None,
-                       out=lambda s: print(s, flush=True))
+    res = execute_run(job, executor=f"{socket.gethostname()}:{os.getpid()}", stop=None,
+                      out=lambda s: print(s, flush=True))
+    if res.get("skipped") == BUSY:
+        raise self.retry(countdown=float(job.get("lock_ttl") or 600))
+    return res
 
 
 # -- the coordinator -------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from crawler.ruleset.sites import SiteSpec, interval_seconds, parse_schedule
 ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("govaudit.schedule")
 Log = Callable[[str], None]
+BUSY = "运行正由另一进程执行"
 
 
 @dataclass
@@ -109,6 +110,10 @@ def audit_argv(job: dict[str, Any], python: str = sys.executable) -> list[str]:
     cmd = [python, "-m", "crawler.cli", "audit", *job["urls"], "--site", job["slug"], "--run-id", str(job["run_id"]),
            "--history", job["history"], "--out", out, "--runs-dir", out, "--store", job["store"],
            "--probe-store", job["probe_store"]]
+    if job.get("name"):
+        cmd += ["--site-name", job["name"]]
+    if job.get("unit"):
+        cmd += ["--unit", job["unit"]]
     for r in job["rules"]:
         cmd += ["--rules", r]
     for h in job["extra_hosts"]:
@@ -153,7 +158,7 @@ def execute_run(job: dict[str, Any], *, executor: str, stop: threading.Event | N
             res.update(state=run.state if run else None, skipped="运行已结束")
             return res
         if not results.acquire_lock(f"run:{run_id}", executor, ttl):
-            res.update(state=run.state, skipped="运行正由另一进程执行")
+            res.update(state=run.state, skipped=BUSY)
             return res
         if not results.acquire_lock(f"site:{slug}", job["site_holder"], ttl):
             results.fail_run(run_id, "同一网站的另一次检查正在进行，本次未执行")
@@ -203,6 +208,12 @@ def _run_audit(job: dict[str, Any], stop: threading.Event | None, out: Log) -> t
     """Run the audit subprocess, its output prefixed into our log; on `stop`, SIGINT then
     (after the grace period) SIGKILL. Returns (exit code, interrupted)."""
     Path(job["out_dir"]).mkdir(parents=True, exist_ok=True)
+    ps = job.get("probe_store") or ""
+    if ps and "://" not in ps and not Path(ps).exists():  # no probe yet: an empty store
+        from crawler.store.crawls import CrawlStore
+
+        Path(ps).parent.mkdir(parents=True, exist_ok=True)
+        CrawlStore(ps).close()
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(audit_argv(job), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
