@@ -159,7 +159,7 @@ def run_site_audit(site: dict[str, Any], rules: list[str], as_of: str, store_url
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = store_url or str(out / "crawl.db")
-    info = {k: site[k] for k in ("name", "unit", "slug", "urls") if k in site}
+    info: dict[str, Any] = {k: site[k] for k in ("name", "unit", "slug", "urls") if k in site}
     result: dict[str, Any] = {"slug": site.get("slug", ""), "name": site.get("name", ""), "crawl_id": None,
                               "store": redact_url(store), "worker": socket.gethostname(), "exit_code": None,
                               "summary": {}, "verdict": {}, "document": None, "outputs": {}, "error": ""}
