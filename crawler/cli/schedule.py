@@ -30,8 +30,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         load_rules(list(s.rules or file_rules or args.rules or bundled_rules()))
     if not any(s.schedule or s.probe_interval for s in sites):
         raise InputError(f"{args.sites}: 没有任何网站设置 schedule 或 probe_interval（如 schedule: \"0 2 * * 1\"），无事可做")
-    out_dir = Path(args.out)
+    out_dir = Path(args.out).resolve()  # absolute: workers and audit subprocesses run elsewhere
     history = args.history or str(out_dir / HISTORY_FILE)
+    if "://" not in history:
+        history = str(Path(history).resolve())
     open_results(history).close()  # reachable and migrated (one line, exit 2 otherwise)
     if not args.dry_run:
         missing = sorted({v for s in sites for v in check_notify_env(s.notify)})
@@ -43,13 +45,17 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         online = workers_online()
         _log_line(f"分布式：任务发往 {redact_url(BROKER)} 队列 {QUEUE}；在线 worker：{'、'.join(online) or '无（任务将排队等待）'}")
     opts = ScheduleOptions(
-        out_dir=out_dir, history=history, probe_store=args.probe_store or str(out_dir / "probes.db"),
-        rules=list(file_rules or args.rules or bundled_rules()), dry_run=args.dry_run, report_url=args.report_url,
+        out_dir=out_dir, history=history, probe_store=_abs(args.probe_store or str(out_dir / "probes.db")),
+        rules=[_abs(r) for r in (file_rules or args.rules or bundled_rules())], dry_run=args.dry_run, report_url=args.report_url,
         distributed=args.distributed, lock_ttl=args.lock_ttl, grace=args.grace,
         extra_args=(["--no-verify-links"] if args.no_verify_links else []) + (["--fresh"] if args.fresh else []))
     out_dir.mkdir(parents=True, exist_ok=True)
     Scheduler(sites, opts, out=_log_line).serve(duration=args.duration)
     return EXIT_OK
+
+
+def _abs(spec: str) -> str:
+    return spec if "://" in spec else str(Path(spec).resolve())
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -132,4 +138,4 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_status)
 
 
-logging.getLogger("apscheduler").setLevel(logging.WARNING)
+logging.getLogger("apscheduler").setLevel(logging.ERROR)  # skipped runs: logged in Chinese

@@ -207,6 +207,8 @@ def execute_run(job: dict[str, Any], *, executor: str, stop: threading.Event | N
 def _run_audit(job: dict[str, Any], stop: threading.Event | None, out: Log) -> tuple[int, bool]:
     """Run the audit subprocess, its output prefixed into our log; on `stop`, SIGINT then
     (after the grace period) SIGKILL. Returns (exit code, interrupted)."""
+    if stop is not None and stop.is_set():  # stopping: a queued run is not started
+        return -1, True
     Path(job["out_dir"]).mkdir(parents=True, exist_ok=True)
     ps = job.get("probe_store") or ""
     if ps and "://" not in ps and not Path(ps).exists():  # no probe yet: an empty store
@@ -426,7 +428,19 @@ class Scheduler:
                 self.sched.add_job(self.probe_now, IntervalTrigger(seconds=site.probe_interval), args=[slug],
                                    id=f"probe:{slug}", name=f"探测 {site.name}", next_run_time=now)
                 self.out(f"[{slug}] 每 {_fmt_secs(site.probe_interval)} 探测首页 {site.urls[0]}")
+        from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+
+        self.sched.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         self.sched.start()
+
+    def _skipped(self, event: Any) -> None:
+        """APScheduler skipped a fire time: the previous run of the job still runs (or the
+        process was too busy): said in the log, in Chinese."""
+        kind, _, slug = str(event.job_id).partition(":")
+        when = getattr(event, "scheduled_run_time", None)
+        at = when.strftime("%H:%M:%S") if when else ""
+        what = "探测" if kind == "probe" else "检查"
+        self.out(f"[{slug}] {at} 的{what}跳过：上一次{what}仍在进行")
 
     def stop(self, wait: bool = True) -> None:
         """No new runs; running audits interrupted and recorded as such."""
