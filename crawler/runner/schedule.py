@@ -437,7 +437,8 @@ class Scheduler:
         """APScheduler skipped a fire time: the previous run of the job still runs (or the
         process was too busy): said in the log, in Chinese."""
         kind, _, slug = str(event.job_id).partition(":")
-        when = getattr(event, "scheduled_run_time", None)
+        times = getattr(event, "scheduled_run_times", None) or [getattr(event, "scheduled_run_time", None)]
+        when = times[0]
         at = when.strftime("%H:%M:%S") if when else ""
         what = "探测" if kind == "probe" else "检查"
         self.out(f"[{slug}] {at} 的{what}跳过：上一次{what}仍在进行")
