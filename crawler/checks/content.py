@@ -76,8 +76,18 @@ def _matching(site: SiteModel, pool: list[int] | None, keywords: tuple[tuple[str
     return [site.items[k] for k in hits]
 
 
+def _alts(a: tuple[str, ...]) -> str:
+    """('年度报告', '工作报告', '情况报告') → 年度报告、工作报告或情况报告."""
+    a = tuple(x for x in a if x)
+    if len(a) <= 1:
+        return "".join(a)
+    return "、".join(a[:-1]) + "或" + a[-1]
+
+
 def _kw(keywords: tuple[tuple[str, ...], ...]) -> str:
-    return " + ".join("|".join(a) for a in keywords)
+    """Keywords as a clerk reads them: “法治政府建设”和“年度报告、工作报告或情况报告”."""
+    parts = [f"“{_alts(a)}”" for a in keywords if a]
+    return "和".join(parts) if len(parts) <= 2 else "、".join(parts[:-1]) + "和" + parts[-1]
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,7 @@ class AnnualReportParams:
     keywords: Keywords
     due: str  # "MM-DD" of the year after the report's year
     column: ColumnPath | None = None
+    report_year: int | None = None  # a fixed report year (a notice's dated task); default: the year before as_of
 
     def __post_init__(self) -> None:
         try:
@@ -124,8 +135,8 @@ def annual_report(site: SiteModel, p: AnnualReportParams, ctx: CheckContext) -> 
     """年度报告按时公开：上一年度的报告在法定日期前公开（如法治政府建设年度报告 4月1日前）。"""
     if (o := _not_crawled(site)) is not None:
         return o
-    year = ctx.as_of.year - 1
-    due = date(ctx.as_of.year, int(p.due[:2]), int(p.due[3:5]))
+    year = p.report_year if p.report_year is not None else ctx.as_of.year - 1
+    due = date(year + 1, int(p.due[:2]), int(p.due[3:5]))
     pool = _positions_in(site, p.column, ctx) or None  # a column without items: the whole site
     hits = [i for i in _matching(site, pool, p.keywords) if any(y in i.title for y in year_forms(year))]
     desc = f"{year}年度{_kw(p.keywords)}"
@@ -164,7 +175,7 @@ def link_present(site: SiteModel, p: LinkPresentParams, ctx: CheckContext) -> Ou
                 return passed(f"在“{col.display_path() or '首页'}”找到链接“{text}”",
                               [Evidence(url, text), Evidence(col.url or site.site_url, col.display_path() or "首页")])
     where = f"栏目“{' > '.join(p.column)}”" if p.column else "首页及各栏目页"
-    return failed(f"在{where}未找到文字含“{_kw(p.text)}”的链接")
+    return failed(f"在{where}未找到文字含{_kw(p.text)}的链接")
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,7 @@ def category_coverage(site: SiteModel, p: CoverageParams, ctx: CheckContext) -> 
     share = len(found) / len(p.categories)
     ev = [Evidence(best.url or site.site_url, best.display_path())]
     msg = f"“{best.display_path()}”覆盖 {len(found)}/{len(p.categories)} 类"
+    shown = "、".join(_alts(tuple(n.split("|"))) for n in missing)
     if share + 1e-9 >= p.min_share:
-        return passed(msg + (f"；未见：{'、'.join(missing)}" if missing else ""), ev, missing=missing, share=share)
-    return failed(msg + f"；缺少：{'、'.join(missing)}", ev, missing=missing, share=share)
+        return passed(msg + (f"；未见：{shown}" if missing else ""), ev, missing=missing, share=share)
+    return failed(msg + f"；缺少：{shown}", ev, missing=missing, share=share)

@@ -13,13 +13,13 @@ from crawler.cli.common import (
     InputError,
     check_url,
     crawl_overrides,
-    default_rules,
     load_rules,
     load_waivers,
     open_probe_store,
     parse_as_of,
     print_summary,
     probe_store_spec,
+    profile_option,
 )
 
 
@@ -34,7 +34,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise InputError("请给出要检查的网址（如 govaudit audit https://www.example.gov.cn/ --rules rules/ --out out/），或用 --sites sites.yaml")
     urls = [check_url(u) for u in args.urls]
     as_of = parse_as_of(args.as_of)
-    rules = load_rules(args.rules or default_rules())
+    profile_option(args)  # a bad --profile / --region stops before anything is crawled
+    rules = load_rules(args.rules)
     out_dir = Path(args.out)
     store_spec = args.store or str(out_dir / "crawl.db")
     return run_audit(urls, rules, as_of, out_dir, store_spec, args)
@@ -108,7 +109,7 @@ def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, st
         if info:
             info.update(urls=list(urls), slug=site or "")
         result = evaluate_store(store, crawl_id, rules, as_of, None, waivers=waivers,
-                                probe_store=probe_store, site_info=info or None)
+                                probe_store=probe_store, site_info=info or None, profile=profile_option(args))
     finally:
         store.close()
         if probe_store is not None:
@@ -129,7 +130,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from crawler.store.crawls import CrawlStore
 
     as_of = parse_as_of(args.as_of)
-    rules = load_rules(args.rules or default_rules())
+    profile = profile_option(args)
+    rules = load_rules(args.rules)
     waivers = load_waivers(args, rules)
     probe_spec = probe_store_spec(args)
     spec = args.store
@@ -142,7 +144,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"评估抓取 #{info.id}（{info.site}，{info.started_at[:19].replace('T', ' ')} 开始，"
               f"{'已完成' if info.state == 'finished' else '未完成'}）")
         result = evaluate_store(store, info.id, rules, as_of, Path(args.out), waivers=waivers,
-                                probe_store=probe_store)
+                                probe_store=probe_store, profile=profile)
     finally:
         store.close()
         if probe_store is not None:
@@ -211,7 +213,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="out", help="输出目录（findings.json、report.html、crawl.db）")
     p.add_argument("--as-of", help="检查日期 YYYY-MM-DD（时限与更新判断以此为准，默认今天）")
-    p.add_argument("--rules", action="append", help="规则文件或目录，可多次给出（默认内置 rules/）")
+    p.add_argument("--rules", action="append",
+                   help="规则文件或目录，可多次给出（默认只用国家层面基线规则）；直接给出的文件一律适用，目录中的规则按站点类型和地区筛选")
     p.add_argument("--max-pages", type=int, default=5000, help="最多抓取页面数（默认 5000）")
     p.add_argument("--max-depth", type=int, default=10, help="最大链接深度（默认 10）")
     p.add_argument("--extra-host", action="append", help="同属本站、允许抓取的其他主机，如 xxgk.example.gov.cn")
@@ -235,13 +238,21 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unit", help="网站主办单位（没有责任单位的事项交给它；通知“网站无法访问”也发给它）")
     p.add_argument("--render", choices=["off", "auto"], default="off",
                    help="auto：菜单或列表由脚本生成的页面用浏览器（系统 Chromium）重新抓取（默认 off）")
+    profile_options(p)
+
+
+def profile_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", metavar="类型",
+                   help="站点类型：政府门户网站、部门网站 或 乡镇（街道）网站（默认按网站名称推断），决定适用哪些规则")
+    p.add_argument("--region", metavar="地区",
+                   help="站点所属地区，如 重庆市渝中区（默认按网站名称推断）；其他地区通知中的规则记为不适用")
 
 
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("audit", help="抓取并检查网站，生成报告")
-    p.add_argument("urls", nargs="*", help="起始网址")
+    p.add_argument("urls", nargs="*", metavar="网址", help="起始网址（网站首页），可给出多个")
     p.add_argument("--store", help="抓取库（SQLite 文件路径或 postgresql:// 地址，默认 OUT/crawl.db）")
     p.add_argument("--sites", help="多站点清单 sites.yaml")
     p.add_argument("--distributed", action="store_true",
@@ -252,14 +263,16 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("evaluate", help="用规则重新评估已保存的抓取结果（不重新抓取）")
-    p.add_argument("--store", required=True, help="抓取库")
+    p.add_argument("--store", required=True, help="抓取库（govaudit audit 生成的 crawl.db 或 postgresql:// 地址）")
     p.add_argument("--crawl", type=int, help="抓取编号（默认最新一次；库中有多个网站时须给出 --crawl 或 --site）")
     p.add_argument("--site", help="网站（主机名或起始网址）：评估该网站最新一次抓取")
-    p.add_argument("--rules", action="append")
-    p.add_argument("--out", default="out")
-    p.add_argument("--as-of")
-    p.add_argument("--waivers", help="豁免清单 waivers.yaml")
+    p.add_argument("--rules", action="append",
+                   help="规则文件或目录，可多次给出（默认只用国家层面基线规则）；直接给出的文件一律适用，目录中的规则按站点类型和地区筛选")
+    p.add_argument("--out", default="out", help="输出目录（findings.json、report.html 等，默认 out）")
+    p.add_argument("--as-of", help="检查日期 YYYY-MM-DD（时限与更新判断以此为准，默认今天）")
+    p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
     p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
+    profile_options(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="启动内置示例网站并检查它")

@@ -24,10 +24,20 @@ COMMANDS = (audit, rules, probe, history, schedule)  # each module adds its subc
 
 def build_parser() -> argparse.ArgumentParser:
     ap = Parser(prog="govaudit", description="政务公开网站检查工具")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap.add_argument("--version", action="version", version=f"govaudit {_version()}", help="显示版本号并退出")
+    sub = ap.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
     for module in COMMANDS:
         module.register(sub)
     return ap
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("govaudit")
+    except PackageNotFoundError:
+        return "（开发版）"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from crawler.collect.links import soft_404
@@ -112,7 +112,8 @@ def main_probe(args: argparse.Namespace) -> int:
                 since = (datetime.now(UTC) - timedelta(days=7)).isoformat(timespec="seconds")
                 s = failure_share(list(store.iter_probes(url, since=since)))
                 share = "—" if s["share"] is None else f"{s['share'] * 100:.1f}%"
-                print(f"{r['at']} {url} {STATE_CN[r['state']]} HTTP {r.get('status') or '—'} "
+                cn = datetime.fromisoformat(r["at"]).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+                print(f"{cn}（北京时间） {url} {STATE_CN[r['state']]} HTTP {r.get('status') or '—'} "
                       f"{float(r.get('elapsed') or 0):.2f} 秒（{r.get('detail', '')}）；"
                       f"近 7 天探测 {s['total']} 次，无法访问 {s['down']} 次，防护验证 {s['challenged']} 次，"
                       f"无法访问比例 {share}", flush=True)

@@ -236,6 +236,7 @@ def _homepage(model: SiteModel, home_rec: PageRecord | None) -> None:
         model.facts.setdefault("homepage", {}).update(home_rec.text_facts or {})
         model.facts["homepage"]["meta"] = {k: v for k, v in home_rec.meta.items()}
         model.facts["homepage"]["https"] = home_rec.url.startswith("https://")
+        model.facts["homepage"]["title"] = home_rec.title or ""
 
 
 def _absorb_frames(scan: _Scan) -> None:

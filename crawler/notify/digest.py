@@ -204,6 +204,8 @@ def build_digests(doc: dict[str, Any], report_base_url: str | None = None) -> di
         if not isinstance(f, dict):
             continue
         status = str(f.get("status") or "")
+        if status == "not_applicable":  # not this site's rule: never news, never "fixed"
+            continue
         change = str(f.get("change") or "")
         if status == "fail" and not change and first_run:
             change = "new"  # a first audit: every failure is news

@@ -22,8 +22,11 @@ from crawler.text.deadlines import parse_deadline
 SEVERITIES = ("veto", "major", "minor", "warning", "info")
 RUBRIC_CATEGORIES = ("veto", "deduct", "warn", "bonus")
 RULE_KEYS = {"id", "title", "check", "path", "children", "params", "severity", "source", "deadline",
-             "lead_units", "responsible_units", "note", "rubric", "draft"}
-FILE_KEYS = {"schema", "document", "file", "issuer", "number", "year", "notes", "rules", "draft"}
+             "lead_units", "responsible_units", "note", "rubric", "draft", "applies_to"}
+FILE_KEYS = {"schema", "document", "file", "issuer", "number", "year", "notes", "rules", "draft", "applies_to"}
+APPLIES_KEYS = {"kinds", "region"}
+# the site kinds a rule may be restricted to (crawler.judge.applicability infers a site's kind)
+SITE_KINDS = ("政府门户网站", "部门网站", "乡镇（街道）网站")
 SOURCE_KEYS = {"document", "file", "section", "quote"}
 RUBRIC_KEYS = {"category", "indicator", "points", "max_points"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -67,6 +70,10 @@ class AuditRule:
     draft: bool = False
     file: str = ""  # the rule file it came from
     line: int = 0
+    kinds: tuple[str, ...] = ()  # site kinds the rule applies to (empty: every kind)
+    region: str = ""  # the region the notice binds, e.g. 重庆市渝中区 ("": nationwide)
+    explicit: bool = False  # its file was named as a file (not a folder): applies as given
+    notice: str = ""  # the file's `document` (the notice whose completion it counts toward)
 
     @property
     def deadline_text(self) -> str:
@@ -83,6 +90,8 @@ class RuleFile:
     rules: list[AuditRule]
     notes: str = ""
     draft: bool = False
+    kinds: tuple[str, ...] = ()
+    region: str = ""
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -101,6 +110,37 @@ def _close(word: str, options: Iterable[str]) -> str:
 
     m = difflib.get_close_matches(word, list(options), n=1)
     return f"，是否应为 “{m[0]}”？" if m else ""
+
+
+def parse_applies_to(value: Any, base: tuple[tuple[str, ...], str] = ((), "")) -> tuple[tuple[str, ...], str]:
+    """`applies_to: {kinds: [政府门户网站, …], region: 重庆市渝中区}` → (kinds, region); keys not
+    given keep `base` (the file-level default). Raises ValueError with the fix."""
+    if not isinstance(value, dict):
+        raise ValueError("applies_to 应为映射，如 {kinds: [政府门户网站, 部门网站], region: 重庆市渝中区}")  # noqa: TRY004
+    bad = set(map(str, value)) - APPLIES_KEYS
+    if bad:
+        k = min(bad)
+        raise ValueError(f"applies_to 中未知的键 “{k}”{_close(k, APPLIES_KEYS)}（可用：kinds, region）")
+    kinds, region = base
+    if "kinds" in value:
+        raw = value["kinds"]
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw or not all(isinstance(k, str) for k in raw):
+            raise ValueError(f"applies_to.kinds 应为非空列表，取值：{'、'.join(SITE_KINDS)}")
+        for k in raw:
+            if k.strip() not in SITE_KINDS:
+                raise ValueError(f"applies_to.kinds 中的 “{k}” 无效{_close(k, SITE_KINDS)}（可用：{'、'.join(SITE_KINDS)}）")
+        kinds = tuple(dict.fromkeys(k.strip() for k in raw))
+    if "region" in value:
+        r = value["region"]
+        if r is None:
+            region = ""
+        elif not isinstance(r, str) or not r.strip() or not re.search(r"[省市区县州旗盟]$", r.strip()):
+            raise ValueError("applies_to.region 应为通知约束的行政区划名称，如 重庆市渝中区（全国适用时省略）")
+        else:
+            region = r.strip()
+    return kinds, region
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -126,19 +166,27 @@ def load_rule_file(path: str | Path, errors: list[RuleFileError] | None = None) 
     document = str(data.get("document") or "")
     seed = data.get("file")
     file_draft = bool(data.get("draft", False))
+    applies: tuple[tuple[str, ...], str] = ((), "")
+    if "applies_to" in data:
+        try:
+            applies = parse_applies_to(data["applies_to"])
+        except ValueError as e:
+            raise RuleFileError(p, line_of(data, "applies_to"), str(e)) from None
     out: list[AuditRule] = []
     for raw in rules_raw:
         try:
-            out.append(_load_rule(p, raw, document, seed, year, file_draft))
+            out.append(_load_rule(p, raw, document, seed, year, file_draft, applies))
         except RuleFileError as e:
             if errors is None:
                 raise
             errors.append(e)
     return RuleFile(path=str(p), document=document, file=seed, issuer=str(data.get("issuer") or ""),
-                    year=year, rules=out, notes=str(data.get("notes") or ""), draft=file_draft)
+                    year=year, rules=out, notes=str(data.get("notes") or ""), draft=file_draft,
+                    kinds=applies[0], region=applies[1])
 
 
-def _load_rule(p: Path, raw: Any, document: str, seed: str | None, year: int | None, file_draft: bool) -> AuditRule:
+def _load_rule(p: Path, raw: Any, document: str, seed: str | None, year: int | None, file_draft: bool,
+               applies: tuple[tuple[str, ...], str] = ((), "")) -> AuditRule:
     if not isinstance(raw, dict):
         raise RuleFileError(p, None, "rules 中每一项应为映射（以 “- id: …” 开头）")
     line = line_of(raw) or 0
@@ -170,10 +218,18 @@ def _load_rule(p: Path, raw: Any, document: str, seed: str | None, year: int | N
     draft = raw.get("draft", file_draft)
     if not isinstance(draft, bool):
         raise err("draft", "draft 应为 true 或 false")
+    kinds, region = applies
+    if "applies_to" in raw:
+        try:
+            kinds, region = parse_applies_to(raw["applies_to"], applies)
+        except ValueError as e:
+            raise err("applies_to", str(e)) from None
+    params = _pin_report_year(name, params, deadline, err)
     return AuditRule(
         id=rid, title=raw["title"].strip(), check=name, params=params, severity=severity, source=source,
         deadline=deadline, cadence=cadence, lead_units=lead, responsible_units=resp,
         note=str(raw.get("note") or ""), rubric=rubric, draft=draft, file=str(p), line=line,
+        kinds=kinds, region=region, notice=document,
     )
 
 
@@ -244,6 +300,23 @@ def _rubric(raw: dict[str, Any], err: _RuleProblem) -> Rubric | None:
         raise err("rubric", "rubric.points / max_points 应为数字") from None
 
 
+def _pin_report_year(check: str, params: Any, deadline: date | None, err: _RuleProblem) -> Any:
+    """One rule, one deadline, one report year: an `annual_report` rule with a dated
+    `deadline` looks for the report of the year before that deadline, due on that date
+    (its `due` month-day must agree with the deadline)."""
+    if check != "annual_report" or deadline is None:
+        return params
+    import dataclasses
+
+    due = getattr(params, "due", "")
+    if due and due != f"{deadline.month:02d}-{deadline.day:02d}":
+        raise err("deadline", f"deadline {deadline.isoformat()} 与 params.due “{due}” 不一致"
+                              f"（同一条规则只能有一个时限，请把 due 改为 “{deadline.month:02d}-{deadline.day:02d}”）")
+    if getattr(params, "report_year", None) is None:
+        params = dataclasses.replace(params, report_year=deadline.year - 1)
+    return params
+
+
 def rule_files_in(path: str | Path) -> list[Path]:
     """A rule file, or every *.yaml in a folder (synonyms.yaml excluded)."""
     p = Path(path)
@@ -252,8 +325,15 @@ def rule_files_in(path: str | Path) -> list[Path]:
     return [p]
 
 
-def load_rules(paths: Iterable[str | Path]) -> list[AuditRule]:
-    """Load rule files and folders; duplicate ids across files are an error."""
+def load_rules(paths: Iterable[str | Path], *, explicit_files: bool = True) -> list[AuditRule]:
+    """Load rule files and folders; duplicate ids across files are an error.
+
+    A rule file named as a file (not found through a folder) is marked `explicit` when
+    `explicit_files`: the user chose it for this site, so it applies whatever region it
+    binds (crawler.judge.applicability). Rules found in a folder are filtered by the site's
+    profile."""
+    import dataclasses
+
     rules: list[AuditRule] = []
     seen: dict[str, AuditRule] = {}
     any_file = False
@@ -261,9 +341,12 @@ def load_rules(paths: Iterable[str | Path]) -> list[AuditRule]:
         files = rule_files_in(path)
         if not files and Path(path).is_dir():
             raise RuleFileError(path, None, "目录中没有 .yaml 规则文件")
+        explicit = explicit_files and not Path(path).is_dir()
         for f in files:
             any_file = True
             for r in load_rule_file(f).rules:
+                if explicit:
+                    r = dataclasses.replace(r, explicit=True)
                 if r.id in seen:
                     o = seen[r.id]
                     raise RuleFileError(f, r.line, f"规则 id “{r.id}” 重复（已在 {o.file}:{o.line} 定义），请改名")

@@ -11,12 +11,13 @@ sites.yaml::
         rules: [national-rubric-2019.yaml, yuzhong-2021.yaml]   # files or folders
         extra_hosts: [xxgk.cqyz.gov.cn]      # other hosts that belong to the site
         slug: yuzhong                        # optional: the output folder name (default: the host)
+        profile: 政府门户网站                  # optional: 政府门户网站 | 部门网站 | 乡镇（街道）网站 (default: inferred from the name)
+        region: 重庆市渝中区                   # optional: the site's region (default: inferred from the name)
         # what `govaudit schedule` uses (docs/SCHEDULE.md); schedule/probe_interval/misfire/notify
         # may also be given at file level as the default of every site
         schedule: "0 2 * * 1"                # cron (5 fields; 6 fields = with seconds first) or "every 30m"
         probe_interval: 1h                   # homepage availability probe: seconds, or 30s / 10m / 1h
         misfire: run_once                    # a run missed while the scheduler was down: run_once | skip
-        profile: county                      # verdict profile (passed on as --profile when supported)
         max_pages: 3000                      # crawl bounds of this site
         delay: 1.0                           # seconds between two requests to one host
         waivers: waivers.yaml                # this site's approved exceptions
@@ -48,8 +49,8 @@ from crawler.ruleset.yamlfile import YamlFileError, line_of, load_yaml
 SCHEMA = "govaudit.sites/1"
 SCHEDULE_KEYS = ("schedule", "probe_interval", "misfire", "notify")  # also at file level (defaults)
 FILE_KEYS = ("schema", "rules", "sites", *SCHEDULE_KEYS)
-SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug", *SCHEDULE_KEYS,
-             "profile", "max_pages", "delay", "waivers", "exclude")
+SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug", "profile", "region", *SCHEDULE_KEYS,
+             "max_pages", "delay", "waivers", "exclude")
 MISFIRE_POLICIES = ("run_once", "skip")
 DEFAULT_MISFIRE = "run_once"
 _INTERVAL_RE = re.compile(r"^\s*(?:every\s+|每\s*)?(\d+(?:\.\d+)?)\s*(s|sec|秒|m|min|分钟?|h|小时|d|天)?\s*$", re.IGNORECASE)
@@ -71,10 +72,11 @@ class SiteSpec:
     rules: list[str] = field(default_factory=list)  # resolved paths; [] = the default
     extra_hosts: list[str] = field(default_factory=list)
     line: int = 0
+    profile: str = ""  # site kind (crawler.judge.applicability), "" inferred
+    region: str = ""
     schedule: str = ""  # cron expression or interval (see parse_schedule); "" = not scheduled
     probe_interval: float | None = None  # seconds between homepage probes; None = no probes
     misfire: str = DEFAULT_MISFIRE
-    profile: str = ""
     max_pages: int | None = None
     delay: float | None = None
     waivers: str = ""  # resolved path of the site's waivers file
@@ -82,7 +84,12 @@ class SiteSpec:
     notify: list[Any] = field(default_factory=list)  # crawler.notify.NotifyTarget
 
     def info(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "slug": self.slug, "urls": list(self.urls)}
+        d: dict[str, Any] = {"name": self.name, "unit": self.unit, "slug": self.slug, "urls": list(self.urls)}
+        if self.profile:
+            d["profile"] = self.profile
+        if self.region:
+            d["region"] = self.region
+        return d
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -314,10 +321,17 @@ def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, An
             raise err("slug", "slug 只能包含字母、数字、点、下划线和连字符（用作输出目录名）")
     else:
         slug = default_slug(urls[0])
-    sched = _schedule_fields(p, raw, defaults, f"第 {index} 个网站：")
+    from crawler.judge.applicability import ProfileError, normalize_kind, region_levels
+
     profile = raw.get("profile") or ""
-    if not isinstance(profile, str):
-        raise err("profile", "profile 应为检查口径名称（字符串）")
+    try:
+        profile = normalize_kind(profile if isinstance(profile, str) else str(profile))
+    except ProfileError as e:
+        raise err("profile", str(e)) from None
+    region = raw.get("region") or ""
+    if not isinstance(region, str) or (region.strip() and not region_levels(region)):
+        raise err("region", f"region “{region}” 无效（应为行政区划名称，如 重庆市渝中区）")
+    sched = _schedule_fields(p, raw, defaults, f"第 {index} 个网站：")
     max_pages = raw.get("max_pages")
     if max_pages is not None and (isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1):
         raise err("max_pages", f"max_pages “{max_pages}” 无效（应为正整数，如 3000）")
@@ -353,9 +367,9 @@ def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, An
             except re.error as e:
                 raise err("exclude", f"exclude 中的 “{pat}” 不是有效的正则表达式（{e}）") from None
     return SiteSpec(name=name.strip(), urls=urls, slug=slug, unit=unit.strip(), rules=rules,
-                    extra_hosts=hosts, line=line, schedule=sched["schedule"],
+                    extra_hosts=hosts, line=line, profile=profile, region=region.strip(), schedule=sched["schedule"],
                     probe_interval=sched["probe_interval"], misfire=sched["misfire"], notify=sched["notify"],
-                    profile=profile.strip(), max_pages=max_pages, delay=delay, waivers=waivers, exclude=exclude)
+                    max_pages=max_pages, delay=delay, waivers=waivers, exclude=exclude)
 
 
 # -- crawling ------------------------------------------------------------------------------

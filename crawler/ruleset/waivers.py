@@ -167,7 +167,7 @@ def apply_waivers(findings: list[Any], waivers: list[Waiver], *, as_of: date, na
     for f in findings:
         rule_id = str(f.get("rule_id") if isinstance(f, dict) else f.rule_id)
         status = str(f.get("status") if isinstance(f, dict) else f.status)
-        if status == "pass":
+        if status in ("pass", "not_applicable"):
             continue
         for w in waivers:
             if not (w.matches_rule(rule_id) and w.matches_site(names, urls)):
@@ -183,7 +183,18 @@ def apply_waivers(findings: list[Any], waivers: list[Waiver], *, as_of: date, na
                 f.status = "waived"
             applied.setdefault((w.file, w.line), {**w.to_dict(), "rule_ids": []})["rule_ids"].append(rule_id)
             break
-    return {"applied": list(applied.values()), "expired": list(expired.values())}
+    # a waiver that matched nothing is listed, never silently ignored
+    site_desc = "、".join(dict.fromkeys(x for x in [*names, *urls] if x)) or "（未知）"
+    unmatched = []
+    for w in waivers:
+        if (w.file, w.line) in applied or (w.file, w.line) in expired:
+            continue
+        if not w.matches_site(names, urls):
+            why = f"网站“{w.site}”与本站（{site_desc}）不符"
+        else:
+            why = "本站该规则已通过、不适用或未加载，无需豁免"
+        unmatched.append({**w.to_dict(), "why": why})
+    return {"applied": list(applied.values()), "expired": list(expired.values()), "unmatched": unmatched}
 
 
 def _set(f: Any, key: str, value: Any) -> None:

@@ -80,14 +80,6 @@ class ScheduleOptions:
     extra_args: list[str] = field(default_factory=list)  # passed to every audit (e.g. --no-verify-links)
 
 
-def _audit_flags() -> set[str]:
-    from crawler.cli.main import build_parser
-
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
-    audit = sub.choices["audit"]  # type: ignore[index]
-    return {s for a in audit._actions for s in a.option_strings}
-
-
 # -- one run -----------------------------------------------------------------------------------
 def make_job(site: SiteSpec, run_id: int, site_holder: str, opts: ScheduleOptions) -> dict[str, Any]:
     """Everything an executor needs for one run (JSON-serialisable: also a Celery task arg)."""
@@ -98,7 +90,7 @@ def make_job(site: SiteSpec, run_id: int, site_holder: str, opts: ScheduleOption
         "store": str(out / "crawl.db"), "probe_store": opts.probe_store,
         "rules": list(site.rules or opts.rules), "extra_hosts": list(site.extra_hosts),
         "max_pages": site.max_pages, "delay": site.delay, "exclude": list(site.exclude), "waivers": site.waivers,
-        "profile": site.profile, "notify": [dataclasses.asdict(t) for t in site.notify],
+        "profile": site.profile, "region": site.region, "notify": [dataclasses.asdict(t) for t in site.notify],
         "dry_run": opts.dry_run, "report_url": opts.report_url, "lock_ttl": opts.lock_ttl,
         "grace": opts.grace, "extra_args": list(opts.extra_args),
     }
@@ -126,8 +118,10 @@ def audit_argv(job: dict[str, Any], python: str = sys.executable) -> list[str]:
         cmd += ["--exclude", x]
     if job.get("waivers"):
         cmd += ["--waivers", job["waivers"]]
-    if job.get("profile") and "--profile" in _audit_flags():
+    if job.get("profile"):
         cmd += ["--profile", job["profile"]]
+    if job.get("region"):
+        cmd += ["--region", job["region"]]
     return cmd + list(job.get("extra_args") or [])
 
 

@@ -113,7 +113,10 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
             store.close()
         v = result.document.get("verdict") or {}
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
-        print(f"  {s.name}：{v.get('verdict', '')}{score} → {out_dir / s.slug / 'report.html'}")
+        done = "；".join(f"{c['document']} 已完成 {c['done']} / 应完成 {c['due']}，逾期 {c['overdue']}"
+                        for c in result.document.get("completion") or [])
+        print(f"  {s.name}：国家检查指标 {v.get('verdict', '')}{score}" + (f"；工作要点落实：{done}" if done else "")
+              + f" → {out_dir / s.slug / 'report.html'}")
         failed = failed or result.failed
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=result.document))
     return entries, failed

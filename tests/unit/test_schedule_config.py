@@ -34,7 +34,8 @@ sites:
   - name: 甲
     urls: [https://www.a.gov.cn/]
     probe_interval: 10m
-    profile: county
+    profile: 政府门户网站
+    region: 重庆市渝中区
     max_pages: 300
     delay: 1.5
     waivers: w.yaml
@@ -47,13 +48,14 @@ sites:
 """)
     (a, b), _ = load_sites(p)
     assert (a.schedule, a.misfire, a.probe_interval, a.profile, a.max_pages, a.delay) == \
-        ("0 2 * * 1", "skip", 600.0, "county", 300, 1.5)
+        ("0 2 * * 1", "skip", 600.0, "政府门户网站", 300, 1.5)
     assert a.waivers == str(tmp_path / "w.yaml") and a.exclude == ["/search", "calendar\\?date="]
     assert [t.kind for t in a.notify] == ["webhook"]
     assert (b.schedule, b.misfire, b.notify, b.probe_interval) == ("every 6h", "run_once", [], None)
     argv = audit_argv(make_job(a, 7, "h", _opts(tmp_path)))
     i = argv.index("--exclude")
     assert argv[i + 1] == "/search" and "--max-pages" in argv and argv[argv.index("--run-id") + 1] == "7"
+    assert argv[argv.index("--profile") + 1] == "政府门户网站" and argv[argv.index("--region") + 1] == "重庆市渝中区"
     assert argv[argv.index("--delay") + 1] == "1.5" and argv[argv.index("--waivers") + 1] == a.waivers
 
 
