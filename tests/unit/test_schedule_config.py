@@ -107,3 +107,28 @@ def test_missed_run_policy():
     assert missed_run(site, (now - timedelta(days=2)).isoformat(), now)  # 02:00 passed since
     assert not missed_run(site, (now - timedelta(hours=5)).isoformat(), now)  # last run 07:00 today
     assert not missed_run(site, None, now)  # never run: waits for its schedule
+
+
+def test_status_lists_runs_by_state(tmp_path: Path, capsys):
+    from crawler.store.results import ResultsStore
+
+    db = tmp_path / "history.db"
+    with ResultsStore(db) as rs:
+        done = rs.start_run("a", as_of="2024-01-01", state="queued")
+        rs.set_state(done, "running")
+        rs.finish_run(done, {"findings": [], "verdict": {"verdict": "合格"}, "site": {"reachable": True}})
+        bad = rs.start_run("b", as_of="2024-01-01")
+        rs.fail_run(bad, "已中断（调度程序停止）")
+        rs.start_run("c", as_of="2024-01-01", state="queued")
+        assert rs.acquire_lock("site:c", "sched", 60)
+        rs.start_run("d", as_of="2024-01-01")  # running, nobody holds d's lock
+    assert main(["status", "--history", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "排队中 1　运行中 1　已完成 1　失败 1" in out
+    lines = {ln.split()[1]: ln for ln in out.splitlines()[2:]}
+    assert "已完成" in lines["a"] and "失败" in lines["b"] and "已中断" in lines["b"]
+    assert "排队中" in lines["c"] and "可能已中断" not in lines["c"]
+    assert "运行中" in lines["d"] and "可能已中断" in lines["d"]
+    assert main(["status", "--history", str(db), "--state", "failed"]) == 0
+    assert "b" in capsys.readouterr().out
+    assert main(["status", "--history", str(tmp_path / "none.db")]) == 2
