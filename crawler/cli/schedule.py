@@ -40,10 +40,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         if missing:
             _log_line(f"注意：通知所需的环境变量未设置：{'、'.join(missing)}（相应通知将发送失败）")
     if args.distributed:
-        from crawler.runner.distributed import BROKER, QUEUE, redact_url, workers_online
-
-        online = workers_online()
-        _log_line(f"分布式：任务发往 {redact_url(BROKER)} 队列 {QUEUE}；在线 worker：{'、'.join(online) or '无（任务将排队等待）'}")
+        dist = _distributed()
+        online = dist.workers_online()
+        _log_line(f"分布式：任务发往 {dist.redact_url(dist.BROKER)} 队列 {dist.QUEUE}；"
+                  f"在线 worker：{'、'.join(online) or '无（任务将排队等待）'}")
     opts = ScheduleOptions(
         out_dir=out_dir, history=history, probe_store=_abs(args.probe_store or str(out_dir / "probes.db")),
         rules=[_abs(r) for r in (file_rules or args.rules or bundled_rules())], dry_run=args.dry_run, report_url=args.report_url,
@@ -58,8 +58,17 @@ def _abs(spec: str) -> str:
     return spec if "://" in spec else str(Path(spec).resolve())
 
 
+def _distributed() -> Any:
+    try:
+        from crawler.runner import distributed
+    except ImportError:
+        raise InputError("分布式运行需要 Celery 和 Redis 客户端：pip install 'govaudit[distributed]'") from None
+    return distributed
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    from crawler.runner.distributed import QUEUE, app
+    dist = _distributed()
+    QUEUE, app = dist.QUEUE, dist.app
 
     argv = ["worker", "--loglevel", args.loglevel, "-Q", args.queue or QUEUE, "--concurrency", str(args.concurrency),
             "--prefetch-multiplier", "1", "-O", "fair"]
