@@ -132,3 +132,30 @@ def test_status_lists_runs_by_state(tmp_path: Path, capsys):
     assert main(["status", "--history", str(db), "--state", "failed"]) == 0
     assert "b" in capsys.readouterr().out
     assert main(["status", "--history", str(tmp_path / "none.db")]) == 2
+
+
+@pytest.mark.parametrize("policy, runs", [("run_once", ["a"]), ("skip", [])])
+def test_missed_run_at_start_up(tmp_path: Path, policy: str, runs: list[str]):
+    import time
+
+    from crawler.runner.schedule import Scheduler
+    from crawler.store.results import ResultsStore
+
+    with ResultsStore(tmp_path / "h.db") as rs:  # a run two days ago; the daily 02:00 passed since
+        rid = rs.start_run("a", as_of="2024-01-01")
+        rs.fail_run(rid, "x")
+        with rs.engine.begin() as conn:
+            from sqlalchemy import text
+
+            conn.execute(text("UPDATE runs SET started_at = :t"),
+                         {"t": (datetime.now().astimezone() - timedelta(days=2)).isoformat()})
+    site = SiteSpec(name="甲", urls=["https://www.a.gov.cn/"], slug="a", schedule="0 2 * * *", misfire=policy)
+    opts = _opts(tmp_path)
+    opts.history = str(tmp_path / "h.db")
+    s = Scheduler([site], opts, out=lambda _m: None)
+    called: list[str] = []
+    s.audit_now = lambda slug: called.append(slug)  # type: ignore[method-assign]
+    s.start()
+    time.sleep(1.0)
+    s.stop()
+    assert called == runs
