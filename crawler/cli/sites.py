@@ -32,8 +32,11 @@ from crawler.runner.sites import (
 def _crawl_options(args: argparse.Namespace, urls: list[str], site: SiteSpec | None = None) -> dict[str, Any]:
     """The same crawl options as a one-site audit (--timeout, --delay, --render …); a site's
     own `max_pages`, `delay` and `exclude` (sites.yaml) take precedence."""
+    from crawler.crawl import settings as D
+
     opts: dict[str, Any] = {
-        "max_pages": getattr(args, "max_pages", 5000), "max_depth": getattr(args, "max_depth", 10),
+        "max_pages": getattr(args, "max_pages", D.CLOSESPIDER_PAGECOUNT),
+        "max_depth": getattr(args, "max_depth", D.GOVAUDIT_MAX_DEPTH),
         "obey_robots": not getattr(args, "ignore_robots", False), "resume": not getattr(args, "fresh", False),
         "settings": crawl_overrides(args, urls) or None}
     if site is not None:

@@ -159,6 +159,7 @@ def execute_run(job: dict[str, Any], *, executor: str, stop: threading.Event | N
             results.release_lock(f"run:{run_id}", executor)
             res.update(state="failed", reason="同一网站的另一次检查正在进行")
             return res
+        out(f"[{slug}] 开始检查，运行 {run_id}")  # in the log of the worker that runs it, from the start
         done = threading.Event()
 
         def heartbeat() -> None:  # keep both locks while the audit runs
@@ -369,7 +370,6 @@ class Scheduler:
                 return run_id
             self.out(f"[{slug}] 运行 {run_id} 已分发给 worker")
             return run_id
-        self.out(f"[{slug}] 开始检查，运行 {run_id}")
         try:
             execute_run(job, executor=f"{self.ident}:{threading.get_ident()}", stop=self.stop_event, out=self.out)
         except Exception as e:  # noqa: BLE001
