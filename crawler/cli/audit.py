@@ -104,8 +104,12 @@ def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, st
     try:
         post_crawl(store, crawl_id, verify_links=not args.no_verify_links,
                    timeout=getattr(args, "timeout", None))
+        info = {k: v for k, v in (("name", getattr(args, "site_name", None)), ("unit", getattr(args, "unit", None)))
+                if v}
+        if info:
+            info.update(urls=list(urls), slug=site or "")
         result = evaluate_store(store, crawl_id, rules, as_of, None, waivers=waivers,
-                                probe_store=probe_store, profile=profile_option(args))
+                                probe_store=probe_store, site_info=info or None, profile=profile_option(args))
     finally:
         store.close()
         if probe_store is not None:
@@ -225,12 +229,16 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
     p.add_argument("--timeout", type=float, help=f"单个页面的下载超时秒数（默认 {D.DOWNLOAD_TIMEOUT}）")
     p.add_argument("--delay", type=float, help=f"同一主机两次请求之间的最短间隔秒数（默认 {D.DOWNLOAD_DELAY:g}，自动限速）")
+    p.add_argument("--exclude", action="append", metavar="REGEX",
+                   help="不抓取网址匹配此正则表达式的页面（日历、站内搜索结果等），可多次给出")
     p.add_argument("--history", help="结果库：记录每次检查并比较变化（SQLite 文件或 postgresql+psycopg:// 地址，默认 OUT/history.db）")
     p.add_argument("--no-history", action="store_true",
                    help="不记录到结果库、不保留运行目录，只把结果写入 OUT（分布式 worker 使用：由协调端记录）")
     p.add_argument("--runs-dir", help="运行目录的上级目录（默认 OUT/<网站>；每次运行写入其下的 <日期>-<编号>/，latest 指向最新）")
     p.add_argument("--run-id", type=int, help="使用结果库中已排队的运行记录（调度程序使用），不新建运行")
     p.add_argument("--site", help="网站在结果库中的名称（默认取起始网址的主机名；同一网站多次检查应使用同一名称）")
+    p.add_argument("--site-name", help="网站名称（报告与通知中使用；默认取网页中的网站名称）")
+    p.add_argument("--unit", help="网站主办单位（没有责任单位的事项交给它；通知“网站无法访问”也发给它）")
     p.add_argument("--render", choices=["off", "auto"], default="off",
                    help="auto：菜单或列表由脚本生成的页面用浏览器（系统 Chromium）重新抓取（默认 off）")
     profile_options(p)

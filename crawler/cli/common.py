@@ -171,6 +171,16 @@ def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> 
             raise InputError(f"--delay {delay:g} 无效（应为不小于 0 的秒数，如 --delay 0.5）")
         settings["DOWNLOAD_DELAY"] = delay
         settings["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.0)
+    exclude = [x for x in (getattr(args, "exclude", None) or []) if x]
+    if exclude:
+        import re
+
+        for pat in exclude:
+            try:
+                re.compile(pat)
+            except re.error as e:
+                raise InputError(f"--exclude “{pat}” 不是有效的正则表达式（{e}）") from None
+        settings["GOVAUDIT_EXCLUDE"] = exclude
     if hasattr(args, "no_verify_links") and not args.no_verify_links:
         settings["GOVAUDIT_VERIFY_LINKS"] = True  # links verified as the crawl finds them
     render = getattr(args, "render", None) or "off"

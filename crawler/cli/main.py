@@ -6,6 +6,7 @@
   govaudit rules check rules/
   govaudit rules extract notice.docx -o draft.yaml
   govaudit runs [SITE]; govaudit diff [RUN_A RUN_B]; govaudit recheck RUN
+  govaudit schedule sites.yaml; govaudit worker; govaudit status
 
 Exit codes: 0 nothing fails, 1 something fails, 2 bad input (a one-line error naming the
 file, line or URL and the fix). Messages for users are Chinese.
@@ -15,10 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import audit, history, probe, rules
+from crawler.cli import audit, history, probe, rules, schedule
 from crawler.cli.common import EXIT_INPUT, InputError, Parser, error
 
-COMMANDS = (audit, rules, probe, history)  # each module adds its subcommands with register()
+COMMANDS = (audit, rules, probe, history, schedule)  # each module adds its subcommands with register()
 
 
 def build_parser() -> argparse.ArgumentParser:

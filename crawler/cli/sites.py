@@ -29,14 +29,26 @@ from crawler.runner.sites import (
 )
 
 
-def _crawl_options(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
-    """The same crawl options as a one-site audit (--timeout, --delay, --render …)."""
+def _crawl_options(args: argparse.Namespace, urls: list[str], site: SiteSpec | None = None) -> dict[str, Any]:
+    """The same crawl options as a one-site audit (--timeout, --delay, --render …); a site's
+    own `max_pages`, `delay` and `exclude` (sites.yaml) take precedence."""
     from crawler.crawl import settings as D
 
-    return {"max_pages": getattr(args, "max_pages", D.CLOSESPIDER_PAGECOUNT),
-            "max_depth": getattr(args, "max_depth", D.GOVAUDIT_MAX_DEPTH),
-            "obey_robots": not getattr(args, "ignore_robots", False), "resume": not getattr(args, "fresh", False),
-            "settings": crawl_overrides(args, urls) or None}
+    opts: dict[str, Any] = {
+        "max_pages": getattr(args, "max_pages", D.CLOSESPIDER_PAGECOUNT),
+        "max_depth": getattr(args, "max_depth", D.GOVAUDIT_MAX_DEPTH),
+        "obey_robots": not getattr(args, "ignore_robots", False), "resume": not getattr(args, "fresh", False),
+        "settings": crawl_overrides(args, urls) or None}
+    if site is not None:
+        settings = dict(opts["settings"] or {})
+        if site.max_pages:
+            opts["max_pages"] = site.max_pages
+        if site.delay is not None:
+            settings.update(DOWNLOAD_DELAY=site.delay, AUTOTHROTTLE_START_DELAY=site.delay)
+        if site.exclude:
+            settings["GOVAUDIT_EXCLUDE"] = list(site.exclude)
+        opts["settings"] = settings or None
+    return opts
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -73,13 +85,17 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
         site_rules[s.slug] = cache[key]
     all_rules = [r for rs in cache.values() for r in rs]
     waivers = load_waivers(args, all_rules)
+    if any(s.waivers for s in sites):  # a site's own waivers file (its entries name their site)
+        from crawler.ruleset.waivers import load_waivers as read_waivers
+
+        waivers = [*waivers, *(w for s in sites if s.waivers for w in read_waivers(s.waivers))]
     probe_spec = probe_store_spec(args)
     if getattr(args, "distributed", False):  # one Celery task per site (crawler.distributed)
         rule_paths = {s.slug: list(s.rules or default_rules) for s in sites}
         return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec, site_rules=site_rules)
 
     jobs = [CrawlJob(slug=s.slug, urls=s.urls, store=str(out_dir / s.slug / "crawl.db"),
-                     extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls)) for s in sites]
+                     extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls, s)) for s in sites]
     for j in jobs:
         Path(j.store).parent.mkdir(parents=True, exist_ok=True)
         if getattr(args, "fresh", False) and Path(j.store).exists():

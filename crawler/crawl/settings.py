@@ -113,6 +113,7 @@ GOVAUDIT_EXTRA_HOSTS: list[str] = []  # sibling hosts audited with the site (xxg
 GOVAUDIT_NETGUARD = True  # refuse private/link-local targets of a public site (crawler.netguard)
 GOVAUDIT_RENDER = "off"  # "auto": re-fetch pages whose menu/list is built by script (crawler.render)
 GOVAUDIT_RENDER_MAX = 50  # pages rendered with a browser per crawl
+GOVAUDIT_EXCLUDE: list[str] = []  # URL regexes never followed (sites.yaml `exclude:`, --exclude)
 # link verification during the crawl (crawler.crawl.verify): images, attachments, off-site
 # pages … verified as they are found, through the same downloader (the audit turns it on)
 GOVAUDIT_VERIFY_LINKS = False

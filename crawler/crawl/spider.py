@@ -80,6 +80,15 @@ def parent_domain(host: str) -> str:
     return ".".join(labels[1:])
 
 
+def _patterns(value: Any) -> list[str]:
+    """URL regexes given as a list, or as a string with one per line (a regex may hold
+    commas and spaces, so it is not split like `split_arg`)."""
+    if not value:
+        return []
+    items = value.splitlines() if isinstance(value, str) else [str(v) for v in value]
+    return [x for x in items if x and x.strip()]
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -96,7 +105,8 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, start_urls: Iterable[str] | str | None = None, *, max_depth: int = D.GOVAUDIT_MAX_DEPTH,
                  max_list_pages: int = D.GOVAUDIT_MAX_LIST_PAGES, extra_hosts: Iterable[str] = (),
                  render_mode: str = "off", render_max: int = D.GOVAUDIT_RENDER_MAX, verify_links: bool = False,
-                 max_links: int = D.GOVAUDIT_MAX_LINKS, retries: int = 2, **kwargs: Any) -> None:
+                 max_links: int = D.GOVAUDIT_MAX_LINKS, retries: int = 2, exclude: Iterable[str] = (),
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         urls = [normalize_start_url(u) for u in split_arg(start_urls)]
         if not urls:
@@ -118,6 +128,8 @@ class SiteSpider(scrapy.Spider):
         self.crawl_id: int | None = None
         self._store: CrawlStore | None = None
         self.resumed_pages = 0
+        # URL regexes never followed (sites.yaml `exclude:`, --exclude: calendar traps, search results)
+        self.exclude: list[re.Pattern[str]] = [re.compile(x) for x in _patterns(list(exclude))]
         # One bound method object per callback: Scrapy caches its per-callback source
         # checks by callback object, and a fresh `self.parse` per Request defeats that.
         self._on_page = self.parse
@@ -137,6 +149,7 @@ class SiteSpider(scrapy.Spider):
         kwargs.setdefault("render_max", s.getint("GOVAUDIT_RENDER_MAX", D.GOVAUDIT_RENDER_MAX))
         kwargs.setdefault("verify_links", s.getbool("GOVAUDIT_VERIFY_LINKS", D.GOVAUDIT_VERIFY_LINKS))
         kwargs.setdefault("max_links", s.getint("GOVAUDIT_MAX_LINKS", D.GOVAUDIT_MAX_LINKS))
+        kwargs.setdefault("exclude", _patterns(s.get("GOVAUDIT_EXCLUDE")))
         kwargs.setdefault("retries", s.getint("RETRY_TIMES", D.RETRY_TIMES) if s.getbool("RETRY_ENABLED") else 0)
         spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
         if spider.verifier is not None:
@@ -248,9 +261,16 @@ class SiteSpider(scrapy.Spider):
             if req is not None:
                 yield req
         for url, depth, hops in pending:
+            if self.excluded(url):
+                continue
             req = self._request(url, depth=depth, hops=hops)
             if req is not None:
                 yield req
+
+    def excluded(self, url: str) -> bool:
+        """Whether `url` matches one of the `exclude` regexes (never followed; the start
+        URLs are always fetched)."""
+        return bool(self.exclude) and any(x.search(url) for x in self.exclude)
 
     def seen_recently(self, key: Any) -> bool:
         """Whether `key` (a URL) was turned into a Request lately; remembers it if not.
@@ -315,6 +335,8 @@ class SiteSpider(scrapy.Spider):
     def _follow(self, rec: PageRecord, hops: int) -> Iterator[Any]:
         """Requests for what a page leads to, then for verifying its other links."""
         for url, depth, h in self._targets(rec, hops):
+            if self.excluded(url):
+                continue
             req = self._request(url, depth=depth, hops=h)
             if req is not None:
                 yield req

@@ -13,6 +13,16 @@ sites.yaml::
         slug: yuzhong                        # optional: the output folder name (default: the host)
         profile: 政府门户网站                  # optional: 政府门户网站 | 部门网站 | 乡镇（街道）网站 (default: inferred from the name)
         region: 重庆市渝中区                   # optional: the site's region (default: inferred from the name)
+        # what `govaudit schedule` uses (docs/SCHEDULE.md); schedule/probe_interval/misfire/notify
+        # may also be given at file level as the default of every site
+        schedule: "0 2 * * 1"                # cron (5 fields; 6 fields = with seconds first) or "every 30m"
+        probe_interval: 1h                   # homepage availability probe: seconds, or 30s / 10m / 1h
+        misfire: run_once                    # a run missed while the scheduler was down: run_once | skip
+        max_pages: 3000                      # crawl bounds of this site
+        delay: 1.0                           # seconds between two requests to one host
+        waivers: waivers.yaml                # this site's approved exceptions
+        exclude: ['/search', 'calendar\\?date=']   # URL regexes never followed (calendar traps, search results)
+        notify: [...]                        # notice targets (docs/NOTIFY.md)
 
 Rule paths are read relative to the sites file first, then from the bundled rules/.
 A site without `rules` uses the file's `rules`, else `--rules`, else all bundled rules.
@@ -37,8 +47,15 @@ from crawler.net.urls import check_url
 from crawler.ruleset.yamlfile import YamlFileError, line_of, load_yaml
 
 SCHEMA = "govaudit.sites/1"
-FILE_KEYS = ("schema", "rules", "sites")
-SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug", "profile", "region")
+SCHEDULE_KEYS = ("schedule", "probe_interval", "misfire", "notify")  # also at file level (defaults)
+FILE_KEYS = ("schema", "rules", "sites", *SCHEDULE_KEYS)
+SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug", "profile", "region", *SCHEDULE_KEYS,
+             "max_pages", "delay", "waivers", "exclude")
+MISFIRE_POLICIES = ("run_once", "skip")
+DEFAULT_MISFIRE = "run_once"
+_INTERVAL_RE = re.compile(r"^\s*(?:every\s+|每\s*)?(\d+(?:\.\d+)?)\s*(s|sec|秒|m|min|分钟?|h|小时|d|天)?\s*$", re.IGNORECASE)
+_UNIT_S = {"s": 1, "sec": 1, "秒": 1, "m": 60, "min": 60, "分": 60, "分钟": 60, "h": 3600, "小时": 3600, "d": 86400, "天": 86400}
+_CRON_DOW = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
@@ -57,6 +74,14 @@ class SiteSpec:
     line: int = 0
     profile: str = ""  # site kind (crawler.judge.applicability), "" inferred
     region: str = ""
+    schedule: str = ""  # cron expression or interval (see parse_schedule); "" = not scheduled
+    probe_interval: float | None = None  # seconds between homepage probes; None = no probes
+    misfire: str = DEFAULT_MISFIRE
+    max_pages: int | None = None
+    delay: float | None = None
+    waivers: str = ""  # resolved path of the site's waivers file
+    exclude: list[str] = field(default_factory=list)  # URL regexes the crawl does not follow
+    notify: list[Any] = field(default_factory=list)  # crawler.notify.NotifyTarget
 
     def info(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "unit": self.unit, "slug": self.slug, "urls": list(self.urls)}
@@ -85,6 +110,59 @@ def resolve_rule_path(entry: str, base: Path) -> Path | None:
         if cand.exists():
             return cand
     return None
+
+
+def interval_seconds(value: Any) -> float:
+    """Seconds from 30, "30s", "10m", "1h", "every 2h", "1d" (ValueError otherwise)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        secs = float(value)
+    else:
+        m = _INTERVAL_RE.match(str(value))
+        if not m:
+            raise ValueError(value)
+        secs = float(m.group(1)) * _UNIT_S.get((m.group(2) or "s").lower(), 1)
+    if not secs > 0:
+        raise ValueError(value)
+    return secs
+
+
+def _cron_dow(field_: str) -> str:
+    """A cron day-of-week field in cron's numbering (0 and 7 = Sunday) as APScheduler 3
+    names (its numbers start at Monday): "1-5" → "mon-fri", "0" → "sun"."""
+    return re.sub(r"(?<![/\w])([0-7])(?![\w])", lambda m: _CRON_DOW[int(m.group(1))], field_)
+
+
+def parse_schedule(spec: Any, *, start_date: Any = None, timezone: Any = None) -> Any:
+    """An APScheduler trigger for a `schedule:` value (ValueError with a Chinese reason):
+
+    - 5 cron fields "minute hour day month day_of_week", e.g. "0 2 * * 1" (Mondays 02:00);
+      day_of_week as in cron (0/7 = Sunday) or names (mon-fri);
+    - 6 fields: seconds first, e.g. "*/20 * * * * *" (every 20 s: for tests);
+    - an interval: "every 30m", "90s", "2h", "1d" (counted from `start_date`, default now).
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError("schedule 应为 cron 表达式（如 \"0 2 * * 1\"）或间隔（如 \"every 6h\"）")
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    text = spec.strip()
+    parts = text.split()
+    if len(parts) in (5, 6):
+        if len(parts) == 5:
+            parts = ["0", *parts]
+        sec, minute, hour, day, month, dow = parts
+        try:
+            return CronTrigger(second=sec, minute=minute, hour=hour, day=day, month=month,
+                               day_of_week=_cron_dow(dow), timezone=timezone)
+        except ValueError as e:
+            raise ValueError(f"schedule “{text}” 不是有效的 cron 表达式（{e}；5 个字段：分 时 日 月 星期，"
+                             "如 \"0 2 * * 1\" 为每周一 2:00；6 个字段时第一个为秒）") from None
+    try:
+        secs = interval_seconds(text)
+    except ValueError:
+        raise ValueError(f"schedule “{text}” 无法识别（应为 5 或 6 个字段的 cron 表达式，如 \"0 2 * * 1\"，"
+                         "或间隔，如 \"every 6h\"、\"30m\"、\"90s\"）") from None
+    return IntervalTrigger(seconds=secs, start_date=start_date, timezone=timezone)
 
 
 def default_slug(url: str) -> str:
@@ -124,11 +202,12 @@ def load_sites(path: str | Path) -> tuple[list[SiteSpec], list[str]]:
     entries = data_map.get("sites")
     if not isinstance(entries, list) or not entries:
         raise SitesFileError(p, file_line, "缺少 sites: 列表（每个网站一项：name, urls, unit, rules）")
+    defaults = _schedule_fields(p, data_map, None, "")
     sites: list[SiteSpec] = []
     names_seen: dict[str, int] = {}
     slugs_seen: dict[str, int] = {}
     for i, raw in enumerate(entries, 1):
-        site = _load_site(p, raw, i, base)
+        site = _load_site(p, raw, i, base, defaults)
         if site.name in names_seen:
             raise SitesFileError(p, site.line, f"网站名称 “{site.name}” 重复（第 {names_seen[site.name]} 项已使用）")
         names_seen[site.name] = i
@@ -145,7 +224,47 @@ def load_sites(path: str | Path) -> tuple[list[SiteSpec], list[str]]:
     return sites, file_rules
 
 
-def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
+def _located(message: str) -> SitesFileError:
+    """A SitesFileError whose message already names file:line (from crawler.notify)."""
+    e = SitesFileError("", None, message)
+    e.args = (message,)
+    return e
+
+
+def _schedule_fields(p: Path, raw: Any, defaults: dict[str, Any] | None, prefix: str) -> dict[str, Any]:
+    """schedule, probe_interval, misfire and notify of a site (or the file's defaults)."""
+    from crawler.notify import NotifyConfigError, parse_notify_targets
+
+    out: dict[str, Any] = dict(defaults or {"schedule": "", "probe_interval": None, "misfire": DEFAULT_MISFIRE,
+                                            "notify": []})
+
+    def err(key: str, msg: str) -> SitesFileError:
+        return SitesFileError(p, line_of(raw, key), f"{prefix}{msg}")
+
+    if raw.get("schedule") is not None:
+        try:
+            parse_schedule(raw["schedule"])
+        except ValueError as e:
+            raise err("schedule", str(e)) from None
+        out["schedule"] = str(raw["schedule"]).strip()
+    if raw.get("probe_interval") is not None:
+        try:
+            out["probe_interval"] = interval_seconds(raw["probe_interval"])
+        except ValueError:
+            raise err("probe_interval", f"probe_interval “{raw['probe_interval']}” 无效（应为秒数或 30s、10m、1h 之类的间隔）") from None
+    if raw.get("misfire") is not None:
+        if raw["misfire"] not in MISFIRE_POLICIES:
+            raise err("misfire", f"misfire “{raw['misfire']}” 无效（应为 run_once：启动时补跑一次，或 skip：跳过）")
+        out["misfire"] = raw["misfire"]
+    if "notify" in raw:
+        try:
+            out["notify"] = parse_notify_targets(raw["notify"], f"{p}:{line_of(raw, 'notify') or 1}")
+        except NotifyConfigError as e:
+            raise _located(str(e)) from None
+    return out
+
+
+def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, Any] | None = None) -> SiteSpec:
     if not isinstance(raw, dict):
         raise SitesFileError(p, None, f"第 {index} 个网站应为映射（name, urls, unit, rules, extra_hosts）")
     line = line_of(raw) or 0
@@ -212,8 +331,45 @@ def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
     region = raw.get("region") or ""
     if not isinstance(region, str) or (region.strip() and not region_levels(region)):
         raise err("region", f"region “{region}” 无效（应为行政区划名称，如 重庆市渝中区）")
+    sched = _schedule_fields(p, raw, defaults, f"第 {index} 个网站：")
+    max_pages = raw.get("max_pages")
+    if max_pages is not None and (isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1):
+        raise err("max_pages", f"max_pages “{max_pages}” 无效（应为正整数，如 3000）")
+    delay = raw.get("delay")
+    if delay is not None:
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+            raise err("delay", f"delay “{delay}” 无效（应为不小于 0 的秒数，如 1.0）")
+        delay = float(delay)
+    waivers = ""
+    if raw.get("waivers") is not None:
+        if not isinstance(raw["waivers"], str):
+            raise err("waivers", "waivers 应为豁免清单文件路径")
+        wp = Path(raw["waivers"])
+        wp = wp if wp.is_absolute() else base / wp
+        if not wp.is_file():
+            raise err("waivers", f"豁免清单 “{raw['waivers']}” 不存在（相对于站点清单所在目录）")
+        from crawler.ruleset.waivers import WaiverFileError, load_waivers
+
+        try:
+            load_waivers(str(wp))
+        except WaiverFileError as e:
+            raise _located(str(e)) from None
+        waivers = str(wp)
+    exclude: list[str] = []
+    if raw.get("exclude") is not None:
+        try:
+            exclude = _str_list(raw["exclude"])
+        except ValueError:
+            raise err("exclude", "exclude 应为网址正则表达式的列表，如 ['/search', 'calendar\\?']") from None
+        for pat in exclude:
+            try:
+                re.compile(pat)
+            except re.error as e:
+                raise err("exclude", f"exclude 中的 “{pat}” 不是有效的正则表达式（{e}）") from None
     return SiteSpec(name=name.strip(), urls=urls, slug=slug, unit=unit.strip(), rules=rules,
-                    extra_hosts=hosts, line=line, profile=profile, region=region.strip())
+                    extra_hosts=hosts, line=line, profile=profile, region=region.strip(), schedule=sched["schedule"],
+                    probe_interval=sched["probe_interval"], misfire=sched["misfire"], notify=sched["notify"],
+                    max_pages=max_pages, delay=delay, waivers=waivers, exclude=exclude)
 
 
 # -- crawling ------------------------------------------------------------------------------

@@ -25,6 +25,13 @@ Configuration (environment, read when this module is imported):
   GOVAUDIT_QUEUE            queue name (default "govaudit")
   GOVAUDIT_TASK_TIME_LIMIT  seconds one site may take (default 21600); also bounds the
                             broker's redelivery of unacknowledged tasks
+  GOVAUDIT_VISIBILITY_TIMEOUT  seconds after which Redis redelivers a task whose worker
+                            died without acknowledging it (default: the time limit + 1 h)
+  GOVAUDIT_RESTORE_INTERVAL seconds between the workers' sweeps for such tasks (default:
+                            kombu's, about 100 s; tests use 1)
+
+`govaudit schedule --distributed` enqueues `scheduled_audit` (one queued run of the
+results database each); `govaudit worker` runs them (crawler.runner.schedule.execute_run).
 
 Rule and waiver files are named by path: they must be readable on the workers at the same
 path (a shared folder), or be bundled rules (rules/*.yaml, found by file name).
@@ -50,6 +57,11 @@ BROKER = os.environ.get("GOVAUDIT_BROKER", "redis://127.0.0.1:6379/0")
 BACKEND = os.environ.get("GOVAUDIT_RESULT_BACKEND", BROKER)
 QUEUE = os.environ.get("GOVAUDIT_QUEUE", "govaudit")
 TASK_TIME_LIMIT = float(os.environ.get("GOVAUDIT_TASK_TIME_LIMIT", "21600"))
+VISIBILITY_TIMEOUT = int(float(os.environ.get("GOVAUDIT_VISIBILITY_TIMEOUT") or TASK_TIME_LIMIT + 3600))
+_transport: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT}
+if os.environ.get("GOVAUDIT_RESTORE_INTERVAL"):
+    _transport.update(unacked_restore_interval=float(os.environ["GOVAUDIT_RESTORE_INTERVAL"]),
+                      unacked_restore_throttle=1)
 
 app = Celery("govaudit", broker=BROKER, backend=BACKEND)
 app.conf.update(
@@ -65,8 +77,8 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     # Redis redelivers a task not acknowledged within the visibility timeout: it must
     # outlast the longest crawl, or a second worker would crawl the same site.
-    broker_transport_options={"visibility_timeout": int(TASK_TIME_LIMIT + 3600)},
-    result_backend_transport_options={"visibility_timeout": int(TASK_TIME_LIMIT + 3600)},
+    broker_transport_options=_transport,
+    result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
 )
 
 # Crawl options a task passes on to `govaudit audit` (values) and switches (flags).
@@ -216,6 +228,22 @@ def audit_site(site: dict[str, Any], rules: list[str], as_of: str, store_url: st
                options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Crawl one site into the shared store and evaluate it; see `run_site_audit`."""
     return run_site_audit(site, rules, as_of, store_url, out_dir, options)
+
+
+@app.task(name="govaudit.scheduled_audit", bind=True, max_retries=None)
+def scheduled_audit(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Execute one run queued by `govaudit schedule --distributed` (idempotent: a task
+    redelivered after its worker died takes the run over; a run already ended is left).
+    While another live executor holds the run (a redelivery that came early), the task
+    waits for it (retried after one lock period): it ends when the run has ended, or takes
+    the run over once the other executor's lock expired."""
+    from crawler.runner.schedule import BUSY, execute_run
+
+    res = execute_run(job, executor=f"{socket.gethostname()}:{os.getpid()}", stop=None,
+                      out=lambda s: print(s, flush=True))
+    if res.get("skipped") == BUSY:
+        raise self.retry(countdown=float(job.get("lock_ttl") or 600))
+    return res
 
 
 # -- the coordinator -------------------------------------------------------------------------
