@@ -167,7 +167,7 @@ def execute_run(job: dict[str, Any], *, executor: str, stop: threading.Event | N
                 try:
                     results.acquire_lock(f"run:{run_id}", executor, ttl)
                     results.acquire_lock(f"site:{slug}", job["site_holder"], ttl)
-                except Exception as e:  # noqa: BLE001 - a DB hiccup: retried next beat
+                except Exception as e:
                     out(f"[{slug}] 续期锁失败：{type(e).__name__}: {e}")
 
         beat = threading.Thread(target=heartbeat, name=f"lock-{slug}", daemon=True)
@@ -215,7 +215,7 @@ def _run_audit(job: dict[str, Any], stop: threading.Event | None, out: Log) -> t
            "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(audit_argv(job), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env,  # the child only calls prctl before exec
-                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)  # noqa: PLW1509
+                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     slug = job["slug"]
 
     def pump() -> None:
@@ -269,7 +269,7 @@ def _notify(job: dict[str, Any], run_dir: str, out: Log) -> int:
     try:
         sent = notify_after_run(doc, targets, report_base_url=base, dry_run=bool(job.get("dry_run")),
                                 out=lambda s: out(f"[{job['slug']}] {s}"))
-    except Exception as e:  # noqa: BLE001 - a notice problem never loses the run
+    except Exception as e:
         out(f"[{job['slug']}] 发送通知出错：{type(e).__name__}: {e}")
         return 0
     return len(sent)
@@ -352,7 +352,7 @@ class Scheduler:
             self._reap(slug, "未完成：执行它的进程已停止（下一次检查前清理）")
             run_id = self.results.start_run(slug, state="queued", as_of=date.today(), urls=site.urls,
                                             crawl_store=str(self.opts.out_dir / slug / "crawl.db"))
-        except Exception as e:  # noqa: BLE001 - one site's trouble never stops the schedule
+        except Exception as e:
             self.out(f"[{slug}] 无法开始检查：{type(e).__name__}: {e}")
             return None
         self.runs_started.append(run_id)
@@ -363,7 +363,7 @@ class Scheduler:
 
                 scheduled_audit.apply_async(args=[job], retry=True,
                                             retry_policy={"max_retries": 3, "interval_start": 0.5})
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 self.results.fail_run(run_id, f"无法分发任务：{type(e).__name__}: {e}")
                 self.results.release_lock(f"site:{slug}", holder)
                 self.out(f"[{slug}] 运行 {run_id} 无法分发：{e}")
@@ -372,7 +372,7 @@ class Scheduler:
             return run_id
         try:
             execute_run(job, executor=f"{self.ident}:{threading.get_ident()}", stop=self.stop_event, out=self.out)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.out(f"[{slug}] 检查出错：{type(e).__name__}: {e}")
             run = self.results.run(run_id)
             if run is not None and run.state in ("queued", "running"):
@@ -385,7 +385,7 @@ class Scheduler:
             return
         try:
             probe_site(self.sites[slug], self.opts.probe_store, self.opts.probe_timeout, self.out)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.out(f"[{slug}] 探测出错：{type(e).__name__}: {e}")
 
     def _reap(self, slug: str, reason: str) -> None:
