@@ -408,24 +408,13 @@ def _tree(columns: list[dict[str, Any]]) -> list[TreeRow]:
     return out
 
 
-# Why a page could not be audited, in the inspector's words (codes from crawler/spiders/site.py).
-FAILURE_CN = {
-    "timeout": "请求超时", "dns": "域名无法解析", "refused": "连接被拒绝", "connection": "连接中断",
-    "tls": "HTTPS 证书或加密连接错误", "too-large": "页面过大（超过大小上限）", "bad-encoding": "内容压缩编码损坏",
-    "redirect-loop": "重定向循环或次数过多", "refused-private-address": "跳转到内网地址，已拒绝访问",
-    "robots": "robots.txt 禁止抓取", "ignored": "已跳过", "cancelled": "已取消", "offsite": "跳转到其他网站",
-}
+# Why a page could not be audited, in the inspector's words (one table: crawler.net.reasons).
+from crawler.net.reasons import FAILURE_CN, failure_reason  # noqa: E402,F401
 
 
 def failure_label(p: dict) -> str:
-    """'请求超时（timeout）', 'HTTP 404', or a WAF challenge — never a bare code."""
-    err = str(p.get("error") or "")
-    if err.startswith("challenge:"):
-        return f"防护验证页面（{err.split(':', 1)[1]}），非站点故障"
-    if err:
-        return f"{FAILURE_CN[err]}（{err}）" if err in FAILURE_CN else err
-    status = p.get("status")
-    return f"HTTP {status}" if status else "无响应"
+    """'请求超时', 'HTTP 404', or a WAF challenge — never a bare code."""
+    return failure_reason(str(p.get("error") or ""), p.get("status"))
 
 
 def build_report(doc: dict[str, Any]) -> ReportView:

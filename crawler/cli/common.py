@@ -89,7 +89,7 @@ def print_summary(result: Any, out_dir: Path) -> None:
     s = result.document["summary"]
     site = result.document["site"]
     if not site["reachable"]:
-        print(f"注意：站点无法访问（{site['unreachable_reason']}），相关检查结论为“无法判断”。")
+        print(f"未能检查：站点无法访问（{site['unreachable_reason'] or '首页未能打开'}），不计分，相关检查结论为“无法判断”。")
     print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}。")
     if s.get("waived"):
         print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")

@@ -174,7 +174,8 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
             same = False
         if not same:
             write_outputs(doc, out_dir / s.slug)
-        failed = failed or any(f.get("status") == "fail" for f in doc.get("findings") or [])
+        failed = failed or not (doc.get("site") or {}).get("reachable", True) \
+            or any(f.get("status") == "fail" for f in doc.get("findings") or [])
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=doc))
     index = write_index(entries, out_dir)
     print(f"汇总页：{index.resolve()}")

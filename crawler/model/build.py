@@ -450,7 +450,9 @@ def build_site_model(
             model.challenged = home_rec.challenge
             model.unreachable_reason = f"首页返回防护验证页面（{home_rec.challenge}），非站点故障"
         else:
-            model.unreachable_reason = home_rec.error or f"HTTP {home_rec.status}"
+            from crawler.net.reasons import failure_reason
+
+            model.unreachable_reason = failure_reason(home_rec.error, home_rec.status)
     else:
         model.homepage_url = home_rec.url
         model.facts.setdefault("homepage", {}).update(home_rec.text_facts or {})

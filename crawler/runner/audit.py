@@ -26,7 +26,20 @@ class AuditResult:
 
     @property
     def failed(self) -> bool:
-        return any(f.status == "fail" for f in self.findings)
+        """Something fails, or the site could not be audited at all (exit code 1)."""
+        return self.unaudited or any(f.status == "fail" for f in self.findings)
+
+    @property
+    def unaudited(self) -> bool:
+        return not self.site.reachable
+
+
+def mark_unaudited(doc: dict[str, Any], reason: str) -> None:
+    """A site that could not be audited gets no score: its verdict says why, in Chinese."""
+    v = doc.setdefault("verdict", {})
+    v["verdict"] = "无法判断"
+    v["score"] = None
+    v["reason"] = f"站点无法访问（{reason or '首页未能打开'}），未能检查，不计分；请确认网址和网络后重新检查。"
 
 
 def load_probes(store: CrawlStore, urls: list[str]) -> list[dict[str, Any]]:
@@ -86,6 +99,8 @@ def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_
         doc["site"].update({k: v for k, v in site_info.items() if k != "name" or v})
     if waiver_section is not None:
         doc["waivers"] = waiver_section
+    if not site.reachable:
+        mark_unaudited(doc, site.unreachable_reason)
     result = AuditResult(site=site, findings=findings, document=doc)
     if out_dir is not None:
         result.outputs = write_outputs(doc, out_dir)
