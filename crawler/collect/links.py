@@ -888,8 +888,19 @@ def verify_crawl_links(
     external_delay: float | None = None,
     max_retry_after: float = MAX_RETRY_AFTER,
     backoff: float = 1.0,
+    budget: float | None = None,
+    stop: Any = None,
+    progress: Any = None,
+    resume: bool = False,
 ) -> dict[str, Any]:
-    """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results."""
+    """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results.
+
+    Bounds: at most `max_links` URLs (GOVAUDIT_MAX_LINKS) and `budget` seconds
+    (GOVAUDIT_LINK_BUDGET); what a bound leaves unverified is stored as skipped and counted
+    in ``skipped_by_bound`` with the ``bound`` reached. `stop` (a threading.Event) ends the
+    verification early, keeping the results so far; with `resume`, URLs already verified in
+    this crawl are not checked again. `progress` (crawler.runner.progress) is told the total
+    and each URL done."""
     t0 = time.monotonic()
     info = store.crawl_info(crawl_id)
     if info is None:
@@ -903,6 +914,10 @@ def verify_crawl_links(
                              "external": 0, "external_broken": 0, "media_checked": 0, "media_bad": 0,
                              "pii_attachments": 0, "homepage": home_page or ""}
     pending: list[dict[str, Any]] = []
+    earlier: dict[str, str] = {}
+    if resume:  # results of an earlier, stopped verification of this crawl
+        earlier = {str(r.get("url")): str(r.get("state")) for r in store.iter_link_results(crawl_id)
+                   if r.get("state") != "skipped" and r.get("source") != "crawl"}
 
     def emit(t: _Target, res: dict[str, Any]) -> None:
         state = res["state"]
@@ -950,6 +965,10 @@ def verify_crawl_links(
             emit(t, {"state": state, "status": status, "reason": reason, "content_type": c.content_type[:100],
                      "source": "crawl", "final_url": c.final_url, "method": "crawl",
                      **({"challenge": c.challenge} if c.challenge else {})})
+        elif pii.redact_ids(t.url) in earlier:
+            state = earlier[pii.redact_ids(t.url)]
+            stats["verified"] += 1
+            stats[state] = stats.get(state, 0) + 1
         else:
             to_verify.append(t)
     # homepage first, then media and attachments of the site, then other pages, external last
@@ -960,32 +979,62 @@ def verify_crawl_links(
         emit(t, {"state": "skipped", "status": 0, "reason": f"超出核验数量上限（{max_links}），未核验",
                  "source": "none"})
     stats["skipped"] = len(skipped)
+    bounds = ["max_links"] if skipped else []
+    stats["skipped_by_bound"] = len(skipped)
+    if progress is not None:
+        progress.update(total=len(to_verify), done=0)
 
     if to_verify:
         d_int = DEFAULT_DELAY if delay is None else delay
-        d_ext = EXTERNAL_DELAY if external_delay is None else external_delay
+        d_ext = EXTERNAL_DELAY if external_delay is None else max(external_delay, d_int)
+        deadline = t0 + budget if budget else None
         results = asyncio.run(_verify_all(to_verify, per_host=per_host, timeout=timeout, retries=retries,
                                           delay=d_int, external_delay=d_ext, max_retry_after=max_retry_after,
                                           backoff=backoff, guard=NetGuard(info.start_urls),
-                                          answered={_netloc(c.final_url) for c in crawled.values() if c.status}))
+                                          answered={_netloc(c.final_url) for c in crawled.values() if c.status},
+                                          deadline=deadline, stop=stop, progress=progress))
         for t, res in zip(to_verify, results):
-            stats["verified"] += 1
+            if not res:  # not reached: the verification was stopped or ran out of time
+                if stop is not None and stop.is_set():
+                    stats["stopped"] = True
+                    res = {"state": "skipped", "status": 0, "reason": "核验被中止，未核验（重新运行将继续）",
+                           "source": "none"}
+                else:
+                    if "link_budget" not in bounds:
+                        bounds.append("link_budget")
+                    stats["skipped_by_bound"] += 1
+                    res = {"state": "skipped", "status": 0, "source": "none",
+                           "reason": f"超出核验时间上限（{budget:g} 秒），未核验"}
+                stats["skipped"] += 1
+            else:
+                stats["verified"] += 1
             emit(t, res)
+    if bounds:
+        stats["bound"] = bounds[0]
+        stats["bounds"] = bounds
     if pending:
         store.add_link_results(crawl_id, pending)
         pending.clear()
     stats["seconds"] = round(time.monotonic() - t0, 2)
     store.set_fact(crawl_id, "link_check", {**stats, "include_external": include_external,
-                                            "max_links": max_links})
+                                            "max_links": max_links, "budget": budget})
     log.info("链接核验完成：%s", {k: stats[k] for k in ("links", "ok", "broken", "blocked", "transient")})
     return stats
 
 
 async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, retries: int, delay: float,
                       external_delay: float, max_retry_after: float, backoff: float,
-                      guard: NetGuard | None = None, answered: set[str] | None = None) -> list[dict[str, Any]]:
+                      guard: NetGuard | None = None, answered: set[str] | None = None,
+                      deadline: float | None = None, stop: Any = None, progress: Any = None,
+                      ) -> list[dict[str, Any]]:
     """Check targets: each host has its own queue worked by `per_host` workers (one gate per
-    host: requests spaced by the host's delay), at most MAX_CONCURRENCY hosts at once."""
+    host: requests spaced by the host's delay), at most MAX_CONCURRENCY hosts at once.
+    When `stop` is set or `deadline` (time.monotonic) passes, the checks in flight are
+    cancelled; targets not reached keep an empty result."""
+
+    def halted() -> bool:
+        return (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() >= deadline)
+
     per_host = max(1, per_host)
     limits = httpx.Limits(max_connections=MAX_CONCURRENCY * per_host, max_keepalive_connections=16)
     results: list[dict[str, Any]] = [{} for _ in targets]
@@ -1003,7 +1052,7 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
         host_slots = asyncio.Semaphore(MAX_CONCURRENCY)
 
         async def host_worker(idx: list[int], gate: _HostGate) -> None:
-            while idx:
+            while idx and not halted():
                 i = idx.pop(0)
                 t = targets[i]
                 try:
@@ -1011,6 +1060,8 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
                 except Exception as e:  # noqa: BLE001 - one bad URL never stops the rest
                     kind_err, reason = _net_error(e)
                     results[i] = {"state": "transient", "status": 0, "reason": reason, "error": kind_err}
+                if progress is not None:
+                    progress.advance()
 
         async def run_host(idx: list[int]) -> None:
             t0 = targets[idx[0]]
@@ -1018,5 +1069,15 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
             async with host_slots:
                 await asyncio.gather(*(host_worker(idx, gate) for _ in range(min(per_host, len(idx)))))
 
-        await asyncio.gather(*(run_host(idx) for idx in queues.values()))
+        everything = asyncio.ensure_future(asyncio.gather(*(run_host(idx) for idx in queues.values())))
+        while not everything.done():
+            await asyncio.wait({everything}, timeout=0.2)
+            if not everything.done() and halted():
+                everything.cancel()  # the checks in flight end now; their targets stay unverified
+                try:
+                    await everything
+                except asyncio.CancelledError:
+                    pass
+        if not everything.cancelled():
+            everything.result()
     return results

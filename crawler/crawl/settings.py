@@ -79,6 +79,8 @@ LOG_LEVEL = "WARNING"
 HTTPCACHE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
+EXTENSIONS = {"crawler.crawl.progress.CrawlProgress": 500}  # pages done/queued for the progress display
+
 ITEM_PIPELINES = {
     "crawler.crawl.pipelines.StorePipeline": 300,
 }
