@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -83,7 +82,13 @@ def _run_locked(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, s
                 args: argparse.Namespace, *, waivers: list[Any], probe_spec: str | None,
                 settings: dict[str, Any], progress: Any, stop: Any) -> int:
     from crawler.crawl.run import run_crawl
-    from crawler.runner.audit import clear_stopped, evaluate_store, mark_stopped, post_crawl, stopped_crawl
+    from crawler.runner.audit import (
+        clear_stopped,
+        evaluate_store,
+        mark_stopped,
+        post_crawl,
+        stopped_crawl,
+    )
     from crawler.runner.progress import PHASE_EVAL, crawl_feed
     from crawler.runner.stop import AuditStopped
     from crawler.store.crawls import CrawlStore

@@ -193,6 +193,7 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
                  "blocked": [row(r) for r in by.get("blocked", [])[:1000]],
                  "transient": [row(r) for r in by.get("transient", [])[:1000]],
                  "media_bad": [row(r) for r in media if not r.get("media_ok")][:1000]}
+        links.update(link_bounds(site.facts.get("link_check")))
     facts = {k: v for k, v in site.facts.items() if k not in ("phones", "homepage")}
     try:
         relations = content_relations(site)
@@ -200,6 +201,21 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
         relations = {"error": f"{type(e).__name__}: {e}"}
     return {"links": links, "site_facts": facts, "personal_data": personal_data_entries(site)[:2000],
             "relations": relations}
+
+
+def link_bounds(check: Any) -> dict[str, Any]:
+    """What a verification bound left unverified (--max-links, --link-budget), and whether
+    the verification was stopped: {"skipped_by_bound": N, "bound": "max_links", "bound_limit": …}."""
+    if not isinstance(check, dict):
+        return {}
+    out: dict[str, Any] = {}
+    if check.get("skipped_by_bound") and check.get("bound"):
+        bound = str(check["bound"])
+        out = {"skipped_by_bound": int(check["skipped_by_bound"]), "bound": bound,
+               "bound_limit": check.get("budget") if bound == "link_budget" else check.get("max_links")}
+    if check.get("stopped"):
+        out["stopped"] = True
+    return out
 
 
 def write_findings(doc: dict[str, Any], out_dir: Path) -> Path:

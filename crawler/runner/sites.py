@@ -52,15 +52,21 @@ def bundled_rules() -> list[str]:
 def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
                    *, verify_links: bool = True, probe_store: str | None = None,
-                   timeout: float | None = None) -> tuple[list[Any], bool]:
+                   timeout: float | None = None, stop: Any = None, progress: Any = None,
+                   link_options: dict[str, Any] | None = None,
+                   resumed: set[str] | None = None) -> tuple[list[Any], bool]:
     """Evaluate each crawled site into out/<slug>/; returns (dashboard entries, anything failed).
-    `probe_store`: the store of the availability probes (default: each site's crawl store)."""
+    `probe_store`: the store of the availability probes (default: each site's crawl store).
+    `stop` (crawler.runner.stop.StopFlag) ends the run promptly (AuditStopped, the stopped
+    site's store remembers the phase); `link_options` (delay, max_links, budget) bound link
+    verification; `resumed`: slugs whose earlier audit stopped after the crawl."""
     from crawler.store.crawls import CrawlStore
 
     probes = CrawlStore(probe_store) if probe_store else None
     try:
         return _evaluate_each(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
-                              verify_links=verify_links, probes=probes, timeout=timeout)
+                              verify_links=verify_links, probes=probes, timeout=timeout, stop=stop,
+                              progress=progress, link_options=link_options or {}, resumed=resumed or set())
     finally:
         if probes is not None:
             probes.close()
@@ -68,11 +74,17 @@ def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
 
 def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
-                   *, verify_links: bool, probes: Any, timeout: float | None = None) -> tuple[list[Any], bool]:
-    from crawler.runner.audit import evaluate_store, post_crawl
+                   *, verify_links: bool, probes: Any, timeout: float | None = None, stop: Any = None,
+                   progress: Any = None, link_options: dict[str, Any],
+                   resumed: set[str]) -> tuple[list[Any], bool]:
+    from crawler.runner.audit import clear_stopped, evaluate_store, mark_stopped, post_crawl
+    from crawler.runner.progress import PHASE_EVAL, NullProgress
+    from crawler.runner.stop import AuditStopped, StopFlag
     from crawler.store.crawls import CrawlStore
     from reports.dashboard import SiteEntry
 
+    stop = stop if stop is not None else StopFlag()
+    progress = progress if progress is not None else NullProgress()
     entries: list[SiteEntry] = []
     failed = False
     for s, job in zip(sites, jobs, strict=True):
@@ -85,9 +97,17 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
             continue
         store = CrawlStore(job.store)
         try:
-            post_crawl(store, res, verify_links=verify_links, timeout=timeout)
-            result = evaluate_store(store, res, site_rules[s.slug], as_of, out_dir / s.slug,
-                                    waivers=waivers, site_info=s.info(), probe_store=probes)
+            post_crawl(store, res, verify_links=verify_links, timeout=timeout, stop=stop, progress=progress,
+                       resume=s.slug in resumed, **link_options)
+            progress.phase(f"{PHASE_EVAL}（{s.name}）", unit="项")
+            clear_stopped(store, res)
+            result = stop.run(PHASE_EVAL, evaluate_store, store, res, site_rules[s.slug], as_of, out_dir / s.slug,
+                              waivers=waivers, site_info=s.info(), probe_store=probes)
+            progress.done()
+        except AuditStopped as e:
+            progress.done()
+            mark_stopped(store, res, e.phase)
+            raise
         except Exception as e:  # noqa: BLE001 - one broken site must not lose the others
             msg = f"评估出错：{type(e).__name__}: {e}"
             print(f"  {s.name}：{msg}", file=sys.stderr)
@@ -98,7 +118,11 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
             store.close()
         v = result.document.get("verdict") or {}
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
-        print(f"  {s.name}：{v.get('verdict', '')}{score} → {out_dir / s.slug / 'report.html'}")
+        if result.unaudited:
+            print(f"  {s.name}：未能检查（站点无法访问：{result.site.unreachable_reason or '首页未能打开'}），不计分"
+                  f" → {out_dir / s.slug / 'report.html'}")
+        else:
+            print(f"  {s.name}：{v.get('verdict', '')}{score} → {out_dir / s.slug / 'report.html'}")
         failed = failed or result.failed
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=result.document))
     return entries, failed
