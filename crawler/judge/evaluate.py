@@ -211,8 +211,10 @@ def link_bounds(check: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if check.get("skipped_by_bound") and check.get("bound"):
         bound = str(check["bound"])
-        out = {"skipped_by_bound": int(check["skipped_by_bound"]), "bound": bound,
-               "bound_limit": check.get("budget") if bound == "link_budget" else check.get("max_links")}
+        limit = check.get("budget") if bound == "link_budget" else check.get("max_links")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        out = {"skipped_by_bound": int(check["skipped_by_bound"]), "bound": bound, "bound_limit": limit}
     if check.get("stopped"):
         out["stopped"] = True
     return out
