@@ -24,7 +24,16 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.support.faultserver import ROOT, GeneratedSite, Handler, LocalServer, cli_env, gov_page, write_rules
+
+from tests.support.faultserver import (
+    ROOT,
+    GeneratedSite,
+    Handler,
+    LocalServer,
+    cli_env,
+    gov_page,
+    write_rules,
+)
 from tests.support.linksite import png_bytes
 
 RULES = [{"id": "t-col", "title": "设置栏目1", "check": "column_exists", "path": "栏目1"}]
@@ -155,7 +164,7 @@ def test_progress_without_a_terminal_prints_plain_lines(tmp_path: Path) -> None:
     rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
     with LocalServer(site) as srv:
         proc = _start(["audit", srv.url, "--rules", rules, "--out", str(tmp_path / "out"), "--delay", "0"])
-        out, err = proc.communicate(timeout=240)
+        _, err = proc.communicate(timeout=240)
     assert proc.returncode in (0, 1), err
     assert "[抓取] 开始" in err and "[评估] 结束" in err
     assert re.search(r"\[抓取\] 已完成 \d+/\d+ 页，待处理 \d+，[\d.]+ 页/秒", err), err
@@ -212,7 +221,7 @@ def test_sigterm_during_link_verification_stops_promptly_and_resumes(tmp_path: P
         page_hits = srv.hits_by("govaudit/")
 
         site.slow.clear()  # the images answer now: the rerun finishes
-        r = subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True,
+        r = subprocess.run([sys.executable, "-m", "crawler.cli", *args], check=False, capture_output=True, text=True,
                            timeout=240, env=_env(), cwd=ROOT)
         assert r.returncode in (0, 1), r.stderr[-2000:]
         assert "继续上次中断的检查" in r.stderr
@@ -231,7 +240,7 @@ def test_verification_bounds_are_stated(tmp_path: Path, bound_args: list[str], b
     out = tmp_path / "out"
     with LocalServer(site) as srv:
         r = subprocess.run([sys.executable, "-m", "crawler.cli", "audit", srv.url, "--rules", rules, "--out", str(out),
-                            "--delay", "0", *bound_args], capture_output=True, text=True, timeout=240,
+                            "--delay", "0", *bound_args], check=False, capture_output=True, text=True, timeout=240,
                            env=_env(), cwd=ROOT)
     assert r.returncode in (0, 1), r.stderr[-2000:]
     t0 = time.monotonic()
@@ -241,7 +250,7 @@ def test_verification_bounds_are_stated(tmp_path: Path, bound_args: list[str], b
     if bound == "max_links":
         assert links["skipped_by_bound"] == 3 * 6 - 5
     html = (out / "report.html").read_text(encoding="utf-8")
-    shown = re.search(r'id="links-bound">(.*?)</p>', html, re.S)
+    shown = re.search(r'id="links-bound">(.*?)</p>', html, re.DOTALL)
     assert shown and str(links["skipped_by_bound"]) in shown.group(1)
     assert ("时间上限" if bound == "link_budget" else "数量上限") in shown.group(1)
     assert time.monotonic() - t0 < 5

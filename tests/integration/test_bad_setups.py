@@ -18,10 +18,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.faultserver import ROOT, GeneratedSite, LocalServer, cli_env, run_cli, write_rules
-from tests.support.linksite import closed_port
 
 from crawler.store.lock import StoreBusy, store_lock
+from tests.support.faultserver import (
+    ROOT,
+    GeneratedSite,
+    LocalServer,
+    cli_env,
+    run_cli,
+    write_rules,
+)
+from tests.support.linksite import closed_port
 
 RULES = [{"id": "t-col", "title": "设置栏目3", "check": "column_exists", "path": "栏目3"}]
 CODES = re.compile(r"（(?:dns|refused|timeout|connection)）|\b(?:dns|refused)\b")
@@ -50,7 +57,7 @@ def test_unreachable_site_exits_1_without_score(tmp_path: Path, host: str | None
     for m in messages + [doc["verdict"]["reason"]]:
         _no_codes(m)
     html = (out / "report.html").read_text(encoding="utf-8")
-    banner = re.search(r'id="unreachable">(.*?)</div>', html, re.S)
+    banner = re.search(r'id="unreachable">(.*?)</div>', html, re.DOTALL)
     assert banner and reason in banner.group(1)
     _no_codes(banner.group(1))
 
@@ -85,7 +92,7 @@ def _run_without(modules: list[str], argv: list[str]) -> subprocess.CompletedPro
             f"for m in {modules!r}: sys.modules[m] = None\n"
             "from crawler.cli.main import main\n"
             f"sys.exit(main({argv!r}))\n")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120,
                           env=cli_env(), cwd=ROOT)
 
 
@@ -160,7 +167,7 @@ def test_postgresql_advisory_lock(pg_url: str, tmp_path: Path) -> None:
         with store_lock(pg_url, "http://another-site.example/"):  # other sites share the database
             pass
         r = subprocess.run([sys.executable, "-m", "crawler.cli", "audit", site, "--store", pg_url,
-                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                            "--out", str(tmp_path)], check=False, capture_output=True, text=True, timeout=120,
                            env=cli_env(), cwd=ROOT)
         assert r.returncode == 2 and "正被另一个检查使用" in r.stderr and "Traceback" not in r.stderr
     with store_lock(pg_url, site):  # released
