@@ -169,6 +169,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
     options: dict[str, Any] = {
         "max_pages": getattr(args, "max_pages", None), "max_depth": getattr(args, "max_depth", None),
         "timeout": getattr(args, "timeout", None), "delay": getattr(args, "delay", None),
+        "max_links": getattr(args, "max_links", None), "link_budget": getattr(args, "link_budget", None),
         "render": getattr(args, "render", None) if getattr(args, "render", "off") != "off" else None,
         "ignore_robots": getattr(args, "ignore_robots", False), "fresh": getattr(args, "fresh", False),
         "no_verify_links": getattr(args, "no_verify_links", False), "verbose": getattr(args, "verbose", False),
