@@ -171,6 +171,11 @@ def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> 
             raise InputError(f"--delay {delay:g} 无效（应为不小于 0 的秒数，如 --delay 0.5）")
         settings["DOWNLOAD_DELAY"] = delay
         settings["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.0)
+    # link verification bounds, as settings too (verification may run inside the crawl)
+    if getattr(args, "max_links", None) is not None:
+        settings["GOVAUDIT_MAX_LINKS"] = args.max_links
+    if getattr(args, "link_budget", None) is not None:
+        settings["GOVAUDIT_LINK_BUDGET"] = args.link_budget
     render = getattr(args, "render", None) or "off"
     if render != "off":
         from crawler.crawl.render import render_settings

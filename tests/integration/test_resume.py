@@ -73,7 +73,7 @@ def _comparable(doc: dict[str, Any], origin: str) -> Any:
 
     def canon(v: Any) -> Any:
         if isinstance(v, dict):
-            return {k: canon(x) for k, x in v.items() if k not in ("fetched_at", "checked_at", "elapsed")}
+            return {k: canon(x) for k, x in v.items() if k not in ("fetched_at", "checked_at", "elapsed", "seconds")}
         if isinstance(v, list):
             items = [canon(x) for x in v]
             return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
