@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from crawler.net.reasons import failure_reason
+
 STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
 STATUS_ORDER = {"fail": 0, "pending": 1, "unknown": 2, "waived": 3, "pass": 4}
 GAP_STATUSES = ("fail", "pending", "unknown", "waived")  # what goes into the 整改清单
@@ -408,12 +410,8 @@ def _tree(columns: list[dict[str, Any]]) -> list[TreeRow]:
     return out
 
 
-# Why a page could not be audited, in the inspector's words (one table: crawler.net.reasons).
-from crawler.net.reasons import FAILURE_CN, failure_reason  # noqa: E402,F401
-
-
 def failure_label(p: dict) -> str:
-    """'请求超时', 'HTTP 404', or a WAF challenge — never a bare code."""
+    """'请求超时', 'HTTP 404', or a WAF challenge — never a bare code (crawler.net.reasons)."""
     return failure_reason(str(p.get("error") or ""), p.get("status"))
 
 
