@@ -986,7 +986,7 @@ def verify_crawl_links(
 
     if to_verify:
         d_int = DEFAULT_DELAY if delay is None else delay
-        d_ext = EXTERNAL_DELAY if external_delay is None else max(external_delay, d_int)
+        d_ext = max(EXTERNAL_DELAY if external_delay is None else external_delay, d_int)
         deadline = t0 + budget if budget else None
         results = asyncio.run(_verify_all(to_verify, per_host=per_host, timeout=timeout, retries=retries,
                                           delay=d_int, external_delay=d_ext, max_retry_after=max_retry_after,
