@@ -79,7 +79,10 @@ LOG_LEVEL = "WARNING"
 HTTPCACHE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
-EXTENSIONS = {"crawler.crawl.progress.CrawlProgress": 500}  # pages done/queued for the progress display
+EXTENSIONS = {
+    "crawler.crawl.progress.CrawlProgress": 500,  # pages done/queued for the progress display
+    "crawler.crawl.stopping.PromptClose": 510,  # a stop drops requests only queued in the downloader
+}
 
 ITEM_PIPELINES = {
     "crawler.crawl.pipelines.StorePipeline": 300,
