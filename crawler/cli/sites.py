@@ -118,6 +118,7 @@ def _crawl_and_evaluate(args: argparse.Namespace, sites: list[SiteSpec], jobs: l
                 store.close()
             if found is not None:
                 resumed[j.slug] = found
+                progress.message(f"{j.slug}：继续上次中断的检查（抓取编号 {found}，抓取已完成，从核验与评估继续）…")
     print(f"正在检查 {len(sites)} 个网站（检查日期 {as_of}）…")
     to_crawl = [j for j in jobs if j.slug not in resumed]
     try:
