@@ -44,7 +44,7 @@ try:  # the project's own name matching, if present
     from crawler.text.names import Synonyms
 
     _SYN: Any = Synonyms.load()
-except Exception:  # pragma: no cover - fallback when names.py is not there
+except Exception:  # noqa: BLE001  # pragma: no cover - fallback when names.py is not there
     _SYN = None
 
 _PUNCT = re.compile(r"[\s\u3000·•、，,。.:：;；!！?？“”\"'‘’《》<>〈〉()（）\[\]【】{}|\\\-—_~～]+")

@@ -11,18 +11,30 @@ trailing slash, /art/ URLs redirected to t2021…html) and about 1 % of 404s. Th
 built the way `crawler.runner.audit.load_site` builds it: streamed from the store.
 
     python benchmarks/model_scale.py [--base 5000] [--large 50000] [--repeat 2] [--crumbs 0.5] [--keep DIR] [--profile]
+    python benchmarks/model_scale.py --evaluate [--sizes 5000,10000,50000] [--keep DIR] [--profile]
 
 Prints, for each N: seconds to read the store alone, seconds to build the model (best of
 --repeat), ms/page, peak traced memory and bytes/page, and then the ratios of the large
 run to the baseline. Targets: per-page time ratio ≤ 1.5; memory per page about constant.
+
+--evaluate measures what `govaudit evaluate` does with a stored crawl, each size in a fresh
+process (so its peak RSS is its own): build the model from the store, evaluate every rule
+file of rules/, write findings.json, the HTML report (with the units' pages) and the
+CSV/XLSX exports. The stores also hold link verification results (the content images and
+attachments, 2 % broken). Prints seconds per phase, ms/page, peak RSS, and the per-page
+time ratio of each size to the first. Targets (issue 14): 50,000 pages under 30 s and
+under 300 MB peak RSS; per-page time about flat.
 """
 from __future__ import annotations
 
 import argparse
 import gc
 import itertools
+import json
 import math
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +43,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -196,19 +209,39 @@ def generate(n_pages: int, seed: int = 2021, crumbs: float = 0.5) -> Iterator[Pa
                 text_facts={"content_length": rng.randint(300, 3000)})
 
 
-def fill_store(path: Path, n_pages: int, crumbs: float = 0.5) -> tuple[CrawlStore, int, int]:
+def fill_store(path: Path, n_pages: int, crumbs: float = 0.5, with_links: bool = False
+               ) -> tuple[CrawlStore, int, int]:
     store = CrawlStore(path)
     cid = store.start_crawl([SITE], ["www.shancheng.gov.cn"], {"synthetic": n_pages})
     batch: list[PageRecord] = []
     total = 0
+    links: list[dict[str, Any]] = []
     for rec in itertools.islice(generate(n_pages, crumbs=crumbs), n_pages):
         batch.append(rec)
+        if with_links:
+            links.extend(_link_results(rec))
         if len(batch) >= 1000:
             total += store.add_pages(cid, batch)
             batch = []
     total += store.add_pages(cid, batch)
+    for k in range(0, len(links), 2000):
+        store.add_link_results(cid, links[k:k + 2000])
     store.finish_crawl(cid, {"pages": total})
     return store, cid, total
+
+
+def _link_results(rec: PageRecord) -> list[dict[str, Any]]:
+    """Verification results for a page's content images and attachments (2 % broken)."""
+    out = []
+    for lk in rec.links:
+        if lk.region != "content" or lk.kind not in ("image", "attachment"):
+            continue
+        broken = zlib.crc32(lk.url.encode()) % 50 == 0
+        out.append({"url": lk.url, "state": "broken" if broken else "ok", "status": 404 if broken else 200,
+                    "reason": "页面不存在（HTTP 404）" if broken else "", "kind": lk.kind, "external": False,
+                    "homepage": False, "content_type": "image/jpeg" if lk.kind == "image" else "application/pdf",
+                    "found_on": [{"page": rec.url, "text": lk.text}]})
+    return out
 
 
 def measure(store: CrawlStore, cid: int, repeat: int) -> dict[str, float]:
@@ -231,6 +264,79 @@ def _timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+def evaluate_child(db: Path, out_dir: Path, profile: bool = False) -> dict[str, Any]:
+    """In this (fresh) process: what `govaudit evaluate` does with the store at `db`."""
+    from crawler.judge.evaluate import evaluate, findings_document
+    from crawler.ruleset.loader import load_rules
+    from crawler.runner.audit import load_site, write_outputs
+    from rules import RULES_DIR
+
+    rules = load_rules([RULES_DIR])
+    store = CrawlStore(db)
+    cid = store.list_crawls()[-1].id
+    prof = None
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t0 = time.perf_counter()
+    site = load_site(store, cid, AS_OF)
+    t1 = time.perf_counter()
+    findings = evaluate(rules, site, AS_OF)
+    t2 = time.perf_counter()
+    doc = findings_document(site, findings, AS_OF, crawl={"id": cid})
+    t3 = time.perf_counter()
+    write_outputs(doc, out_dir)
+    t4 = time.perf_counter()
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+    return {"pages": site.pages_total, "rules": len(rules), "build": t1 - t0, "evaluate": t2 - t1,
+            "document": t3 - t2, "render": t4 - t3, "total": t4 - t0,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "summary": doc["summary"], "articles": len(site.articles)}
+
+
+def evaluate_sizes(sizes: list[int], tmp: Path, crumbs: float, profile: bool) -> int:
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        db = tmp / f"eval_{n}.db"
+        if not db.exists():
+            t0 = time.perf_counter()
+            store, _cid, total = fill_store(db, n, crumbs, with_links=True)
+            store.close()
+            print(f"{total} pages synthesised into {db.name} in {time.perf_counter() - t0:.1f} s", flush=True)
+        out_dir = tmp / f"report_{n}"
+        cmd = [sys.executable, __file__, "--eval-child", str(db), "--eval-out", str(out_dir)]
+        if profile and n == sizes[-1]:
+            cmd.append("--profile")
+        r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if r.returncode != 0:
+            print(r.stdout, r.stderr, file=sys.stderr)
+            return 1
+        if profile and n == sizes[-1]:
+            print(r.stderr[-6000:])
+        row = json.loads(r.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"{row['pages']:>6} pages ({row['articles']} articles, {row['rules']} rules): "
+              f"build {row['build']:.2f} s, evaluate {row['evaluate']:.2f} s, document {row['document']:.2f} s, "
+              f"report {row['render']:.2f} s = {row['total']:.2f} s, {1000 * row['total'] / row['pages']:.3f} ms/page; "
+              f"peak RSS {row['rss_mb']:.0f} MB; {row['summary']}", flush=True)
+    b = rows[0]
+    print("\nper-page evaluation time (build + evaluate + report), ratio to the first size:")
+    for row in rows:
+        ratio = (row["total"] / row["pages"]) / (b["total"] / b["pages"])
+        ev_ratio = (row["evaluate"] / row["pages"]) / max(b["evaluate"] / b["pages"], 1e-9)
+        print(f"  {row['pages']:>6} pages: {1000 * row['total'] / row['pages']:.3f} ms/page, ratio {ratio:.2f} "
+              f"(evaluate alone {ev_ratio:.2f}); total {row['total']:.1f} s "
+              f"{'OK' if row['total'] < 30 else 'OVER 30 s'}; peak RSS {row['rss_mb']:.0f} MB "
+              f"{'OK' if row['rss_mb'] < 300 else 'OVER 300 MB'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--base", type=int, default=5000)
@@ -240,9 +346,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="also profile the large build (top functions)")
     ap.add_argument("--crumbs", type=float, default=0.5,
                     help="share of leaf columns with a breadcrumb (0: the model must place columns by menus and URLs)")
+    ap.add_argument("--evaluate", action="store_true",
+                    help="measure build + evaluate (all of rules/) + report per size, each in a fresh process")
+    ap.add_argument("--sizes", default="5000,10000,50000", help="page counts for --evaluate")
+    ap.add_argument("--eval-child", help=argparse.SUPPRESS)
+    ap.add_argument("--eval-out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.eval_child:
+        print(json.dumps(evaluate_child(Path(args.eval_child), Path(args.eval_out), args.profile), ensure_ascii=False))
+        return 0
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="govaudit-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
+    if args.evaluate:
+        try:
+            return evaluate_sizes([int(x) for x in args.sizes.split(",")], tmp, args.crumbs, args.profile)
+        finally:
+            if not args.keep:
+                import shutil
+
+                shutil.rmtree(tmp, ignore_errors=True)
     rows = {}
     for label, n in (("baseline", args.base), ("large", args.large)):
         db = tmp / f"model_{n}.db"

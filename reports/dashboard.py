@@ -56,6 +56,7 @@ class SiteRow:
     report: str  # relative link to slug/report.html ("" when there is none)
     xlsx: str
     error: str
+    overdue: int = 0
 
 
 @dataclass
@@ -73,6 +74,7 @@ class RuleRate:
 @dataclass
 class UnitRow:
     unit: str
+    site: str  # units of different sites are kept apart (区财政局 of two districts is two units)
     sites: int
     fail: int
     overdue: int
@@ -136,7 +138,8 @@ def build_dashboard(entries: list[SiteEntry], title: str = "政务公开网站�
             score_sort=f"{float(score):06.2f}" if isinstance(score, (int, float)) else "-1",
             reason=r.verdict.reason, vetoes="、".join(dict.fromkeys(x.get("indicator", "") for x in v.get("vetoes") or [])),
             counts=counts, pages=int((doc.get("pages") or {}).get("total") or 0),
-            report=f"{e.slug}/report.html", xlsx=f"{e.slug}/整改台账.xlsx", error=e.error))
+            report=f"{e.slug}/report.html", xlsx=f"{e.slug}/整改台账.xlsx", error=e.error,
+            overdue=sum(int(c.get("overdue") or 0) for c in doc.get("completion") or [])))
         for f in r.findings:
             rr = rules.setdefault(f.rule_id, RuleRate(rule_id=f.rule_id, title=f.title, document=f.document,
                                                       counts={s: 0 for s in STATUS_CN}, judged=0, rate=None,
@@ -144,14 +147,17 @@ def build_dashboard(entries: list[SiteEntry], title: str = "政务公开网站�
             rr.counts[f.status] = rr.counts.get(f.status, 0) + 1
             if f.status == "fail":
                 rr.failing_sites.append(e.name or r.site_name or r.site_url)
+        site_label = e.name or r.site_name or r.site_url
         for g in r.by_unit:
-            u = units.setdefault(g.unit, {"sites": set(), "fail": 0, "overdue": 0, "pending": 0, "unknown": 0})
+            u = units.setdefault(f"{e.slug}\x00{g.unit}", {"unit": g.unit, "site": site_label, "sites": set(),
+                                                          "fail": 0, "overdue": 0, "pending": 0, "unknown": 0})
             u["sites"].add(e.slug)
             u["fail"] += g.counts["fail"]
             u["overdue"] += g.overdue
             u["pending"] += g.counts["pending"]
             u["unknown"] += g.counts["unknown"]
-    rows.sort(key=lambda x: (VERDICT_ORDER.get(x.verdict, 1), -float(x.score_sort), x.name))
+    # verdict, then score, then overdue notice items (fewer first)
+    rows.sort(key=lambda x: (VERDICT_ORDER.get(x.verdict, 1), -float(x.score_sort), x.overdue, x.name))
     for i, row in enumerate(rows, 1):
         row.rank = i
     for rr in rules.values():
@@ -160,9 +166,10 @@ def build_dashboard(entries: list[SiteEntry], title: str = "政务公开网站�
         rr.rate_text = f"{100 * rr.rate:.0f}%（{rr.counts['pass']}/{rr.judged}）" if rr.rate is not None else "无已判定"
     rule_list = sorted(rules.values(), key=lambda x: (x.rate if x.rate is not None else 2.0, x.rule_id))
     chart_rows = [(f"{x.title}", x.rate, x.rate_text) for x in rule_list if x.rate is not None][:30]
-    unit_rows = sorted((UnitRow(unit=k, sites=len(u["sites"]), fail=u["fail"], overdue=u["overdue"],
-                                pending=u["pending"], unknown=u["unknown"]) for k, u in units.items()),
-                       key=lambda x: (-x.fail, -x.overdue, x.unit))
+    unit_rows = sorted((UnitRow(unit=u["unit"], site=u["site"], sites=len(u["sites"]), fail=u["fail"],
+                                overdue=u["overdue"], pending=u["pending"], unknown=u["unknown"])
+                        for u in units.values()),
+                       key=lambda x: (-x.fail, -x.overdue, x.unit, x.site))
     totals = {v: sum(1 for r in rows if r.verdict == v) for v in VERDICT_ORDER}
     totals["sites"] = len(rows)
     return DashboardView(
@@ -181,7 +188,10 @@ def render_dashboard(entries: list[SiteEntry], out_dir: Path, name: str = "index
     view = build_dashboard(entries)
     labels = {"csv": "下载全部问题 CSV", "xlsx": "下载汇总整改台账"}
     view.exports = [{"href": p.name, "label": labels.get(k, p.name)} for k, p in (exports or {}).items()]
-    html = report_environment().get_template("index.html.j2").render(d=view, **static_assets())
+    from reports.history import site_history_cell
+
+    hist = {e.slug: site_history_cell(e.doc) for e in entries}
+    html = report_environment().get_template("index.html.j2").render(d=view, hist=hist, **static_assets())
     path = Path(out_dir) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

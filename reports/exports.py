@@ -17,7 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from crawler.judge.status import STATUS_CN
 from reports.view import FindingView, build_report, gap_order, verdict_view
+
+_COUNTED = ("fail", "pending", "unknown", "waived", "pass")  # the summary sheet's count columns
 
 CSV_NAME = "findings.csv"
 XLSX_NAME = "整改台账.xlsx"
@@ -69,7 +72,7 @@ def _basis(v: FindingView) -> str:
 
 
 def _due_text(v: FindingView) -> str:
-    s = v.deadline or "—"
+    s = v.deadline or ("立即整改" if v.status == "fail" else "—")
     if v.due and v.due != v.deadline:
         s += f"（到期日 {v.due}）"
     if v.days_text:
@@ -127,7 +130,9 @@ def write_csv(docs: list[dict[str, Any]], path: Path, *, with_site: bool = False
 
 
 XLSX_COLUMNS = [("序号", 6), ("问题", 42), ("依据", 46), ("责任单位", 16), ("时限", 20), ("结论", 14),
-                ("证据链接", 46), ("整改情况", 30), ("规则编号", 24)]
+                ("证据链接", 46), ("整改情况", 30), ("规则编号", 24), ("整改位置", 30), ("链接", 40),
+                ("整改状态", 12), ("完成日期", 12)]
+FIX_STATES = ("未整改", "整改中", "已整改", "无法整改")
 
 
 def _gap_views(doc: dict[str, Any]) -> dict[str, list[FindingView]]:
@@ -139,6 +144,7 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
     summary = wb.active
@@ -155,22 +161,23 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
         return cell
 
     # 汇总: one row per site, then one row per unit
-    s_head = ["网站", "网址", "检查日期", "结论", "得分", "理由", "不通过", "未到期", "无法判断", "已豁免", "通过"]
+    s_head = ["网站", "网址", "检查日期", "国家检查指标结论", "指标得分", "理由", *(STATUS_CN[s] for s in _COUNTED),
+              "工作要点落实"]
     for c, h in enumerate(s_head, 1):
         put(summary, 1, c, h).font = bold
     per_unit: dict[str, list[tuple[dict[str, Any], FindingView]]] = {}
     for i, doc in enumerate(docs, 2):
         r = build_report(doc)
         verdict = verdict_view(doc.get("verdict"))
-        counts = {s: sum(1 for f in r.findings if f.status == s) for s in ("fail", "pending", "unknown", "waived", "pass")}
+        counts = {s: sum(1 for f in r.findings if f.status == s) for s in _COUNTED}
         score = (doc.get("verdict") or {}).get("score")  # a number, so the column sorts and sums
         site_vals = [r.site_name, r.site_url, r.as_of, verdict.verdict, "—" if score is None else score, verdict.reason,
-                     *counts.values()]
+                     *counts.values(), "\n".join(f"{c['document']}：{c['text']}" for c in r.completion)]
         for c, val in enumerate(site_vals, 1):
             put(summary, i, c, val).alignment = wrap
         for unit, items in _gap_views(doc).items():
             per_unit.setdefault(unit, []).extend((doc, f) for f in items)
-    for c, w in enumerate([24, 34, 12, 10, 8, 50, 8, 8, 8, 8, 8], 1):
+    for c, w in enumerate([24, 34, 12, 10, 8, 50, 8, 8, 8, 8, 8, 50], 1):
         summary.column_dimensions[get_column_letter(c)].width = w
     summary.freeze_panes = "A2"
     summary.auto_filter.ref = f"A1:{get_column_letter(len(s_head))}{max(summary.max_row, 2)}"
@@ -192,14 +199,38 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
             cell.alignment = Alignment(vertical="center", wrap_text=True)
             ws.column_dimensions[get_column_letter(c)].width = width
         entries = sorted(per_unit[unit], key=lambda x: gap_order(x[1]))
+        names = [h for h, _ in columns]
+        state_col = get_column_letter(names.index("整改状态") + 1)
+        done_col = get_column_letter(names.index("完成日期") + 1)
+        link_idx = names.index("链接") + 1
+        dv = DataValidation(type="list", formula1='"' + ",".join(FIX_STATES) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="整改状态", error="请从列表中选择：" + "、".join(FIX_STATES))
+        dv.prompt, dv.promptTitle, dv.showInputMessage = "请选择整改状态", "整改状态", True
+        ws.add_data_validation(dv)
+        dates = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
+                               showErrorMessage=True, errorTitle="完成日期", error="请填写日期，如 2023-06-30")
+        ws.add_data_validation(dates)
         for n, (doc, v) in enumerate(entries, 1):
+            href = v.where.href if v.where and v.where.href else next(
+                (e.href for e in [*v.evidence, *v.evidence_more] if e.href), "")
             vals: list[Any] = [n, _requirement(v), _basis(v), "、".join(v.units), _due_text(v), _status_text(v),
-                               _evidence(v), "", v.rule_id]
+                               _evidence(v), "", v.rule_id, v.where.text if v.where else "", href,
+                               "未整改" if v.status == "fail" else "", ""]
             if with_site:
                 site = doc.get("site") or {}
                 vals.insert(1, site.get("name") or site.get("url") or "")
             for c, val in enumerate(vals, 1):
                 put(ws, n + 1, c, val).alignment = wrap
+            if href:
+                cell = ws.cell(row=n + 1, column=link_idx)
+                cell.hyperlink = href
+                cell.style = "Hyperlink"
+                cell.alignment = wrap
+        if entries:
+            dv.add(f"{state_col}2:{state_col}{len(entries) + 1}")
+            dates.add(f"{done_col}2:{done_col}{len(entries) + 1}")
+            for row_n in range(2, len(entries) + 2):
+                ws[f"{done_col}{row_n}"].number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(entries) + 1}"
         ws.print_title_rows = "1:1"

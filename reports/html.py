@@ -72,7 +72,11 @@ def render_report(doc: dict[str, Any], out_dir: Path, name: str = "report.html")
     r.exports = [link("findings.csv", "下载 CSV"), link("整改台账.xlsx", "下载整改台账")]
     for e in r.exports:  # local relative files, not site URLs
         e.href = e.url
-    html = env.get_template("report.html.j2").render(doc=doc, r=r, **static_assets())
+    from reports.history import history_assets, history_view
+
+    h = history_view(doc)
+    html = env.get_template("report.html.j2").render(doc=doc, r=r, h=h, history_assets=history_assets() if h.present else {},
+                                                     **static_assets())
     path = _write(Path(out_dir) / name, html)
     render_unit_pages(doc, Path(out_dir), r=r, env=env)
     return path

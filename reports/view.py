@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crawler.net.reasons import failure_reason
+from crawler.judge.status import STATUS_CN
+from crawler.net.failures import failure_reason
 
-STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
-STATUS_ORDER = {"fail": 0, "pending": 1, "unknown": 2, "waived": 3, "pass": 4}
+STATUS_ORDER = {"fail": 0, "pending": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 GAP_STATUSES = ("fail", "pending", "unknown", "waived")  # what goes into the 整改清单
 SEVERITY_CN = {"veto": "单项否决", "major": "重要", "minor": "一般", "warning": "预警", "info": "提示"}
 CATEGORY_CN = {"veto": "单项否决", "deduct": "扣分", "warn": "预警", "bonus": "加分"}
@@ -28,6 +28,17 @@ UNITS_OPEN_MAX = 6  # more units than this: each unit's gap list starts collapse
 # sections of reports/templates/_links.html.j2: (document key, section id, nav label)
 EXTRA_SECTIONS = [("links", "links", "链接核验"), ("site_facts", "site-facts", "网站属性"),
                   ("personal_data", "personal-data", "个人信息"), ("relations", "relations", "政策与解读")]
+
+
+# checks whose first evidence is the column to fix; site-wide checks name what to fix instead
+COLUMN_CHECKS = {"subcolumns", "column_order", "category_coverage", "column_freshness", "update_cadence",
+                 "content_published", "annual_report", "link_present", "contact_published", "blank_columns",
+                 "stale_columns", "homepage_updated"}
+SITE_CHECKS = {"ipv6_enabled": "网站服务器配置（IPv6）", "https_enabled": "网站服务器配置（HTTPS 证书）",
+               "mobile_friendly": "网站模板（手机版适配）", "site_search": "网站模板（站内搜索）",
+               "error_report_entry": "首页（“我为政府网站找错”入口）", "site_identifiers": "网站底部（标识信息）",
+               "site_available": "网站服务器与网络", "broken_links": "证据中列出的错误链接所在页面",
+               "media_playable": "证据中列出的文件所在页面"}
 
 
 def safe_href(url: Any) -> str:
@@ -62,6 +73,7 @@ class FindingView:
     rule_file: str
     note: str
     draft: bool
+    notice: str  # the rule file's document: the notice it belongs to
     warning: bool
     evidence: list[LinkView]
     evidence_more: list[LinkView]
@@ -82,6 +94,7 @@ class FindingView:
     waiver: dict[str, Any] | None
     waiver_expired: dict[str, Any] | None
     sort_key: str  # for the default order and the JS sort
+    where: LinkView | None = None  # the column or page to fix (整改位置)
 
 
 @dataclass
@@ -199,6 +212,11 @@ class ReportView:
     units_open: bool  # few units: their gap lists start open
     extra_nav: list[Option]  # link-health sections present in the document (value = section id)
     exports: list[LinkView] = field(default_factory=list)
+    profile: dict[str, str] = field(default_factory=dict)  # kind, region, source_cn, basis
+    completion: list[dict[str, Any]] = field(default_factory=list)  # per notice, with its text
+    not_applicable: list[FindingView] = field(default_factory=list)
+    waivers_unmatched: list[dict[str, Any]] = field(default_factory=list)
+    rubric_items: int = 0
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -245,10 +263,25 @@ def days_info(status: str, due: date | None, as_of: date | None) -> tuple[int | 
     return d, f"剩余 {d} 天", "left"
 
 
+_REVIEW_MARK = re.compile(r"\s*\*{0,2}\[(?:unverified|confirmed|tier)[^\]]*\]\*{0,2}", re.IGNORECASE)
+_PARAM_CN = {"rubric.points": "指标分值", "max_points": "扣分上限", "min_share": "最低比例",
+             "multi_format_share": "多形式解读比例", "max_failure_share": "无法访问比例阈值",
+             "standards.md": "检查标准摘要", "warn_ratio": "预警比例", "max_days": "天数上限"}
+
+
+def clerk_text(text: Any) -> str:
+    """Text for a clerk: no reviewer marks ([unverified]), markdown or parameter names."""
+    t = _REVIEW_MARK.sub("", str(text or ""))
+    t = t.replace("**", "").replace("`", "")
+    for k, v in _PARAM_CN.items():
+        t = t.replace(k, v)
+    return t.strip()
+
+
 def _check_names() -> dict[str, str]:
     try:
         from crawler.checks import REGISTRY
-    except Exception:  # noqa: BLE001 - the report must render without the crawler
+    except Exception:
         return {}
     return {name: spec.doc for name, spec in REGISTRY.items()}
 
@@ -286,14 +319,24 @@ def finding_view(f: dict[str, Any], as_of: date | None, site_unit: str = "",
         waiver = {**waiver, "original_status_cn": STATUS_CN.get(waiver.get("original_status", ""), "")}
     wexp = f.get("waiver_expired") if isinstance(f.get("waiver_expired"), dict) else None
     names = check_names if check_names is not None else _check_names()
+    where = None
+    if status in ("fail", "pending", "unknown"):
+        w = f.get("where") if isinstance(f.get("where"), dict) else None
+        if w:
+            where = link(w.get("url"), w.get("path"))
+        elif ev and str(f.get("check", "")) in COLUMN_CHECKS:
+            where = link(ev[0].url, ev[0].text)
+        elif str(f.get("check", "")) in SITE_CHECKS:
+            where = LinkView(href="", text=SITE_CHECKS[str(f.get("check", ""))], url="")
     return FindingView(
         rule_id=str(f.get("rule_id", "")), title=str(f.get("title", "")), check=str(f.get("check", "")),
         check_name=names.get(str(f.get("check", "")), str(f.get("check", ""))),
         status=status, status_cn=STATUS_CN.get(status, status),
         severity=str(f.get("severity", "")), severity_cn=SEVERITY_CN.get(str(f.get("severity", "")), ""),
-        message=str(f.get("message", "")), quote=str(src.get("quote") or ""),
+        message=clerk_text(f.get("message", "")), quote=str(src.get("quote") or ""),
         document=str(src.get("document") or ""), section=str(src.get("section") or ""),
-        rule_file=str(f.get("rule_file", "")), note=str(f.get("note") or ""), draft=bool(f.get("draft")),
+        rule_file=str(f.get("rule_file", "")), note=clerk_text(f.get("note")), draft=bool(f.get("draft")),
+        notice=str(f.get("notice") or src.get("document") or ""),
         warning=bool(f.get("warning")),
         evidence=ev[:EVIDENCE_SHOWN], evidence_more=ev[EVIDENCE_SHOWN:], evidence_total=total,
         evidence_cut=max(total - EVIDENCE_MAX, 0),
@@ -308,6 +351,7 @@ def finding_view(f: dict[str, Any], as_of: date | None, site_unit: str = "",
             if deduction is not None and isinstance(f.get("deduction_uncapped"), (int, float)) else ""),
         waiver=waiver, waiver_expired=wexp,
         sort_key=f"{STATUS_ORDER.get(status, 9)}|{due.isoformat() if due else '9999-99-99'}|{f.get('rule_id', '')}",
+        where=where,
     )
 
 
@@ -390,7 +434,7 @@ def verdict_view(v: dict[str, Any] | None) -> VerdictView:
         unknown_vetoes=list(v.get("unknown_vetoes") or []), deductions=deds,
         total_deduction=fmt_num(v.get("total_deduction", 0)), unscored=list(v.get("unscored") or []),
         unknown_deductions=list(v.get("unknown_deductions") or []), warnings=list(v.get("warnings") or []),
-        bonuses=list(v.get("bonuses") or []), notes=[str(n) for n in v.get("notes") or []],
+        bonuses=list(v.get("bonuses") or []), notes=[clerk_text(n) for n in v.get("notes") or []],
         pass_score=fmt_num(v.get("pass_score", 60)), full_score=fmt_num(v.get("full_score", 100)),
     )
 
@@ -411,8 +455,29 @@ def _tree(columns: list[dict[str, Any]]) -> list[TreeRow]:
 
 
 def failure_label(p: dict) -> str:
-    """'请求超时', 'HTTP 404', or a WAF challenge — never a bare code (crawler.net.reasons)."""
+    """Why a page could not be audited, in the inspector's words ('请求超时', 'HTTP 404', a WAF
+    challenge) — never a bare code (crawler.net.failures.failure_reason)."""
     return failure_reason(str(p.get("error") or ""), p.get("status"))
+
+
+def completion_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each notice's completion as the report says it (工作要点落实)."""
+    rows = []
+    for c in doc.get("completion") or []:
+        text = (f"已完成 {c.get('done', 0)} / 应完成 {c.get('due', 0)}，逾期 {c.get('overdue', 0)}，"
+                f"未到期 {c.get('pending', 0)}")
+        extra = []
+        if c.get("not_done"):
+            standing = int(c["not_done"]) - int(c.get("overdue") or 0)
+            extra.append(f"未完成 {c['not_done']}（逾期 {c.get('overdue', 0)}"
+                         + (f"，无明确时限的长期任务 {standing}" if standing else "") + "）")
+        extra += [f"{label} {c[k]}" for k, label in (("unknown", "无法判断"), ("waived", "已豁免"),
+                                                      ("not_applicable", "不适用")) if c.get(k)]
+        rate = c.get("done", 0) / c["due"] if c.get("due") else None
+        label = "法定要求落实" if c.get("kind") == "national" else "工作要点落实"
+        rows.append({**c, "label": label, "text": text, "extra": "，".join(extra),
+                     "rate": f"{100 * rate:.0f}%" if rate is not None else "—"})
+    return rows
 
 
 def build_report(doc: dict[str, Any]) -> ReportView:
@@ -420,8 +485,9 @@ def build_report(doc: dict[str, Any]) -> ReportView:
     site = doc.get("site") or {}
     site_unit = str(site.get("unit") or "")
     names = _check_names()
-    views = [finding_view(f, as_of, site_unit, names) for f in doc.get("findings") or []]
-    views.sort(key=lambda v: v.sort_key)
+    all_views = [finding_view(f, as_of, site_unit, names) for f in doc.get("findings") or []]
+    all_views.sort(key=lambda v: v.sort_key)
+    views = [v for v in all_views if v.status != "not_applicable"]  # out of every count
     counts = {s: sum(1 for v in views if v.status == s) for s in STATUS_ORDER}
     verdict = doc.get("verdict") or {}
     warnings = len(verdict["warnings"]) if "warnings" in verdict else sum(1 for v in views if v.warning)
@@ -431,7 +497,7 @@ def build_report(doc: dict[str, Any]) -> ReportView:
     # pass rate per rule document (the notice a rule comes from)
     per_doc: dict[str, list[str]] = {}
     for v in views:
-        per_doc.setdefault(v.document or v.rule_file or "（未注明）", []).append(v.status)
+        per_doc.setdefault(v.notice or v.rule_file or "（未注明）", []).append(v.status)
     rows = []
     for name, sts in sorted(per_doc.items()):
         judged = sum(1 for s in sts if s in ("pass", "fail"))
@@ -466,7 +532,7 @@ def build_report(doc: dict[str, Any]) -> ReportView:
         status_options=[Option(s, STATUS_CN[s], counts[s]) for s in ("fail", "pending", "unknown", "waived", "pass")
                         if counts[s]],
         unit_options=[Option(u, u, sum(1 for v in views if u in v.units)) for u in units],
-        check_options=[Option(k, f"{n}（{k}）", c) for k, (n, c) in sorted(checks.items())],
+        check_options=[Option(k, n, c) for k, (n, c) in sorted(checks.items())],
         failed_pages=[link(p.get("url"), f"{p.get('url', '')} — {failure_label(p)}")
                       for p in failed[:300] if isinstance(p, dict)],
         failed_pages_total=len(failed),
@@ -475,4 +541,10 @@ def build_report(doc: dict[str, Any]) -> ReportView:
         units_open=len(resp) <= UNITS_OPEN_MAX,
         extra_nav=[Option(sid, label, 0) for key, sid, label in EXTRA_SECTIONS
                    if doc.get(key) and (key != "links" or (doc.get("links") or {}).get("verified", True))],
+        profile={"kind": "", "region": "", "source_cn": "", "basis": "",
+                 **{k: str(v) for k, v in (site.get("profile") or {}).items()}},
+        completion=completion_rows(doc),
+        not_applicable=[v for v in all_views if v.status == "not_applicable"],
+        waivers_unmatched=list(waivers.get("unmatched") or []),
+        rubric_items=int(verdict.get("rubric_items") or sum(1 for v in views if v.rubric_text)),
     )

@@ -72,6 +72,19 @@ class ColumnExistsParams:
     path: ColumnPath
 
 
+def nearest_column(site: SiteModel, path: tuple[str, ...], ctx: CheckContext) -> dict[str, str]:
+    """Where to fix a missing column: the deepest existing column on its path (else the
+    disclosure root, else the homepage) → {"path", "url"} for the report's 整改位置."""
+    for k in range(len(path) - 1, 0, -1):
+        cols = find_columns(site, path[:k], ctx.synonyms)
+        if cols:
+            return {"path": cols[0].display_path(), "url": cols[0].url or site.site_url}
+    roots = site.disclosure_roots() if hasattr(site, "disclosure_roots") else []
+    if roots:
+        return {"path": roots[0].display_path(), "url": roots[0].url or site.site_url}
+    return {"path": "首页", "url": site.homepage_url or site.site_url}
+
+
 @check("column_exists", ColumnExistsParams)
 def column_exists(site: SiteModel, p: ColumnExistsParams, ctx: CheckContext) -> Outcome:
     """栏目存在：按路径末级名称（含同义名）在政府信息公开目录下查找栏目。"""
@@ -83,7 +96,8 @@ def column_exists(site: SiteModel, p: ColumnExistsParams, ctx: CheckContext) -> 
         col = found[0]
         return passed(f"已找到栏目“{col.display_path()}”", [Evidence(col.url or site.site_url, col.display_path())],
                       found=list(col.path))
-    return failed(f"未找到栏目“{want}”", missing=[p.path[-1]])
+    where = nearest_column(site, tuple(p.path), ctx)
+    return failed(f"未找到栏目“{want}”（应在“{where['path']}”下设置）", missing=[p.path[-1]], where=where)
 
 
 @dataclass(frozen=True)
@@ -128,7 +142,9 @@ def column_order(site: SiteModel, p: SubcolumnsParams, ctx: CheckContext) -> Out
         return o
     parent, hits = _best_parent(site, p.path, p.children, ctx.synonyms)
     if parent is None:
-        return failed(f"未找到栏目“{' > '.join(p.path)}”", missing=list(p.children))
+        where = nearest_column(site, tuple(p.path), ctx)
+        return failed(f"未找到栏目“{' > '.join(p.path)}”（应在“{where['path']}”下设置）", missing=list(p.children),
+                      where=where)
     missing = [c for c in p.children if c not in hits]
     ev = [Evidence(parent.url or site.site_url, parent.display_path())]
     if missing:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from crawler.model.build import Column, SiteItem, SiteModel
-from crawler.text.names import normalize
 from crawler.checks.base import (
     CheckContext,
     ColumnPath,
@@ -20,6 +18,9 @@ from crawler.checks.base import (
     unknown,
 )
 from crawler.checks.columns import _not_crawled, find_child, find_columns
+from crawler.model.build import Column, SiteItem, SiteModel
+from crawler.model.items import item_index
+from crawler.text.names import normalize
 
 _CN_DIGITS = "〇一二三四五六七八九"
 
@@ -47,17 +48,46 @@ def _year_ok(item: SiteItem, year: int | None) -> bool:
 
 def items_in(site: SiteModel, column: tuple[str, ...] | None, ctx: CheckContext) -> list[SiteItem] | None:
     """Items listed under the column (and its sub-columns); None when it is not found."""
+    pos = _positions_in(site, column, ctx)
+    if pos is None:
+        return None
+    return site.items if not column else [site.items[k] for k in pos]
+
+
+def _positions_in(site: SiteModel, column: tuple[str, ...] | None, ctx: CheckContext) -> list[int] | None:
+    """Positions in site.items of the items under the column (all without a column); None
+    when the column is not found."""
     if not column:
-        return site.items
+        return list(range(len(site.items)))
     cols = find_columns(site, column, ctx.synonyms)
     if not cols:
         return None
-    prefixes = [c.path for c in cols]
-    return [i for i in site.items if any(i.column[: len(px)] == px for px in prefixes)]
+    return item_index(site).under(c.path for c in cols)
+
+
+def _matching(site: SiteModel, pool: list[int] | None, keywords: tuple[tuple[str, ...], ...]) -> list[SiteItem]:
+    """The items of the pool (positions; None: every item) whose titles match the keywords,
+    in site order."""
+    idx = item_index(site)
+    hits = idx.titled(keywords)
+    if pool is not None and len(pool) < len(site.items):
+        inside = set(pool)
+        hits = [k for k in hits if k in inside]
+    return [site.items[k] for k in hits]
+
+
+def _alts(a: tuple[str, ...]) -> str:
+    """('年度报告', '工作报告', '情况报告') → 年度报告、工作报告或情况报告."""
+    a = tuple(x for x in a if x)
+    if len(a) <= 1:
+        return "".join(a)
+    return "、".join(a[:-1]) + "或" + a[-1]
 
 
 def _kw(keywords: tuple[tuple[str, ...], ...]) -> str:
-    return " + ".join("|".join(a) for a in keywords)
+    """Keywords as a clerk reads them: “法治政府建设”和“年度报告、工作报告或情况报告”."""
+    parts = [f"“{_alts(a)}”" for a in keywords if a]
+    return "和".join(parts) if len(parts) <= 2 else "、".join(parts[:-1]) + "和" + parts[-1]
 
 
 @dataclass(frozen=True)
@@ -73,12 +103,11 @@ def content_published(site: SiteModel, p: ContentParams, ctx: CheckContext) -> O
     """内容已公开：在指定栏目（或全站）找到标题含关键词（及年份）的信息。"""
     if (o := _not_crawled(site)) is not None:
         return o
-    pool = items_in(site, p.column, ctx)
+    pool = _positions_in(site, p.column, ctx)
     where = f"栏目“{' > '.join(p.column)}”" if p.column else "全站"
     if pool is None:
-        pool = site.items
         where = f"全站（未找到栏目“{' > '.join(p.column or ())}”）"
-    hits = [i for i in pool if title_matches(i.title, p.keywords) and _year_ok(i, p.year)]
+    hits = [i for i in _matching(site, pool, p.keywords) if _year_ok(i, p.year)]
     desc = _kw(p.keywords) + (f"（{p.year}年）" if p.year else "")
     ev = [Evidence(i.url, f"{i.title}" + (f"（{i.date.isoformat()}）" if i.date else "")) for i in hits[:20]]
     if len(hits) >= p.min_items:
@@ -91,6 +120,7 @@ class AnnualReportParams:
     keywords: Keywords
     due: str  # "MM-DD" of the year after the report's year
     column: ColumnPath | None = None
+    report_year: int | None = None  # a fixed report year (a notice's dated task); default: the year before as_of
 
     def __post_init__(self) -> None:
         try:
@@ -105,10 +135,10 @@ def annual_report(site: SiteModel, p: AnnualReportParams, ctx: CheckContext) -> 
     """年度报告按时公开：上一年度的报告在法定日期前公开（如法治政府建设年度报告 4月1日前）。"""
     if (o := _not_crawled(site)) is not None:
         return o
-    year = ctx.as_of.year - 1
-    due = date(ctx.as_of.year, int(p.due[:2]), int(p.due[3:5]))
-    pool = items_in(site, p.column, ctx) or site.items
-    hits = [i for i in pool if title_matches(i.title, p.keywords) and any(y in i.title for y in year_forms(year))]
+    year = p.report_year if p.report_year is not None else ctx.as_of.year - 1
+    due = date(year + 1, int(p.due[:2]), int(p.due[3:5]))
+    pool = _positions_in(site, p.column, ctx) or None  # a column without items: the whole site
+    hits = [i for i in _matching(site, pool, p.keywords) if any(y in i.title for y in year_forms(year))]
     desc = f"{year}年度{_kw(p.keywords)}"
     if hits:
         hit = min(hits, key=lambda i: i.date or date.max)
@@ -145,7 +175,7 @@ def link_present(site: SiteModel, p: LinkPresentParams, ctx: CheckContext) -> Ou
                 return passed(f"在“{col.display_path() or '首页'}”找到链接“{text}”",
                               [Evidence(url, text), Evidence(col.url or site.site_url, col.display_path() or "首页")])
     where = f"栏目“{' > '.join(p.column)}”" if p.column else "首页及各栏目页"
-    return failed(f"在{where}未找到文字含“{_kw(p.text)}”的链接")
+    return failed(f"在{where}未找到文字含{_kw(p.text)}的链接")
 
 
 @dataclass(frozen=True)
@@ -198,6 +228,7 @@ def category_coverage(site: SiteModel, p: CoverageParams, ctx: CheckContext) -> 
     share = len(found) / len(p.categories)
     ev = [Evidence(best.url or site.site_url, best.display_path())]
     msg = f"“{best.display_path()}”覆盖 {len(found)}/{len(p.categories)} 类"
+    shown = "、".join(_alts(tuple(n.split("|"))) for n in missing)
     if share + 1e-9 >= p.min_share:
-        return passed(msg + (f"；未见：{'、'.join(missing)}" if missing else ""), ev, missing=missing, share=share)
-    return failed(msg + f"；缺少：{'、'.join(missing)}", ev, missing=missing, share=share)
+        return passed(msg + (f"；未见：{shown}" if missing else ""), ev, missing=missing, share=share)
+    return failed(msg + f"；缺少：{shown}", ev, missing=missing, share=share)

@@ -7,15 +7,14 @@ Blocked (WAF, 401/403) and transient (429, 5xx, timeouts) links are never counte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Literal
 
-from crawler.model.build import SiteModel
 from crawler.checks.base import CheckContext, Evidence, Outcome, check, failed, passed, unknown
+from crawler.model.build import SiteModel
+from crawler.model.probes import failure_share, is_down
+from crawler.net.kinds import KIND_CN
 
-KIND_CN = {"page": "链接", "external": "外部链接", "image": "图片", "video": "视频", "audio": "音频",
-           "attachment": "附件"}
-MEDIA_KINDS = ("image", "video", "audio", "attachment")
 NOT_VERIFIED = "未核验链接（抓取后没有运行链接核验，或使用了 --no-verify-links），无法判断"
 
 
@@ -150,47 +149,79 @@ class AvailabilityParams:
     max_failure_share: float = 0.05
     timeout: float = 15.0
     days: int = 7
+    min_days: int = 7  # the rubric's sample: one week …
+    min_per_day: int = 20  # … of at least 20 probes a day; below it the veto is not decided
+
+    def __post_init__(self) -> None:
+        if self.min_days < 1 or self.min_per_day < 1 or self.days < 1:
+            raise ValueError("days、min_days、min_per_day 应为正整数")
 
 
-def _probe_day(p: dict[str, Any]) -> date | None:
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def _probe_time(p: dict[str, Any]) -> datetime | None:
+    """The probe's time in China time (Asia/Shanghai); a time without zone is taken as UTC."""
     try:
-        return date.fromisoformat(str(p.get("at", ""))[:10])
+        t = datetime.fromisoformat(str(p.get("at", "")))
     except ValueError:
-        return None
+        try:
+            return datetime.combine(date.fromisoformat(str(p.get("at", ""))[:10]), datetime.min.time(), CHINA_TZ)
+        except ValueError:
+            return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(CHINA_TZ)
+
+
+def _cn_time(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M")
 
 
 @check("site_available", AvailabilityParams, needs=("probes",), needs_homepage=False)
 def site_available(site: SiteModel, p: AvailabilityParams, ctx: CheckContext) -> Outcome:
     """站点可访问：监测期内首页无法打开的探测次数比例低于阈值（防护验证页面不计为无法访问）。"""
-    dated = [(d, x) for x in (site.probes or []) if (d := _probe_day(x)) is not None]
+    dated = [(t, x) for x in (site.probes or []) if (t := _probe_time(x)) is not None]
     if not dated:
         return unknown("没有可用性探测记录（请用 govaudit probe 网址 --store 抓取库 定期探测），无法判断")
     end = ctx.as_of
-    window = [x for d, x in dated if end - timedelta(days=p.days) < d <= end]
+    window = [(t, x) for t, x in dated if end - timedelta(days=p.days) < t.date() <= end]
     note = ""
     if not window:
-        end = max(d for d, _x in dated)
-        window = [x for d, x in dated if end - timedelta(days=p.days) < d <= end]
+        end = max(t.date() for t, _x in dated)
+        window = [(t, x) for t, x in dated if end - timedelta(days=p.days) < t.date() <= end]
         note = f"（检查日期前 {p.days} 天内无探测记录，改用截至 {end} 的 {p.days} 天）"
-    total = len(window)
-    challenged = [x for x in window if x.get("state") == "challenged"]
-    down = [x for x in window if x.get("state") == "down"
-            or (x.get("state") in ("up", "slow") and float(x.get("elapsed") or 0) > p.timeout)]
-    observed = total - len(challenged)
-    days_seen = len({_probe_day(x) for x in window})
+    first, last = min(t for t, _ in window), max(t for t, _ in window)
+    per_day_counts: dict[date, int] = {}
+    for t, _x in window:
+        per_day_counts[t.date()] = per_day_counts.get(t.date(), 0) + 1
+    full_days = sum(1 for n in per_day_counts.values() if n >= p.min_per_day)
+    span = f"{_cn_time(first)} 至 {_cn_time(last)}（北京时间）"
+    probes = [x for _t, x in window]
+    counts = failure_share(probes, p.timeout)
+    total, observed, challenged = counts["total"], counts["observed"], counts["challenged"]
+    down = [x for x in probes if is_down(x, p.timeout)]
+    down_ids = {id(x) for x in down}
+    days_seen = len(per_day_counts)
     per_day = total / max(1, days_seen)
-    details: dict[str, Any] = {"probes": total, "down": len(down), "challenged": len(challenged),
+    details: dict[str, Any] = {"probes": total, "down": len(down), "challenged": challenged,
                                "observed": observed, "days": days_seen, "per_day": round(per_day, 1),
-                               "window_end": end.isoformat()}
-    few = "；探测次数不足（标准要求一周内每天至少 20 次）" if per_day < 20 or days_seen < p.days else ""
-    ev = [Evidence(str(x.get("site", site.site_url)), f"{x.get('at')} {x.get('detail', '')}") for x in down[:50]]
+                               "full_days": full_days, "first_probe": first.isoformat(timespec="minutes"),
+                               "last_probe": last.isoformat(timespec="minutes"), "window_end": end.isoformat()}
+    ev = [Evidence(str(x.get("site", site.site_url)),
+                   f"{_cn_time(t)}（北京时间）{x.get('detail', '')}".strip())
+          for t, x in window if id(x) in down_ids][:50]
     if observed == 0:
         return unknown(f"{total} 次探测均遇到防护验证页面（不计为无法访问），无法判断站点可用性{note}", ev, **details)
-    share = len(down) / observed
+    share = float(counts["share"])
     details["share"] = round(share, 4)
-    msg = (f"近 {p.days} 天探测 {total} 次，首页 {p.timeout:g} 秒内未打开 {len(down)} 次，"
+    msg = (f"{span}共探测 {total} 次，首页 {p.timeout:g} 秒内未打开 {len(down)} 次，"
            f"无法访问比例 {share * 100:.1f}%（阈值 {p.max_failure_share * 100:g}%）"
-           + (f"，另有防护验证 {len(challenged)} 次（不计为无法访问）" if challenged else "") + note + few)
+           + (f"，另有防护验证 {challenged} 次（不计为无法访问）" if challenged else "") + note)
+    if full_days < p.min_days:
+        return unknown(f"探测样本不足，无法判断：{msg}；检查指标要求连续 {p.min_days} 天、每天至少 "
+                       f"{p.min_per_day} 次探测，达到要求的只有 {full_days} 天"
+                       f"（请用 govaudit probe 定期探测，如每小时一次）", ev, **details)
     if share >= p.max_failure_share:
         return failed(msg, ev, **details)
     out = passed(msg, ev, **details)

@@ -12,9 +12,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from crawler.checks.base import (
+    CheckContext,
+    Evidence,
+    Names,
+    NoParams,
+    Outcome,
+    check,
+    failed,
+    passed,
+    unknown,
+)
+from crawler.model.build import SiteModel, canonical_url
+from crawler.model.relations import (
+    content_relations,
+    workdays_between,  # noqa: F401 - re-exported (tests, callers)
+)
 from crawler.text import pii
-from crawler.model.build import ArticleRef, SiteModel, canonical_url
-from crawler.checks.base import CheckContext, Evidence, Names, NoParams, Outcome, check, failed, passed, unknown
 
 NOT_MEASURED = "未测量站点属性（抓取后没有运行站点属性测量），无法判断"
 INTERACTION = re.compile(r"互动交流|政民互动|互动平台|在线咨询|咨询|留言|信箱|在线访谈|网上信访|民意征集|意见征集|我要写信")
@@ -58,7 +72,7 @@ def ipv6_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
 
 @check("https_enabled", NoParams, needs=("site_facts",))
 def https_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
-    """支持 HTTPS：首页使用 HTTPS，或对应的 HTTPS 地址可以访问。"""
+    """支持 HTTPS：首页使用 HTTPS，或对应的 HTTPS 地址可以访问，且证书有效（过期、自签名、与域名不符均为不通过）。"""
     f, o = _fact(site, "https")
     if o:
         return o
@@ -67,6 +81,8 @@ def https_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
             return passed("首页通过 HTTPS 提供", _ev(site, site.homepage_url))
         return unknown(NOT_MEASURED)
     details = {k: f.get(k) for k in ("homepage_https", "https_url", "https_ok", "status")}
+    if f.get("certificate"):
+        details["certificate"] = f["certificate"]
     if f.get("ok"):
         return passed(f.get("reason") or "支持 HTTPS", _ev(site, f.get("https_url") or "", f.get("https_url")),
                       **details)
@@ -258,114 +274,7 @@ def interaction_channel(site: SiteModel, p: InteractionParams, ctx: CheckContext
 
 
 # -- content relations -------------------------------------------------------------------------------
-_POLICY_COL = re.compile(r"文件|规章|规范性|政策|法规|决定|命令|公报")
-_MULTI_FORMAT = re.compile(r"图解|图片|一图|图说|图文|视频|动漫|漫画|H5|音频|动画|微视")
-_REGULATORY = re.compile(r"规范性文件")
-
-
-def _is_interp(a: ArticleRef) -> bool:
-    return "解读" in a.title or any("解读" in c for c in a.column)
-
-
-def _is_policy(a: ArticleRef) -> bool:
-    return not _is_interp(a) and any(_POLICY_COL.search(c) for c in a.column)
-
-
-def workdays_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (Mon–Fri; holidays not counted)."""
-    if end <= start:
-        return 0
-    days = (end - start).days
-    weeks, rest = divmod(days, 7)
-    n = weeks * 5
-    for i in range(1, rest + 1):
-        if (start + timedelta(days=weeks * 7 + i)).weekday() < 5:
-            n += 1
-    return n
-
-
-def _d(s: str | None) -> date | None:
-    if not s or s.startswith("--"):
-        return None
-    try:
-        return date.fromisoformat(s[:10])
-    except ValueError:
-        return None
-
-
-def content_relations(site: SiteModel, max_workdays: int = 20) -> dict[str, Any]:
-    """政策解读 ↔ 原文 links, formats, validity labels and publication delays of the crawled articles."""
-    arts = site.articles
-    by_url = {a.url: a for a in arts}
-    interps = [a for a in arts if _is_interp(a)]
-    docs: dict[str, ArticleRef] = {a.url: a for a in arts if _is_policy(a)}
-    interp_urls = {a.url for a in interps}
-    rows = []
-    docs_with_interp: set[str] = set()
-    for i in interps:
-        targets = [u for _t, u in i.links if u in by_url and u not in interp_urls and u != i.url]
-        uncrawled = [u for t, u in i.links if u not in by_url and re.search(r"原文|《|文件|通知|办法|意见|规定|方案", t)]
-        back = [u for u in targets if any(lu == i.url for _t, lu in by_url[u].links)]
-        back_only = [d.url for d in arts if d.url not in interp_urls and d.url not in targets
-                     and any(lu == i.url for _t, lu in d.links)]
-        for u in targets:
-            docs.setdefault(u, by_url[u])
-            docs_with_interp.add(u)
-        docs_with_interp.update(back_only)
-        for u in back_only:
-            docs.setdefault(u, by_url[u])
-        multi = i.has_image or i.has_video or any(_MULTI_FORMAT.search(c) for c in i.column) \
-            or bool(re.search(r"图解|一图|视频|动漫|漫画|H5", i.title))
-        if back:
-            state = "both"
-        elif targets:
-            state = "forward_only"
-        elif back_only:
-            state = "back_only"
-        elif uncrawled:
-            state = "target_not_crawled"
-        else:
-            state = "unlinked"
-        rows.append({"url": i.url, "title": i.title, "state": state, "documents": (back or targets or back_only
-                                                                                   or uncrawled)[:3],
-                     "multi_format": multi})
-    # documents that link to an interpretation which links nowhere
-    for d in docs.values():
-        if any(lu in interp_urls for _t, lu in d.links):
-            docs_with_interp.add(d.url)
-    regulatory = [a for a in arts if not _is_interp(a) and (any(_REGULATORY.search(c) for c in a.column)
-                                                            or _REGULATORY.search(a.title))]
-    labelled = [a for a in regulatory if a.validity]
-    delays: list[dict[str, Any]] = []
-    for a in arts:
-        w, pdate = _d(a.written_date), _d(a.page_date)
-        if w and pdate and pdate >= w:
-            delays.append({"url": a.url, "title": a.title, "written": w.isoformat(), "published": pdate.isoformat(),
-                           "workdays": workdays_between(w, pdate)})
-    late = [x for x in delays if x["workdays"] > max_workdays]
-    n_i = len(interps)
-    return {
-        "interpretations": n_i,
-        "both_ways": sum(1 for r in rows if r["state"] == "both"),
-        "forward_only": sum(1 for r in rows if r["state"] == "forward_only"),
-        "back_only": sum(1 for r in rows if r["state"] == "back_only"),
-        "target_not_crawled": sum(1 for r in rows if r["state"] == "target_not_crawled"),
-        "unlinked": sum(1 for r in rows if r["state"] == "unlinked"),
-        "multi_format": sum(1 for r in rows if r["multi_format"]),
-        "multi_format_share": (sum(1 for r in rows if r["multi_format"]) / n_i) if n_i else None,
-        "policy_documents": len(docs),
-        "documents_with_interpretation": len(docs_with_interp & set(docs)),
-        "interpretation_share": (len(docs_with_interp & set(docs)) / len(docs)) if docs else None,
-        "interpretation_rows": rows[:500],
-        "regulatory_documents": len(regulatory),
-        "validity_labelled": len(labelled),
-        "validity_missing": [{"url": a.url, "title": a.title} for a in regulatory if not a.validity][:500],
-        "dated_documents": len(delays),
-        "late": sorted(late, key=lambda x: -x["workdays"])[:500],
-        "late_count": len(late),
-        "max_workdays": max_workdays,
-        "holidays_note": "工作日仅排除周六、周日，未计入法定节假日和调休",
-    }
+# computed once per site model, with indexes (crawler.model.relations)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from crawler.net import urls as net_urls
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
@@ -82,22 +83,44 @@ def parse_as_of(value: str | None) -> date:
 
 
 def check_url(url: str) -> str:
-    u = url.strip()
-    parts = urlsplit(u)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"网址 “{url}” 无效（应以 http:// 或 https:// 开头，如 https://www.example.gov.cn/）")
-    if not parts.path:
-        u += "/"
-    return u
+    """A site address from the command line (crawler.net.urls.check_url) or InputError."""
+    try:
+        return net_urls.check_url(url)
+    except net_urls.BadURL as e:
+        raise InputError(str(e)) from None
 
 
-def load_rules(paths: list[str]) -> list[Any]:
+def load_rules(paths: list[str] | None) -> list[Any]:
+    """--rules (files apply as given, folders are filtered by the site's profile); none:
+    the national baselines only, with one line on how to add a notice."""
     from crawler.ruleset.loader import RuleFileError, load_rules
 
     try:
-        return load_rules(paths)
+        if paths:
+            return load_rules(paths)
+        rules = load_rules(default_rules(), explicit_files=False)
     except RuleFileError as e:
         raise InputError(f"{e}") from None
+    print("提示：未指定 --rules，只检查国家层面基线规则；如需检查本地政务公开工作要点，"
+          "请加 --rules 通知规则文件.yaml（或 --rules rules/ 按站点地区自动选用内置通知）。")
+    return rules
+
+
+def profile_option(args: argparse.Namespace) -> dict[str, str]:
+    """--profile / --region → {"kind", "region"} (a kind that is not one of the three → exit 2)."""
+    from crawler.judge.applicability import ProfileError, normalize_kind
+
+    try:
+        kind = normalize_kind(getattr(args, "profile", None))
+    except ProfileError as e:
+        raise InputError(f"--profile：{e}") from None
+    region = (getattr(args, "region", None) or "").strip()
+    if region:
+        from crawler.judge.applicability import region_levels
+
+        if not region_levels(region):
+            raise InputError(f"--region “{region}” 无效（应为行政区划名称，如 重庆市渝中区）")
+    return {"kind": kind, "region": region}
 
 
 def load_waivers(args: argparse.Namespace, rules: list[Any]) -> list[Any]:
@@ -133,25 +156,54 @@ def open_probe_store(spec: str | None) -> Any:
 
 
 def default_rules() -> list[str]:
+    """The national baselines (rules/national-*.yaml)."""
     from rules import RULES_DIR
 
-    return [str(RULES_DIR)]
+    return [str(p) for p in sorted(RULES_DIR.glob("national-*.yaml"))]
 
 
 def print_summary(result: Any, out_dir: Path) -> None:
-    s = result.document["summary"]
-    site = result.document["site"]
+    """The two scores as the report shows them, then the counts; the last line says why
+    the exit code is what it is."""
+    doc = result.document
+    s = doc["summary"]
+    site = doc["site"]
     if not site["reachable"]:
         print(f"未能检查：站点无法访问（{site['unreachable_reason'] or '首页未能打开'}），不计分，相关检查结论为“无法判断”。")
-    print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}。")
-    if s.get("waived"):
-        print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
-    v = result.document.get("verdict")
+    prof = site.get("profile") or {}
+    if prof:
+        print(f"站点类型：{prof.get('kind') or '未确定'}；所属地区：{prof.get('region') or '未确定'}"
+              f"（{prof.get('source_cn') or '未确定'}；可用 --profile / --region 指定）。")
+    v = doc.get("verdict")
     if v:
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
-        print(f"结论：{v['verdict']}{score}。{v['reason']}")
+        print(f"国家检查指标：{v['verdict']}{score}。{v['reason']}")
+    for c in doc.get("completion") or []:
+        standing = int(c.get("not_done") or 0) - int(c.get("overdue") or 0)
+        label = "法定要求落实" if c.get("kind") == "national" else "工作要点落实"
+        print(f"{label}（{c['document']}）：已完成 {c['done']} / 应完成 {c['due']}，"
+              f"逾期 {c['overdue']}，未到期 {c['pending']}"
+              + (f"；另有长期任务未完成 {standing}" if standing > 0 else "") + "。")
+    na = s.get("not_applicable", 0)
+    print(f"检查完成：通过 {s['pass']}，不通过 {s['fail']}，未到期 {s['pending']}，无法判断 {s['unknown']}"
+          + (f"；不适用 {na} 项（不计入）" if na else "") + "。")
+    if s.get("waived"):
+        print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
+    for w in (doc.get("waivers") or {}).get("unmatched") or []:
+        print(f"注意：豁免（{w.get('rule_id')}，网站 {w.get('site')}）未匹配任何检查结果：{w.get('why')}。")
+    h = result.document.get("history")
+    if h:
+        from crawler.runner.history import change_line
+
+        line = change_line(result.document)
+        print(f"运行编号 {h['run_id']}（{'复查' if h.get('kind') == 'recheck' else '检查'}）。" + (line or "本网站的第一次检查记录。"))
     for name, path in result.outputs.items():
-        print(f"  {name}: {path}")
+        print(f"  {OUTPUT_CN.get(name, name)}：{path}")
+    if s["fail"]:
+        print(f"有 {s['fail']} 项不通过（国家检查指标与工作要点合计），详见报告。")
+
+
+OUTPUT_CN = {"findings": "检查结果数据", "report": "检查报告", "csv": "问题清单 CSV", "xlsx": "整改台账"}
 
 
 def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> dict[str, Any]:
@@ -188,9 +240,53 @@ def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> 
 
 
 
+_ARGPARSE_CN = [
+    (r"the following arguments are required: (.+)", r"缺少必填参数：\1"),
+    (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
+    (r"argument (\S+): invalid choice: (\S+) \(choose from (.+)\)", r"参数 \1 的取值 \2 无效（可选：\3）"),
+    (r"argument (\S+): invalid (\w+) value: (\S+)", r"参数 \1 的值 \3 无效（应为\2）"),
+    (r"argument (\S+): expected one argument", r"参数 \1 需要一个值"),
+    (r"argument (\S+): expected at least one argument", r"参数 \1 至少需要一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+    (r"ambiguous option: (\S+) could match (.+)", r"选项 \1 有歧义，可能是：\2"),
+]
+_HELP_CN = [("usage: ", "用法："), ("positional arguments:", "位置参数："), ("options:", "选项："),
+            ("optional arguments:", "选项："), ("\n子命令:\n  子命令\n", "\n子命令：\n"),
+            ("\n命令:\n  命令\n", "\n命令：\n")]
+
+
+def argparse_message_cn(message: str) -> str:
+    """argparse's own English messages in Chinese."""
+    import re
+
+    for pat, rep in _ARGPARSE_CN:
+        new = re.sub(pat, rep, message)
+        if new != message:
+            return new.replace("int）", "整数）").replace("float）", "数字）")
+    return message
+
+
 class Parser(argparse.ArgumentParser):
-    """Usage errors as one line naming the fix, exit code 2 (argparse prints the whole usage)."""
+    """Usage errors as one line naming the fix, exit code 2 (argparse prints the whole usage);
+    argparse's own words (usage, options, help) in Chinese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def format_usage(self) -> str:
+        return _cn_help(super().format_usage())
+
+    def format_help(self) -> str:
+        return _cn_help(super().format_help())
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        error(f"{message}（用 {self.prog} --help 查看用法）")
+        error(f"{argparse_message_cn(message)}（用 {self.prog} --help 查看用法）")
         raise SystemExit(EXIT_INPUT)
+
+
+def _cn_help(text: str) -> str:
+    for en, cn in _HELP_CN:
+        text = text.replace(en, cn)
+    return text

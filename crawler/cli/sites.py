@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import ExitStack, closing
 from pathlib import Path
@@ -78,7 +77,7 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
     probe_spec = probe_store_spec(args)
     if getattr(args, "distributed", False):  # one Celery task per site (crawler.distributed)
         rule_paths = {s.slug: list(s.rules or default_rules) for s in sites}
-        return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec)
+        return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec, site_rules=site_rules)
 
     jobs = [CrawlJob(slug=s.slug, urls=s.urls, store=str(out_dir / s.slug / "crawl.db"),
                      extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls)) for s in sites]
@@ -137,7 +136,7 @@ def _crawl_and_evaluate(args: argparse.Namespace, sites: list[SiteSpec], jobs: l
                                          verify_links=not getattr(args, "no_verify_links", False),
                                          probe_store=probe_spec, timeout=getattr(args, "timeout", None),
                                          stop=stop, progress=progress, link_options=link_options,
-                                         resumed=set(resumed))
+                                         resumed=set(resumed), history=getattr(args, "history", None))
     except AuditStopped as e:
         progress.message(f"已停止（{e.phase}阶段）：已取得的结果保存在各网站的抓取库（{out_dir}/<站点>/crawl.db）中；"
                          "重新运行同一命令将从中断处继续（加 --fresh 则重新开始）。")
@@ -153,10 +152,11 @@ def _abs(spec: str) -> str:
 
 
 def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_paths: dict[str, list[str]],
-                          as_of: Any, out_dir: Path, probe_spec: str | None) -> int:
+                          as_of: Any, out_dir: Path, probe_spec: str | None,
+                          site_rules: dict[str, list[Any]] | None = None) -> int:
     """`--sites FILE --distributed`: one `audit_site` task per site on the Celery workers,
     crawling into the shared `--store`; then the same out/<slug>/ reports and index."""
-    from crawler.runner.audit import write_outputs
+    from crawler.runner.history import begin_run, finish_and_publish, history_spec, open_results
     from reports.dashboard import SiteEntry
 
     try:
@@ -212,6 +212,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
         return EXIT_FAIL
     entries: list[SiteEntry] = []
     failed = False
+    hist = open_results(history_spec(args, out_dir))
     for s in sites:
         r = results.get(s.slug) or {"error": "未返回结果"}
         doc = r.get("document")
@@ -220,16 +221,15 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
                                      error=str(r.get("error") or "未返回结果")))
             failed = True
             continue
-        local = out_dir / s.slug / "findings.json"  # a worker on another machine: render here
-        try:
-            same = local.is_file() and json.loads(local.read_text(encoding="utf-8")) == doc
-        except ValueError:
-            same = False
-        if not same:
-            write_outputs(doc, out_dir / s.slug)
+        # recorded here, once, in the results database; the run folder and out/<slug>/ rendered here
+        srules = (site_rules or {}).get(s.slug, [])
+        run_id = begin_run(hist, s.slug, s.urls, srules, as_of, crawl_store=store_url or "",
+                           crawl_id=r.get("crawl_id") if isinstance(r.get("crawl_id"), int) else None)
+        finish_and_publish(hist, run_id, doc, srules, out_dir / s.slug, mirror=out_dir / s.slug)
         failed = failed or not (doc.get("site") or {}).get("reachable", True) \
             or any(f.get("status") == "fail" for f in doc.get("findings") or [])
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=doc))
+    hist.close()
     index = write_index(entries, out_dir)
     print(f"汇总页：{index.resolve()}")
     return EXIT_FAIL if failed else EXIT_OK

@@ -5,16 +5,16 @@ pages it was found on (and the anchor text), takes the answer for URLs the crawl
 fetched from the store, and checks the rest with httpx: politely (bounded concurrency per
 host, a delay between checks of one host, an identifying User-Agent, timeouts), reading
 only the first bytes of anything (HEAD first; GET streamed, or a Range request for
-video/audio).
+video/audio). The client comes from crawler.net.http; certificates are not verified here
+(the site's certificate is judged by https_enabled; see docs/CONTRACTS.md).
 
 States
   ok         the URL answered and (for media) the bytes are what the link promises
   broken     404/410, other client errors, DNS failure, connection refused, a soft 404
              (200 with a 页面不存在 page), media that does not open (HTML instead of an
              image, a video without a container signature, an empty attachment …)
-  blocked    401/403, WAF challenges (412 or 202 with obfuscated script, 521 with a
-             __jsluid cookie, any wzws_cid cookie, CAPTCHA pages): never counted as
-             broken, never circumvented
+  blocked    401/403, WAF challenges and CAPTCHA pages (crawler.net.challenge, the same
+             rule as the crawl's): never counted as broken, never circumvented
   transient  429, 5xx, timeouts, resets — after `retries` retries that honour Retry-After
              (capped): the link may work later, it is not called broken
   skipped    not verified (over `max_links`)
@@ -25,10 +25,8 @@ stored masked only (crawler.pii).
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import re
-import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,15 +36,36 @@ from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
-from crawler.text import pii
-from crawler.net.guard import REFUSED as REFUSED_PRIVATE
-from crawler.net.guard import AddressRefused, NetGuard
 from crawler.model.page import PageRecord
+from crawler.net import http
+from crawler.net.challenge import TITLE_RE as _TITLE_RE
+from crawler.net.challenge import decode_head as _text_of
+from crawler.net.challenge import detect_challenge
+from crawler.net.challenge import visible_text as _visible
+from crawler.net.failures import REFUSED_PRIVATE, dns_available, failure_label
+from crawler.net.failures import describe as _net_error
+from crawler.net.guard import NetGuard
+from crawler.net.kinds import (
+    AUDIO_EXTS,
+    CHECK_KINDS,
+    IMAGE_EXTS,
+    KIND_CN,
+    MEDIA_KINDS,
+    TEXT_EXTS,
+    infer_kind,
+)
+from crawler.net.kinds import file_ext as _ext
+from crawler.net.retry import retry_after as _retry_after
+from crawler.net.urls import endpoint as _netloc
+from crawler.net.urls import host_key
+from crawler.net.urls import host_of as _host_of
+from crawler.net.urls import is_http_url as _usable
 from crawler.store.crawls import CrawlStore
+from crawler.text import pii
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "Mozilla/5.0 (compatible; govaudit-linkcheck/0.1; government website audit, link verification)"
+USER_AGENT = http.user_agent("link-check")
 DEFAULT_DELAY = 0.25  # seconds between two checks of one crawl host
 EXTERNAL_DELAY = 1.0  # … of one external host
 MAX_RETRY_AFTER = 10.0  # a Retry-After longer than this is cut to it
@@ -59,20 +78,8 @@ RANGE_BYTES = 1024  # Range request for video / audio
 TEXT_ATTACHMENT_BYTES = 256 * 1024  # text attachments scanned for personal data
 BATCH = 200
 
-MEDIA_KINDS = ("image", "video", "audio", "attachment")
-CHECK_KINDS = ("page", "external", *MEDIA_KINDS)
-
-IMAGE_EXTS = {"jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico", "tif", "tiff", "jfif", "avif"}
-VIDEO_EXTS = {"mp4", "m4v", "mov", "webm", "mkv", "flv", "f4v", "ts", "avi", "wmv", "asf", "mpg", "mpeg",
-              "3gp", "m3u8", "rm", "rmvb", "ogv"}
-AUDIO_EXTS = {"mp3", "wav", "ogg", "oga", "m4a", "aac", "flac", "wma", "amr", "opus"}
-ATTACHMENT_EXTS = {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps", "rtf", "txt",
-                   "csv", "zip", "rar", "7z", "ofd", "xml", "json", "tsv", "odt", "ods", "odp", "gz"}
-TEXT_EXTS = {"txt", "csv", "tsv", "html", "htm", "xml", "json"}
 SPECIAL_TLDS = (".invalid", ".test", ".example", ".localhost")  # RFC 6761: never resolve
 
-KIND_CN = {"page": "链接", "external": "外部链接", "image": "图片", "video": "视频", "audio": "音频",
-           "attachment": "附件"}
 STATE_CN = {"ok": "正常", "broken": "错链", "blocked": "被防护拦截", "transient": "暂时无法访问",
             "skipped": "未核验"}
 
@@ -87,71 +94,6 @@ _SOFT404_BODY = re.compile(
     r"信息已(?:被)?删除|内容已(?:被)?删除|无法找到(?:该|此)?(?:页面|网页)", re.IGNORECASE)
 _SOFT404_PATH = re.compile(r"/(?:404|error|notfound|not_found|nopage|page404)(?:\.s?html?|\.jsp|\.php|\.aspx?|/|$)",
                            re.IGNORECASE)
-_CAPTCHA_TITLE = re.compile(
-    r"验证码|安全验证|人机验证|访问验证|滑动验证|安全检查|安全拦截|访问被拒|拒绝访问|访问受限|captcha|"
-    r"security\s*check|access\s*denied|just\s*a\s*moment|attention\s*required|waf", re.IGNORECASE)
-_WAF_BODY = re.compile(
-    r"wzws|__jsl_clearance|_jsluid|\$_ts|安全狗|云锁|网站防火墙|防火墙拦截|您的访问(?:已)?被拦截|"
-    r"访问被拦截|请求被拦截|非法请求已被|geetest|g-recaptcha|h-captcha|cf-chl|challenge-platform|"
-    r"滑动验证|人机验证|请输入验证码后继续访问", re.IGNORECASE)
-_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAG_RE = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-_SCRIPT_RE = re.compile(rb"<script", re.IGNORECASE)
-
-
-# -- classification helpers (also used by crawler.probe) -------------------------------------
-def _cookie_names(headers: httpx.Headers | dict[str, Any]) -> list[str]:
-    if isinstance(headers, httpx.Headers):
-        raw = headers.get_list("set-cookie")
-    else:
-        v = headers.get("set-cookie") or headers.get("Set-Cookie") or []
-        raw = v if isinstance(v, list) else [v]
-    return [c.split("=", 1)[0].strip().lower() for c in raw if c]
-
-
-def _text_of(body: bytes, content_type: str = "") -> str:
-    try:
-        from crawler.extract.decoding import decode_body
-
-        return decode_body(body, content_type)[0]
-    except Exception:  # noqa: BLE001 - decoding must never fail a check
-        return body.decode("utf-8", "replace")
-
-
-def _visible(html: str) -> str:
-    return re.sub(r"\s+", " ", _TAG_RE.sub(" ", html)).strip()
-
-
-def detect_challenge(status: int, headers: httpx.Headers | dict[str, Any], body: bytes = b"",
-                     content_type: str = "") -> str | None:
-    """Name of the WAF challenge this response is, or None. Never tries to pass it."""
-    cookies = _cookie_names(headers)
-    if any(c.startswith("wzws_cid") or c.startswith("wzws_") for c in cookies):
-        return "wzws"
-    if status == 521 and any(c.startswith("__jsluid") for c in cookies):
-        return "jsluid"
-    has_script = bool(_SCRIPT_RE.search(body[:PAGE_BYTES]))
-    if status == 521 and has_script and (b"__jsl" in body or b"document.cookie" in body):
-        return "jsluid"
-    if status == 412:
-        return "412-js" if has_script or not body else "412"
-    if status == 202 and has_script:
-        text = _visible(_text_of(body[:PAGE_BYTES], content_type))
-        if len(text) < 400:
-            return "202-js"
-    if status == 468:
-        return "waf-468"
-    if body and (200 <= status < 300 or status in (403, 405, 503)):
-        head = _text_of(body[:PAGE_BYTES], content_type)
-        if head:
-            m = _TITLE_RE.search(head)
-            title = _visible(m.group(1)) if m else ""
-            small = len(_visible(head)) < 3000
-            if title and _CAPTCHA_TITLE.search(title) and small:
-                return "captcha"
-            if small and _WAF_BODY.search(head):
-                return "captcha" if re.search(r"验证码|captcha|滑动验证|人机验证", head, re.IGNORECASE) else "waf-page"
-    return None
 
 
 def soft_404(body: bytes, content_type: str = "", final_url: str = "", title: str | None = None,
@@ -179,28 +121,6 @@ def soft_404(body: bytes, content_type: str = "", final_url: str = "", title: st
         if m2:
             return f"页面内容为“{m2.group(0)}”（软 404）"
     return None
-
-
-def _ext(url: str) -> str:
-    path = urlsplit(url).path.lower()
-    last = path.rsplit("/", 1)[-1]
-    return last.rsplit(".", 1)[-1] if "." in last else ""
-
-
-def infer_kind(url: str, kind: str) -> str:
-    """The kind to verify a URL as: the crawler's kind, refined by the file extension."""
-    if kind in MEDIA_KINDS:
-        return kind
-    ext = _ext(url)
-    if ext in VIDEO_EXTS:
-        return "video"
-    if ext in AUDIO_EXTS:
-        return "audio"
-    if ext in ATTACHMENT_EXTS:
-        return "attachment"
-    if ext in IMAGE_EXTS and kind != "page":
-        return "image"
-    return "page"
 
 
 # -- media signatures --------------------------------------------------------------------------
@@ -233,8 +153,7 @@ def image_format(b: bytes) -> str | None:
     if b[4:8] == b"ftyp" and b[8:12] in (b"avif", b"avis", b"heic", b"heix", b"mif1", b"msf1"):
         return "avif"
     head = _strip_bom_ws(b[:2048]).lower()
-    if head.startswith(b"<svg") or (head.startswith(b"<?xml") or head.startswith(b"<!--")
-                                    or head.startswith(b"<!doctype svg")) and b"<svg" in head:
+    if head.startswith(b"<svg") or head.startswith((b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in head:
         return "svg"
     return None
 
@@ -252,7 +171,7 @@ def video_format(b: bytes) -> str | None:
         return "avi"
     if b.startswith(_ASF):
         return "asf/wmv"
-    if b.startswith(b"\x00\x00\x01\xba") or b.startswith(b"\x00\x00\x01\xb3"):
+    if b.startswith((b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")):
         return "mpeg"
     if b.startswith(b"OggS"):
         return "ogg"
@@ -413,47 +332,12 @@ class _Crawled:
 _KIND_RANK = {"video": 5, "audio": 4, "image": 3, "attachment": 2, "page": 1, "external": 0}
 
 
-def _host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-def host_key(host: str) -> str:
-    """Hosts compare as the crawler compares them: no case, trailing dot or leading www."""
-    h = (host or "").strip().lower().rstrip(".")
-    return h.removeprefix("www.")
-
-
 def _host_set(hosts: Iterable[str], start_urls: Iterable[str]) -> set[str]:
-    out = set()
-    for h in hosts:
-        h = (h or "").strip().lower()
-        if not h:
-            continue
-        hn = _host_of(h if "://" in h else "//" + h)
-        out.add(host_key(hn or h))
-    for u in start_urls:
-        if _host_of(u):
-            out.add(host_key(_host_of(u)))
-    return out
-
-
-def _netloc(url: str) -> str:
-    try:
-        p = urlsplit(url)
-        return f"{(p.hostname or '').lower()}:{p.port or (443 if p.scheme == 'https' else 80)}"
-    except ValueError:
-        return ""
+    return {k for h in [*hosts, *(u for u in start_urls if _host_of(u))] if (k := host_key(h))}
 
 
 def _norm(url: str) -> str:
     return urldefrag((url or "").strip())[0]
-
-
-def _usable(url: str) -> bool:
-    return url.lower().startswith(("http://", "https://")) and bool(_host_of(url))
 
 
 def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
@@ -511,15 +395,12 @@ def _int_or_none(v: Any) -> int | None:
         return None
 
 
-_CRAWL_ERRORS = {
-    "dns": ("broken", "域名无法解析（抓取时）"),
-    "refused": ("broken", "连接被拒绝（抓取时，已重试）"),
-    "redirect-loop": ("broken", "重定向循环（抓取时）"),
-    "timeout": ("transient", "请求超时（抓取时，已重试）"),
-    "connection": ("transient", "连接中断（抓取时，已重试）"),
-    "tls": ("transient", "TLS/证书错误（抓取时）"),
-    "too-large": ("ok", "文件过大，抓取时未下载（地址可访问）"),
-}
+_CRAWL_STATES = {"dns": "broken", "refused": "broken", "redirect-loop": "broken", "timeout": "transient",
+                 "connection": "transient", "tls": "transient", "too-large": "ok"}
+_RETRIED = ("refused", "timeout", "connection")
+_CRAWL_ERRORS = {code: (state, f"{failure_label(code)}（抓取时{'，已重试' if code in _RETRIED else ''}）")
+                 for code, state in _CRAWL_STATES.items()}
+_CRAWL_ERRORS["too-large"] = ("ok", "文件过大，抓取时未下载（地址可访问）")
 
 
 def _from_crawl(c: _Crawled, kind: str) -> tuple[str, int, str] | None:
@@ -536,7 +417,7 @@ def _from_crawl(c: _Crawled, kind: str) -> tuple[str, int, str] | None:
             return "skipped", 0, "robots.txt 禁止抓取，未核验（不计为错链）"
         if c.error in ("ignored", "cancelled", "render"):
             return None  # not fetched at all: verify
-        state, reason = _CRAWL_ERRORS.get(c.error, ("transient", f"网络错误（抓取时：{c.error}）"))
+        state, reason = _CRAWL_ERRORS.get(c.error, ("transient", f"{failure_label(c.error)}（抓取时）"))
         if c.error == "dns" and not _host_of(c.final_url).endswith(SPECIAL_TLDS) and not dns_available():
             state, reason = "transient", "抓取时域名无法解析，且本机 DNS 不可用，无法核验"
         if state == "ok" and kind in MEDIA_KINDS:
@@ -564,21 +445,6 @@ def _from_crawl(c: _Crawled, kind: str) -> tuple[str, int, str] | None:
 
 
 # -- verifying ---------------------------------------------------------------------------------
-REFUSED_PRIVATE_CN = "目标是内网、本机或链路本地地址，出于安全未连接、未核验（不计为错链）"
-
-
-def _guard_hook(guard: NetGuard) -> Any:
-    """An httpx request hook: refuse (before connecting) a URL or redirect hop whose host
-    resolves to an address the audit must not reach (crawler.netguard)."""
-    async def hook(request: httpx.Request) -> None:
-        url = str(request.url)
-        host = guard.host_needs_lookup(url)
-        if host is not None:
-            await asyncio.to_thread(guard.addresses, host)
-        refusal = guard.refuse(url)
-        if refusal is not None:
-            raise refusal
-    return hook
 
 
 class _HostGate:
@@ -606,83 +472,6 @@ class _Response:
     final_url: str
     content_type: str
     total: int | None  # Content-Length / Content-Range total when given
-
-
-def _retry_after(headers: httpx.Headers, cap: float) -> float | None:
-    v = (headers.get("retry-after") or "").strip()
-    if not v:
-        return None
-    try:
-        secs = float(v)
-    except ValueError:
-        try:
-            dt = email.utils.parsedate_to_datetime(v)
-            secs = (dt - datetime.now(UTC)).total_seconds()
-        except (TypeError, ValueError):
-            return None
-    return max(0.0, min(cap, secs))
-
-
-def _net_error(e: BaseException) -> tuple[str, str]:
-    """(kind, Chinese reason) for a network exception: dns|dns-temp|refused|timeout|tls|redirects|other."""
-    if isinstance(e, AddressRefused) or isinstance(e.__cause__ or e.__context__, AddressRefused):
-        return REFUSED_PRIVATE, REFUSED_PRIVATE_CN
-    if isinstance(e, httpx.TooManyRedirects):
-        return "redirects", "重定向次数过多（可能是循环重定向）"
-    if isinstance(e, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
-        return "timeout", "请求超时"
-    seen: set[int] = set()
-    stack: list[BaseException] = [e]
-    while stack:
-        x = stack.pop()
-        if id(x) in seen:
-            continue
-        seen.add(id(x))
-        if isinstance(x, socket.gaierror):
-            if x.errno in (socket.EAI_AGAIN,):
-                return "dns-temp", "域名解析暂时失败"
-            return "dns", "域名无法解析（DNS 解析失败）"
-        if isinstance(x, ConnectionRefusedError):
-            return "refused", "连接被拒绝（服务器未提供服务）"
-        if isinstance(x, ConnectionResetError):
-            return "other", "连接被重置"
-        if "ssl" in type(x).__name__.lower() or "certificate" in str(x).lower():
-            return "tls", f"TLS/证书错误：{str(x)[:80]}"
-        if isinstance(x, BaseExceptionGroup):
-            stack.extend(x.exceptions)
-        for nxt in (x.__cause__, x.__context__):
-            if nxt is not None:
-                stack.append(nxt)
-    msg = str(e)
-    if "Name or service not known" in msg or "nodename nor servname" in msg or "No address associated" in msg:
-        return "dns", "域名无法解析（DNS 解析失败）"
-    if "Temporary failure in name resolution" in msg:
-        return "dns-temp", "域名解析暂时失败"
-    return "other", f"网络错误：{type(e).__name__} {msg[:80]}".strip()
-
-
-_dns_ok_cache: dict[str, bool] = {}
-
-
-def dns_available() -> bool:
-    """Whether this machine's resolver resolves anything at all (the root zone).
-
-    Without a working resolver a DNS failure says nothing about the link: such links are
-    reported transient, never broken."""
-    if "root" in _dns_ok_cache:
-        return _dns_ok_cache["root"]
-    ok = False
-    try:
-        import dns.resolver
-
-        r = dns.resolver.Resolver()
-        r.lifetime = 4.0
-        r.resolve(".", "NS")
-        ok = True
-    except Exception:  # noqa: BLE001 - any failure means: cannot tell
-        ok = False
-    _dns_ok_cache["root"] = ok
-    return ok
 
 
 class _Verifier:
@@ -811,9 +600,9 @@ class _Verifier:
                 if kind_err == "dns" and not _host_of(t.url).endswith(SPECIAL_TLDS):
                     if not await asyncio.to_thread(dns_available):
                         kind_err, reason = "dns-temp", "本机无法进行域名解析（网络或 DNS 不可用），无法核验"
-                final_now = kind_err in ("dns", "redirects", "tls", REFUSED_PRIVATE) or attempt >= self.retries
+                final_now = kind_err in ("dns", "redirect-loop", "tls", REFUSED_PRIVATE) or attempt >= self.retries
                 if final_now:
-                    state = "broken" if kind_err in ("dns", "refused", "redirects") else "transient"
+                    state = "broken" if kind_err in ("dns", "refused", "redirect-loop") else "transient"
                     if kind_err == "refused" and _netloc(t.url) in self.answered:
                         state = "transient"  # the server answered before: it is flapping, not gone
                         reason = "连接被拒绝，但该服务器此前有响应（服务时断时续）"
@@ -892,6 +681,7 @@ def verify_crawl_links(
     stop: Any = None,
     progress: Any = None,
     resume: bool = False,
+    reuse: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results.
 
@@ -900,7 +690,9 @@ def verify_crawl_links(
     in ``skipped_by_bound`` with the ``bound`` reached. `stop` (a threading.Event) ends the
     verification early, keeping the results so far; with `resume`, URLs already verified in
     this crawl are not checked again. `progress` (crawler.runner.progress) is told the total
-    and each URL done."""
+    and each URL done. `reuse` (URL → an earlier result, e.g. of the crawl a 复查 continues):
+    those URLs are not requested again; their earlier result is stored with the places they
+    are found on now."""
     t0 = time.monotonic()
     info = store.crawl_info(crawl_id)
     if info is None:
@@ -969,6 +761,11 @@ def verify_crawl_links(
             state = earlier[pii.redact_ids(t.url)]
             stats["verified"] += 1
             stats[state] = stats.get(state, 0) + 1
+        elif reuse is not None and t.url in reuse:
+            stats["reused"] = stats.get("reused", 0) + 1
+            emit(t, {**{k: v for k, v in reuse[t.url].items()
+                        if k not in ("url", "kind", "external", "homepage", "refs", "found_on", "checked_at")},
+                     "source": "reuse"})
         else:
             to_verify.append(t)
     # homepage first, then media and attachments of the site, then other pages, external last
@@ -1041,12 +838,12 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
     queues: dict[str, list[int]] = {}
     for i, t in enumerate(targets):
         queues.setdefault(urlsplit(t.url).netloc.lower(), []).append(i)
-    async with httpx.AsyncClient(
-        follow_redirects=True, max_redirects=10, timeout=httpx.Timeout(timeout), verify=False,
-        headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Language": "zh-CN,zh;q=0.9"},
-        limits=limits, trust_env=True,
-        event_hooks={"request": [_guard_hook(guard)]} if guard is not None else None,
-    ) as client:
+    # Certificates are not verified here: whether a link leads to its content is the
+    # question, and the site's certificate is judged once, by https_enabled (site
+    # properties). A certificate a browser would accept through AIA fetching (a chain
+    # without its intermediate, common on gov.cn sites) would otherwise mark every link.
+    async with http.async_client("link-check", timeout=timeout, guard=guard, accept="*/*", verify=False,
+                                 limits=limits) as client:
         v = _Verifier(client, timeout=timeout, retries=retries, max_retry_after=max_retry_after, backoff=backoff,
                       answered=set(answered or ()))
         host_slots = asyncio.Semaphore(MAX_CONCURRENCY)

@@ -16,13 +16,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
+from crawler.collect.links import soft_404
+from crawler.model.probes import failure_share
+from crawler.net import http
+from crawler.net.challenge import detect_challenge
+from crawler.net.failures import describe
+from crawler.net.urls import BadURL, check_url
 
-from crawler.collect.links import USER_AGENT, _net_error, detect_challenge, soft_404
+__all__ = ["failure_share", "main_probe", "probe_once"]
 
 STATE_CN = {"up": "正常", "slow": "缓慢", "down": "无法访问", "challenged": "防护验证"}
 READ_BYTES = 256 * 1024  # enough of the homepage to tell a challenge from the page
@@ -30,21 +34,21 @@ READ_BYTES = 256 * 1024  # enough of the homepage to tell a challenge from the p
 
 async def _probe(url: str, timeout: float) -> dict[str, Any]:
     t0 = time.monotonic()
-    async with httpx.AsyncClient(follow_redirects=True, max_redirects=10, verify=False,
-                                 timeout=httpx.Timeout(timeout),
-                                 headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*"}) as client:
-        async with client.stream("GET", url) as resp:
-            got = 0
-            chunks = []
-            async for chunk in resp.aiter_bytes():
-                chunks.append(chunk)
-                got += len(chunk)
-                if got >= READ_BYTES:
-                    break
-            body = b"".join(chunks)
-            return {"status": resp.status_code, "headers": resp.headers, "body": body,
-                    "final_url": str(resp.url), "content_type": resp.headers.get("content-type", ""),
-                    "elapsed": time.monotonic() - t0}
+    # The probe asks whether the homepage opens; the certificate is judged by https_enabled
+    # (a chain a browser completes itself must not count as an outage).
+    async with http.async_client("probe", timeout=timeout, verify=False) as client, \
+            client.stream("GET", url) as resp:
+        got = 0
+        chunks = []
+        async for chunk in resp.aiter_bytes():
+            chunks.append(chunk)
+            got += len(chunk)
+            if got >= READ_BYTES:
+                break
+        body = b"".join(chunks)
+        return {"status": resp.status_code, "headers": resp.headers, "body": body,
+                "final_url": str(resp.url), "content_type": resp.headers.get("content-type", ""),
+                "elapsed": time.monotonic() - t0}
 
 
 def probe_once(url: str, timeout: float = 15.0, *, slow_after: float | None = None) -> dict[str, Any]:
@@ -56,7 +60,7 @@ def probe_once(url: str, timeout: float = 15.0, *, slow_after: float | None = No
     try:
         r = asyncio.run(asyncio.wait_for(_probe(url, timeout), timeout=timeout))
     except Exception as e:  # noqa: BLE001 - every failure is a result
-        kind, reason = _net_error(e)
+        kind, reason = describe(e)
         elapsed = time.monotonic() - t0
         if kind == "timeout" or isinstance(e, (asyncio.TimeoutError, TimeoutError)):
             reason = f"{timeout:g} 秒内未打开"
@@ -82,34 +86,14 @@ def probe_once(url: str, timeout: float = 15.0, *, slow_after: float | None = No
     return {**out, "state": "up", "detail": f"HTTP {st}"}
 
 
-def failure_share(probes: list[dict[str, Any]], timeout: float | None = None) -> dict[str, Any]:
-    """Counts and the failure share over observed probes (challenged probes are not failures
-    and not observations: the site could not be seen)."""
-    n = len(probes)
-    challenged = sum(1 for p in probes if p.get("state") == "challenged")
-    down = sum(1 for p in probes if p.get("state") == "down"
-               or (timeout is not None and p.get("state") in ("up", "slow") and float(p.get("elapsed") or 0) > timeout))
-    observed = n - challenged
-    return {"total": n, "down": down, "challenged": challenged, "observed": observed,
-            "share": (down / observed) if observed else None}
-
-
-def normalize_site(url: str) -> str:
-    u = url.strip()
-    parts = urlsplit(u)
-    if parts.scheme in ("http", "https") and parts.netloc and not parts.path:
-        u += "/"
-    return u
-
-
 def main_probe(args: argparse.Namespace) -> int:
     """`govaudit probe URL… --store S --count N --interval S --timeout T`."""
     from crawler.store.crawls import CrawlStore
 
-    urls = [normalize_site(u) for u in args.urls]
-    bad = [u for u in urls if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).hostname]
-    if bad:
-        print(f"govaudit: 错误：网址 “{bad[0]}” 无效（应以 http:// 或 https:// 开头）")
+    try:
+        urls = [check_url(u) for u in args.urls]
+    except BadURL as e:
+        print(f"govaudit: 错误：{e}")
         return 2
     timeout = float(getattr(args, "timeout", 15.0) or 15.0)
     count = max(1, int(getattr(args, "count", 1) or 1))
@@ -128,7 +112,8 @@ def main_probe(args: argparse.Namespace) -> int:
                 since = (datetime.now(UTC) - timedelta(days=7)).isoformat(timespec="seconds")
                 s = failure_share(list(store.iter_probes(url, since=since)))
                 share = "—" if s["share"] is None else f"{s['share'] * 100:.1f}%"
-                print(f"{r['at']} {url} {STATE_CN[r['state']]} HTTP {r.get('status') or '—'} "
+                cn = datetime.fromisoformat(r["at"]).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+                print(f"{cn}（北京时间） {url} {STATE_CN[r['state']]} HTTP {r.get('status') or '—'} "
                       f"{float(r.get('elapsed') or 0):.2f} 秒（{r.get('detail', '')}）；"
                       f"近 7 天探测 {s['total']} 次，无法访问 {s['down']} 次，防护验证 {s['challenged']} 次，"
                       f"无法访问比例 {share}", flush=True)

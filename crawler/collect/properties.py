@@ -28,59 +28,41 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from crawler.text import pii
-from crawler.collect.links import USER_AGENT, _net_error, detect_challenge, dns_available
-from crawler.net.guard import NetGuard
+from crawler.extract.homepage import (
+    DZJG,
+    ERROR_REPORT,
+    HOMEPAGE_FACTS,
+    INTERACTION,
+    homepage_facts,
+    interaction_link,
+    is_mobile_link,
+    is_search_link,
+    search_forms,
+    visible_text,
+)
+from crawler.extract.homepage import parse_html as _parse
+from crawler.extract.homepage import text_of as _text
 from crawler.model.page import PageRecord
+from crawler.net import http
+from crawler.net.challenge import detect_challenge
+from crawler.net.failures import certificate_problem, dns_available
+from crawler.net.failures import describe as _net_error
+from crawler.net.guard import NetGuard
 from crawler.store.crawls import CrawlStore
+from crawler.text import pii
 
 log = logging.getLogger(__name__)
 
 HTML_LIMIT = 2 * 1024 * 1024
-
-SEARCH_NAMES = {"q", "query", "keyword", "keywords", "searchword", "searchwords", "word", "wd", "kw", "sw",
-                "key", "keys", "searchkey", "searchtext", "search", "textfield", "content", "title", "qt", "s",
-                "searchvalue", "searchstr", "text", "sousuo"}
-SEARCH_ACTION = re.compile(r"search|sousuo|jsearch|query|so\.|/so/|/s\.|/s/|seek|jansearch|trssearch|was5|"
-                           r"fulltext|zhuanti/ss|/ss/", re.IGNORECASE)
-SEARCH_WORD = re.compile(r"搜索|检索|搜\s*索|查询|search", re.IGNORECASE)
-ERROR_REPORT = re.compile(r"jiucuo|zfwzzc|zfwzgl\.www\.gov\.cn/exposure|pucha\.kaipuyun\.cn/exposure|找错|纠错", re.IGNORECASE)
-DZJG = re.compile(r"conac\.cn|_ideConac|dzjg|党政机关", re.IGNORECASE)
-MOBILE_TEXT = re.compile(r"手机版|移动版|手机门户|触屏版|wap版|WAP|移动端|手机网站", re.IGNORECASE)
-MOBILE_REDIRECT = re.compile(
-    r"(?:iphone|android|mobile|ipad|windows phone|symbian)[\s\S]{0,400}?(?:location(?:\.href)?|window\.location)"
-    r"\s*(?:=|\.replace\(|\.assign\()\s*['\"]([^'\"]+)", re.IGNORECASE)
-INTERACTION = re.compile(r"互动交流|政民互动|互动平台|在线咨询|咨询投诉|咨询|留言|信箱|在线访谈|网上信访|书记信箱|"
-                         r"区长信箱|县长信箱|市长信箱|局长信箱|民意征集|意见征集|12345|我要写信", re.IGNORECASE)
+POLITE_DELAY = 0.25  # seconds between two requests to the site
 REPLY_STATUS = re.compile(r"已回复|未回复|待回复|已答复|未答复|待答复|已办结|办理中|已处理|待处理|未处理|已反馈|未办结|受理中")
 UNANSWERED = re.compile(r"未回复|待回复|未答复|待答复|办理中|待处理|未处理|未办结|受理中")
-
-SITE_ID_RE = re.compile(r"网站标识码\s*[:：]?\s*([A-Za-z]{0,2}\d{8,12})")
-ICP_RE = re.compile(r"([\u4e00-\u9fa5]{1,2}\s*ICP\s*[备证]\s*[0-9]{5,}\s*号(?:\s*[-－]\s*\d+)?)", re.IGNORECASE)
-POLICE_RE = re.compile(r"([\u4e00-\u9fa5]{1,2}\s*公网安备\s*[0-9]{8,}\s*号?)")
 _WS = re.compile(r"\s+")
 
 ID_KEYS = ("网站标识码", "ICP备案号", "公安机关备案号", "党政机关网站标识")
 
 
 # -- small helpers -----------------------------------------------------------------------------
-def _client(timeout: float, guard: NetGuard | None = None) -> httpx.Client:
-    return httpx.Client(follow_redirects=True, max_redirects=10, verify=False, timeout=httpx.Timeout(timeout),
-                        headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,*/*",
-                                 "Accept-Language": "zh-CN,zh;q=0.9"},
-                        event_hooks={"request": [_guard_hook(guard)]} if guard is not None else None)
-
-
-def _guard_hook(guard: NetGuard) -> Any:
-    """Refuse (before connecting) a probe or redirect hop to a private / link-local address
-    of a public site — a search form or a mailbox link may point anywhere (crawler.netguard)."""
-    def hook(request: httpx.Request) -> None:
-        refusal = guard.refuse(str(request.url))
-        if refusal is not None:
-            raise refusal
-    return hook
-
-
 def _get(client: httpx.Client, url: str, *, params: dict[str, str] | None = None, limit: int = HTML_LIMIT,
          headers: dict[str, str] | None = None, extensions: dict[str, Any] | None = None) -> tuple[int, str, str, Any]:
     """(status, final url, text, headers) reading at most `limit` bytes."""
@@ -112,30 +94,6 @@ class _Challenged(Exception):
         super().__init__(f"防护验证页面（{name}，HTTP {status}）")
         self.name = name
         self.status = status
-
-
-def _parse(html: str) -> Any:
-    import lxml.html
-
-    try:
-        return lxml.html.fromstring(html) if html and html.strip() else None
-    except (ValueError, Exception):  # noqa: BLE001 - hostile markup
-        return None
-
-
-def _text(el: Any) -> str:
-    return _WS.sub(" ", el.text_content() if el is not None else "").strip()
-
-
-def _visible_text(doc: Any) -> str:
-    if doc is None:
-        return ""
-    import copy
-
-    d = copy.deepcopy(doc)
-    for bad in d.xpath("//script|//style|//noscript"):
-        bad.drop_tree()
-    return _text(d)
 
 
 def _fact_str(v: Any) -> str | None:
@@ -190,12 +148,11 @@ def _scan_crawl(store: CrawlStore, crawl_id: int, home_url: str) -> tuple[PageRe
 
 
 # -- identifiers ---------------------------------------------------------------------------
-def identifiers(home: PageRecord | None, html: str | None) -> dict[str, Any]:
+def identifiers(home: PageRecord | None, page: dict[str, Any]) -> dict[str, Any]:
+    """The four footer identifiers: the crawl's facts first, then the homepage's HTML."""
     tf = dict(home.text_facts) if home else {}
     meta = {k.lower(): v for k, v in (home.meta if home else {}).items()}
-    doc = _parse(html or "")
-    text = _visible_text(doc) if doc is not None else ""
-    raw = html or ""
+    found = page.get("identifiers") or {}
     out: dict[str, Any] = {k: None for k in ID_KEYS}
     sources: dict[str, str] = {}
 
@@ -206,74 +163,36 @@ def identifiers(home: PageRecord | None, html: str | None) -> dict[str, Any]:
 
     put("网站标识码", _fact_str(tf.get("site_id_code")), "page")
     put("网站标识码", _fact_str(meta.get("siteidcode")), "meta")
-    if doc is not None:
-        m = doc.xpath("//meta[translate(@name,'SITEIDCODE','siteidcode')='siteidcode']/@content")
-        put("网站标识码", str(m[0]).strip() if m else None, "meta")
-    m = SITE_ID_RE.search(text)
-    put("网站标识码", m.group(1) if m else None, "html")
+    put("网站标识码", found.get("meta_site_id"), "meta")
+    put("网站标识码", found.get("site_id"), "html")
     put("ICP备案号", _fact_str(tf.get("icp")), "page")
-    m = ICP_RE.search(text)
-    put("ICP备案号", m.group(1) if m else None, "html")
+    put("ICP备案号", found.get("icp"), "html")
     put("公安机关备案号", _fact_str(tf.get("police_record")), "page")
-    m = POLICE_RE.search(text)
-    put("公安机关备案号", m.group(1) if m else None, "html")
+    put("公安机关备案号", found.get("police"), "html")
     dz = tf.get("dzjg")
     if dz:
         put("党政机关网站标识", _fact_str(dz) if not isinstance(dz, bool) else "有", "page")
     if home is not None and not out["党政机关网站标识"]:
-        for lk in home.links:
-            if DZJG.search(lk.url) or DZJG.search(lk.text or ""):
-                put("党政机关网站标识", lk.url, "page")
-                break
-    if not out["党政机关网站标识"] and raw:
-        m2 = re.search(r"""(?:href|src)\s*=\s*["']([^"']*conac\.cn[^"']*)""", raw, re.IGNORECASE)
-        if m2:
-            put("党政机关网站标识", m2.group(1), "html")
-        elif re.search(r"_ideConac|conac\.cn|dzjg\.(?:png|gif|jpg)|alt\s*=\s*[\"']?党政机关", raw, re.IGNORECASE):
-            put("党政机关网站标识", "有", "html")
+        lk = next((lk for lk in home.links if DZJG.search(lk.url) or DZJG.search(lk.text or "")), None)
+        put("党政机关网站标识", lk.url if lk else None, "page")
+    put("党政机关网站标识", page.get("dzjg"), "html")
     return {**out, "sources": sources}
 
 
 # -- mobile --------------------------------------------------------------------------------------
-def mobile(home: PageRecord | None, html: str | None, home_url: str) -> dict[str, Any]:
+def mobile(home: PageRecord | None, page: dict[str, Any], home_url: str) -> dict[str, Any]:
     meta = {k.lower(): v for k, v in (home.meta if home else {}).items()}
-    viewport = meta.get("viewport")
-    doc = _parse(html or "")
-    if not viewport and doc is not None:
-        v = doc.xpath("//meta[translate(@name,'VIEWPORT','viewport')='viewport']/@content")
-        viewport = str(v[0]) if v else None
-    link: str | None = None
-    links: list[tuple[str, str]] = [(lk.text or "", lk.url) for lk in (home.links if home else [])]
-    if doc is not None:
-        for a in doc.xpath("//a[@href]")[:2000]:
-            links.append((_text(a) or (a.get("title") or ""), urljoin(home_url, a.get("href", ""))))
-        for alt in doc.xpath("//link[@rel='alternate'][@media][@href]"):
-            links.append(("alternate " + alt.get("media", ""), urljoin(home_url, alt.get("href", ""))))
+    viewport = meta.get("viewport") or page.get("viewport")
     home_host = (urlsplit(home_url).hostname or "").lower()
-    for text, url in links:
-        try:
-            p = urlsplit(url)
-        except ValueError:
-            continue
-        host = (p.hostname or "").lower()
-        if p.scheme not in ("http", "https"):
-            continue
-        if MOBILE_TEXT.search(text) or "alternate" in text and "max-width" in text \
-                or (host != home_host and re.match(r"^(m|wap|mobile|3g|h5)\.", host)) \
-                or re.match(r"^/(m|wap|mobile|h5|sj)(/|$|index)", p.path or "", re.IGNORECASE):
-            link = url
-            break
-    redirect = None
-    if html:
-        m = MOBILE_REDIRECT.search(html[:200_000])
-        if m:
-            redirect = urljoin(home_url, m.group(1))
+    link = next((lk.url for lk in (home.links if home else []) if is_mobile_link(lk.text or "", lk.url, home_host)),
+                None) or page.get("mobile_link")
+    redirect = page.get("mobile_redirect")
     return {"viewport": viewport or None, "mobile_link": link, "mobile_redirect": redirect,
             "ok": bool(viewport or link or redirect)}
 
 
 # -- error report entry ----------------------------------------------------------------------
-def error_report(home: PageRecord | None, html: str | None) -> dict[str, Any]:
+def error_report(home: PageRecord | None, page: dict[str, Any]) -> dict[str, Any]:
     tf = home.text_facts if home else {}
     v = tf.get("error_report")
     if v:
@@ -282,55 +201,14 @@ def error_report(home: PageRecord | None, html: str | None) -> dict[str, Any]:
     for lk in home.links if home else []:
         if ERROR_REPORT.search(lk.url) or re.search(r"找错|纠错", lk.text or ""):
             return {"present": True, "url": lk.url, "text": (lk.text or "")[:40], "source": "page"}
-    if html:
-        m = re.search(r"""(?:href|src)\s*=\s*["']([^"']*(?:jiucuo|zfwzzc|exposure)[^"']*)""", html, re.IGNORECASE)
-        if m:
-            return {"present": True, "url": m.group(1), "text": "我为政府网站找错", "source": "html"}
-        if re.search(r"我为政府网站找错|网站找错|政府网站找错", html):
-            return {"present": True, "url": None, "text": "我为政府网站找错", "source": "html"}
+    if page.get("error_report_url"):
+        return {"present": True, "url": page["error_report_url"], "text": "我为政府网站找错", "source": "html"}
+    if page.get("error_report_text"):
+        return {"present": True, "url": None, "text": "我为政府网站找错", "source": "html"}
     return {"present": False, "url": None, "text": None}
 
 
 # -- search --------------------------------------------------------------------------------------
-def _search_forms(doc: Any, base: str) -> list[dict[str, Any]]:
-    forms = []
-    for f in doc.xpath("//form"):
-        inputs = f.xpath(".//input")
-        texts = [i for i in inputs if (i.get("type") or "text").lower() in ("text", "search", "")]
-        if not texts:
-            continue
-        action = f.get("action") or ""
-        names = {(i.get("name") or "").lower() for i in texts}
-        blob = " ".join([action, f.get("id") or "", f.get("name") or "", f.get("class") or "",
-                         *(i.get("placeholder") or "" for i in texts),
-                         *(b.get("value") or "" for b in f.xpath(".//input[@type='submit' or @type='button' or @type='image']")),
-                         *(_text(b) for b in f.xpath(".//button"))])
-        score = (2 if SEARCH_ACTION.search(action) else 0) + (2 if names & SEARCH_NAMES else 0) \
-            + (1 if SEARCH_WORD.search(blob) else 0)
-        if not score or any((i.get("type") or "").lower() == "password" for i in inputs):
-            continue
-        q = next((i for i in texts if (i.get("name") or "").lower() in SEARCH_NAMES), texts[0])
-        params: list[tuple[str, str]] = []
-        for el in f.xpath(".//input[@name]|.//select[@name]"):
-            name = el.get("name")
-            typ = (el.get("type") or "text").lower()
-            if el is q or el.tag == "input" and typ in ("submit", "button", "image", "reset", "file"):
-                continue
-            if el.tag == "select":
-                opts = el.xpath(".//option[@selected]") or el.xpath(".//option")
-                params.append((name, (opts[0].get("value") or _text(opts[0])) if opts else ""))
-            elif typ in ("checkbox", "radio"):
-                if el.get("checked") is not None:
-                    params.append((name, el.get("value") or "on"))
-            elif typ in ("text", "search", "hidden", ""):
-                params.append((name, el.get("value") or ""))
-        forms.append({"score": score, "action": urljoin(base, action) if action and not action.lower().startswith(
-            "javascript:") else (base if not action else None), "method": (f.get("method") or "get").lower(),
-            "query_name": q.get("name"), "params": params, "onsubmit": bool(f.get("onsubmit"))})
-    forms.sort(key=lambda x: -x["score"])
-    return forms
-
-
 def _result_has(html: str, final_url: str, title: str, url: str) -> bool:
     from crawler.model.build import canonical_url
 
@@ -354,50 +232,38 @@ def _result_has(html: str, final_url: str, title: str, url: str) -> bool:
     return False
 
 
-def search(client: httpx.Client, home: PageRecord | None, html: str | None, home_url: str,
-           articles: list[tuple[str, str]]) -> dict[str, Any]:
-    tf = home.text_facts if home else {}
-    doc = _parse(html or "")
-    forms = _search_forms(doc, home_url) if doc is not None else []
-    present = bool(forms) or bool(tf.get("has_search"))
-    search_page: str | None = None
-    if not forms:
-        # a link to a search page (站内搜索 / 高级检索) with the form there
-        cands = [(lk.text or "", lk.url) for lk in (home.links if home else [])]
-        if doc is not None:
-            cands += [(_text(a), urljoin(home_url, a.get("href", ""))) for a in doc.xpath("//a[@href]")[:2000]]
-        for text, url in cands:
-            if url.startswith("http") and (re.search(r"站内搜索|高级检索|全文检索|搜索", text)
-                                            or SEARCH_ACTION.search(urlsplit(url).path or "")):
-                search_page = url
-                break
-        if search_page:
-            present = True
-            try:
-                _st, final, page_html, _h = _get(client, search_page)
-                sdoc = _parse(page_html)
-                forms = _search_forms(sdoc, final) if sdoc is not None else []
-            except Exception as e:  # noqa: BLE001
-                return {"present": True, "verified": None, "status": "unverified", "action": search_page,
-                        "reason": f"搜索页面无法打开：{_net_error(e)[1] if not isinstance(e, _Challenged) else e}"}
-    if not present:
-        return {"present": False, "verified": False, "status": "absent", "action": None,
-                "reason": "首页未发现搜索框或搜索入口"}
-    if not forms:
-        return {"present": True, "verified": None, "status": "unverified", "action": search_page,
-                "reason": "有搜索入口，但未找到可提交的搜索表单（可能由脚本实现）"}
-    form = forms[0]
-    base = {"present": True, "action": form["action"], "method": form["method"]}
-    if form["method"] != "get":
-        return {**base, "verified": None, "status": "unverified", "reason": "搜索表单以 POST 提交，未自动验证"}
-    if not form["action"]:
-        return {**base, "verified": None, "status": "unverified", "reason": "搜索由脚本提交，未自动验证"}
-    if not articles:
-        return {**base, "verified": None, "status": "unverified", "reason": "没有可用于验证的已抓取文章标题"}
+def _search_entry(client: httpx.Client, home: PageRecord | None, page: dict[str, Any]
+                  ) -> tuple[list[dict[str, Any]], str | None, bool, dict[str, Any] | None]:
+    """(forms, search page, present, early result): the homepage's search form, or the one
+    on the page a 站内搜索 link leads to."""
+    forms = list(page.get("search_forms") or [])
+    present = bool(forms) or bool((home.text_facts if home else {}).get("has_search"))
+    if forms:
+        return forms, None, present, None
+    search_page = next((lk.url for lk in (home.links if home else []) if is_search_link(lk.text or "", lk.url)),
+                       None) or page.get("search_page")
+    if not search_page:
+        return forms, None, present, None
+    try:
+        _st, final, page_html, _h = _get(client, search_page)
+        sdoc = _parse(page_html)
+        forms = search_forms(sdoc, final) if sdoc is not None else []
+    except Exception as e:  # noqa: BLE001
+        return forms, search_page, True, {
+            "present": True, "verified": None, "status": "unverified", "action": search_page,
+            "reason": f"搜索页面无法打开：{_net_error(e)[1] if not isinstance(e, _Challenged) else e}"}
+    return forms, search_page, True, None
+
+
+def _submit_search(client: httpx.Client, form: dict[str, Any], base: dict[str, Any],
+                   articles: list[tuple[str, str]]) -> dict[str, Any]:
+    """Search for up to two crawled article titles with the form; verified when one is found."""
     tried = []
     last_reason = ""
     for title, url in articles[:2]:
-        params = [*form["params"], (form["query_name"], title)] if form["query_name"] else [*form["params"]]
+        params = [(str(k), str(v)) for k, v in form["params"]]  # stored as JSON lists
+        if form["query_name"]:
+            params.append((form["query_name"], title))
         target = form["action"]
         sep = "&" if urlsplit(target).query else "?"
         full = target + sep + urlencode(params)
@@ -416,7 +282,7 @@ def search(client: httpx.Client, home: PageRecord | None, html: str | None, home
             return {**base, "verified": True, "status": "verified", "query": title, "result_url": final,
                     "reason": f"搜索“{title}”能检索到该文章"}
         if re.search(r"\$\.(?:ajax|get|post)|fetch\(|XMLHttpRequest|axios", res_html) and \
-                len(_visible_text(_parse(res_html))) < 600:
+                len(visible_text(_parse(res_html))) < 600:
             return {**base, "verified": None, "status": "unverified", "query": title,
                     "reason": "搜索结果由脚本加载，未能自动验证"}
         last_reason = f"搜索已发布文章标题“{title}”未检索到该文章"
@@ -424,33 +290,74 @@ def search(client: httpx.Client, home: PageRecord | None, html: str | None, home
             "reason": last_reason or "搜索未能检索到已发布文章"}
 
 
+def search(client: httpx.Client, home: PageRecord | None, page: dict[str, Any],
+           articles: list[tuple[str, str]]) -> dict[str, Any]:
+    forms, search_page, present, early = _search_entry(client, home, page)
+    if early is not None:
+        return early
+    if not present:
+        return {"present": False, "verified": False, "status": "absent", "action": None,
+                "reason": "首页未发现搜索框或搜索入口"}
+    if not forms:
+        return {"present": True, "verified": None, "status": "unverified", "action": search_page,
+                "reason": "有搜索入口，但未找到可提交的搜索表单（可能由脚本实现）"}
+    form = forms[0]
+    base = {"present": True, "action": form["action"], "method": form["method"]}
+    if form["method"] != "get":
+        return {**base, "verified": None, "status": "unverified", "reason": "搜索表单以 POST 提交，未自动验证"}
+    if not form["action"]:
+        return {**base, "verified": None, "status": "unverified", "reason": "搜索由脚本提交，未自动验证"}
+    if not articles:
+        return {**base, "verified": None, "status": "unverified", "reason": "没有可用于验证的已抓取文章标题"}
+    return _submit_search(client, form, base, articles)
+
+
 # -- HTTPS -------------------------------------------------------------------------------------
-def https(client: httpx.Client, home: PageRecord | None, home_url: str) -> dict[str, Any]:
+def _https_candidates(home: PageRecord | None, home_url: str) -> tuple[bool, list[str]]:
+    """(the homepage is served over HTTPS, the HTTPS addresses to open)."""
     final = home.url if home is not None else home_url
-    if home_url.startswith("https://") or final.startswith("https://"):
-        return {"homepage_https": True, "https_url": final if final.startswith("https://") else home_url,
-                "https_ok": True, "ok": True, "reason": "首页通过 HTTPS 提供"}
+    for u in (home_url, final):
+        if u.startswith("https://"):
+            return True, [u]
     p = urlsplit(home_url)
     host = p.hostname or ""
     netloc_host = f"[{host}]" if ":" in host else host
     cands = [urlunsplit(("https", netloc_host, p.path or "/", "", ""))]
     if p.port and p.port not in (80, 443):
         cands.insert(0, urlunsplit(("https", f"{netloc_host}:{p.port}", p.path or "/", "", "")))
+    return False, cands
+
+
+def https(client: httpx.Client, home: PageRecord | None, home_url: str) -> dict[str, Any]:
+    """HTTPS offered with a valid certificate. `client` verifies certificates (the crawl
+    does not): an expired, self-signed or mismatched certificate is a failure."""
+    on_https, cands = _https_candidates(home, home_url)
+    out: dict[str, Any] = {"homepage_https": on_https}
     reason = ""
     for u in cands:
         try:
             st, fin, _t, _h = _get(client, u, limit=64 * 1024)
         except _Challenged as e:
-            return {"homepage_https": False, "https_url": u, "https_ok": True, "status": e.status, "ok": True,
+            return {**out, "https_url": u, "https_ok": True, "status": e.status, "ok": True,
                     "reason": f"HTTPS 可访问（{e}）"}
         except Exception as e:  # noqa: BLE001
+            bad_cert = certificate_problem(e)
+            if bad_cert:
+                return {**out, "https_url": u, "https_ok": False, "certificate": bad_cert, "ok": False,
+                        "reason": f"HTTPS 证书无效（{bad_cert.removeprefix('证书无效：')}），浏览器会提示不安全"}
             reason = _net_error(e)[1]
             continue
         if st < 400:
-            return {"homepage_https": False, "https_url": fin, "https_ok": True, "status": st, "ok": True,
+            if on_https:
+                return {**out, "https_url": fin, "https_ok": True, "status": st, "ok": True,
+                        "reason": "首页通过 HTTPS 提供，证书有效"}
+            return {**out, "https_url": fin, "https_ok": True, "status": st, "ok": True,
                     "reason": f"首页为 HTTP，HTTPS 地址可访问（HTTP {st}）"}
         reason = f"HTTPS 地址返回 HTTP {st}"
-    return {"homepage_https": False, "https_url": None, "https_ok": False, "ok": False,
+    if on_https:
+        return {**out, "https_url": cands[0], "https_ok": False, "ok": False,
+                "reason": f"首页通过 HTTPS 提供，但现在无法打开（{reason}）"}
+    return {**out, "https_url": None, "https_ok": False, "ok": False,
             "reason": f"首页未使用 HTTPS，HTTPS 地址无法访问（{reason}）"}
 
 
@@ -578,28 +485,23 @@ def message_rows(html: str) -> list[dict[str, Any]]:
     return out[:500]
 
 
-def interaction(client: httpx.Client, home: PageRecord | None, html: str | None, home_url: str,
-                titled: dict[str, PageRecord]) -> dict[str, Any]:
-    chans: list[tuple[str, str]] = []
-    for lk in home.links if home else []:
-        if lk.kind in ("page", "external") and INTERACTION.search(lk.text or "") and len(lk.text or "") <= 20:
-            chans.append(((lk.text or "").strip(), lk.url))
-    doc = _parse(html or "")
-    if doc is not None:
-        for a in doc.xpath("//a[@href]")[:3000]:
-            t = _text(a)
-            if t and len(t) <= 20 and INTERACTION.search(t):
-                u = urljoin(home_url, a.get("href", ""))
-                if u.startswith("http"):
-                    chans.append((t, u))
-    for rec in titled.values():
-        chans.append((_clean_title(rec.title), rec.url))
+def _channels(home: PageRecord | None, page: dict[str, Any], titled: dict[str, PageRecord]) -> list[dict[str, str]]:
+    chans: list[tuple[str, str]] = [((lk.text or "").strip(), lk.url) for lk in (home.links if home else [])
+                                    if lk.kind in ("page", "external") and interaction_link(lk.text or "")]
+    chans += [(t, u) for t, u in page.get("channels") or []]
+    chans += [(_clean_title(rec.title), rec.url) for rec in titled.values()]
     seen: set[str] = set()
     uniq = []
     for t, u in chans:
         if u not in seen:
             seen.add(u)
             uniq.append({"text": t[:40], "url": u})
+    return uniq
+
+
+def interaction(client: httpx.Client, home: PageRecord | None, page: dict[str, Any],
+                titled: dict[str, PageRecord]) -> dict[str, Any]:
+    uniq = _channels(home, page, titled)
     out: dict[str, Any] = {"present": bool(uniq), "channels": uniq[:10], "messages_listed": False}
     if not uniq:
         return out
@@ -609,7 +511,7 @@ def interaction(client: httpx.Client, home: PageRecord | None, html: str | None,
     for c in order[:4]:
         try:
             _st, final, page_html, _h = _get(client, c["url"], limit=HTML_LIMIT)
-        except Exception:  # noqa: BLE001 - a failed fetch just gives no rows
+        except Exception:  # noqa: BLE001, S112 - a failed fetch just gives no rows
             continue
         rows = message_rows(page_html)
         if rows:
@@ -623,6 +525,33 @@ def interaction(client: httpx.Client, home: PageRecord | None, html: str | None,
 
 
 # -- the entry point --------------------------------------------------------------------------
+def _homepage(client: httpx.Client, home: PageRecord | None, home_url: str
+              ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(homepage facts, the homepage_fetch fact). The crawl's record carries the facts
+    (crawler.extract.homepage); the homepage is fetched again only for a crawl stored
+    without them."""
+    crawled = bool(home is not None and home.ok)
+    page_url = home.url if home is not None and home.ok else home_url
+    stored = home.text_facts.get(HOMEPAGE_FACTS) if home is not None and home.ok else None
+    if isinstance(stored, dict) and stored:
+        url = str(stored.get("url") or page_url)
+        return stored, {"url": url, "ok": True, "reason": "", "crawled": crawled}
+    reason = ""
+    try:
+        st, final, text, _h = _get(client, page_url)
+        if st < 400:
+            return homepage_facts(text, final), {"url": final, "ok": True, "reason": "", "crawled": crawled}
+        reason = f"首页返回 HTTP {st}"
+    except _Challenged as e:
+        reason = str(e)
+    except Exception as e:  # noqa: BLE001
+        reason = _net_error(e)[1]
+    return None, {"url": page_url, "ok": False, "reason": reason, "crawled": crawled}
+
+
+_NEEDS_PAGE = ("identifiers", "mobile", "error_report", "search", "interaction")
+
+
 def measure_site(store: CrawlStore, crawl_id: int, *, timeout: float = 10.0) -> dict[str, Any]:
     """Measure and store the site's properties (facts). Never raises for a site's fault."""
     info = store.crawl_info(crawl_id)
@@ -635,38 +564,29 @@ def measure_site(store: CrawlStore, crawl_id: int, *, timeout: float = 10.0) -> 
     except Exception as e:  # noqa: BLE001
         home, articles, titled = None, [], {}
         facts["measure_error"] = {"error": f"读取抓取记录失败：{type(e).__name__}: {pii.redact(str(e))}"}
-    page_url = home.url if home is not None and home.ok else home_url
-    html: str | None = None
-    fetch_reason = ""
-    with _client(timeout, NetGuard(info.start_urls)) as client:
-        try:
-            st, final, text, _h = _get(client, page_url)
-            if st < 400:
-                html, page_url = text, final
-            else:
-                fetch_reason = f"首页返回 HTTP {st}"
-        except _Challenged as e:
-            fetch_reason = str(e)
-        except Exception as e:  # noqa: BLE001
-            fetch_reason = _net_error(e)[1]
-        facts["homepage_fetch"] = {"url": page_url, "ok": html is not None, "reason": fetch_reason,
-                                   "crawled": bool(home is not None and home.ok)}
+    guard = NetGuard(info.start_urls)
+    # pages are read as the crawl reads them (no certificate check); HTTPS is judged with one
+    with http.client("site-properties", timeout=timeout, guard=guard, delay=POLITE_DELAY, verify=False) as client, \
+            http.client("site-properties", timeout=timeout, guard=guard, verify=True) as verifying:
+        page, facts["homepage_fetch"] = _homepage(client, home, home_url)
+        page_url = facts["homepage_fetch"]["url"]
         steps: list[tuple[str, Any]] = [
-            ("identifiers", lambda: identifiers(home, html)),
-            ("mobile", lambda: mobile(home, html, page_url)),
-            ("error_report", lambda: error_report(home, html)),
-            ("search", lambda: search(client, home, html, page_url, articles)),
-            ("https", lambda: https(client, home, home_url)),
-            ("ipv6", lambda: ipv6(client, home, home_url, timeout)),
-            ("interaction", lambda: interaction(client, home, html, page_url, titled)),
+            ("identifiers", lambda p: identifiers(home, p)),
+            ("mobile", lambda p: mobile(home, p, page_url)),
+            ("error_report", lambda p: error_report(home, p)),
+            ("search", lambda p: search(client, home, p, articles)),
+            ("https", lambda p: https(verifying, home, home_url)),
+            ("ipv6", lambda p: ipv6(client, home, home_url, timeout)),
+            ("interaction", lambda p: interaction(client, home, p, titled)),
         ]
-        no_page = home is None or not home.ok
+        no_page = (home is None or not home.ok) and page is None
         for key, fn in steps:
-            if no_page and html is None and key in ("identifiers", "mobile", "error_report", "search", "interaction"):
-                facts[key] = {"error": f"首页未能获取（{fetch_reason or '未抓取到首页'}），无法测量"}
+            if no_page and key in _NEEDS_PAGE:
+                reason = facts["homepage_fetch"]["reason"] or "未抓取到首页"
+                facts[key] = {"error": f"首页未能获取（{reason}），无法测量"}
                 continue
             try:
-                facts[key] = fn()
+                facts[key] = fn(page or {})
             except Exception as e:  # noqa: BLE001 - never fail the audit
                 log.warning("站点属性 %s 测量失败：%s", key, pii.redact(str(e)))
                 facts[key] = {"error": f"测量失败：{type(e).__name__}: {pii.redact(str(e))[:200]}"}

@@ -11,8 +11,6 @@ recorded as it is.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
@@ -22,6 +20,8 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request
 from scrapy.utils.response import response_status_message
 
+from crawler.net.retry import retry_after_seconds
+
 if TYPE_CHECKING:
     from typing import Self
 
@@ -30,27 +30,6 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
-
-
-def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
-    """Seconds asked for by a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    s = value.decode("latin-1") if isinstance(value, bytes) else value
-    s = s.strip()
-    if not s:
-        return None
-    if s.isdigit():
-        return float(s)
-    try:
-        when = parsedate_to_datetime(s)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):

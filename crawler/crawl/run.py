@@ -14,7 +14,8 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 
-from crawler.crawl.spider import SiteSpider, normalize_start_url, split_arg
+from crawler.crawl.spider import SiteSpider, split_arg
+from crawler.net.urls import normalize_start_url
 
 __all__ = ["crawl_settings", "process_settings", "run_crawl", "run_crawls"]
 

@@ -7,11 +7,13 @@ settings configure the site spider and the store pipeline.
 """
 from __future__ import annotations
 
+from crawler.net.http import USER_AGENT as _USER_AGENT
+
 BOT_NAME = "govaudit"
 SPIDER_MODULES = ["crawler.crawl.spider"]
 NEWSPIDER_MODULE = "crawler.crawl"
 
-USER_AGENT = "govaudit/0.1 (+https://github.com/govaudit/govaudit; 政务公开网站检查)"
+USER_AGENT = _USER_AGENT  # crawler.net.http: one identity for the crawl and the collectors
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",

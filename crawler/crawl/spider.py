@@ -18,18 +18,21 @@ the links of stored pages that were not reached yet are scheduled again.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-import re
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.extract.page import extract_page
 from crawler.model.page import PageRecord
+from crawler.net.failures import classify_failure
+from crawler.net.urls import host_key, normalize_start_url
+
+__all__ = ["SiteSpider", "classify_failure", "host_key", "normalize_start_url", "parent_domain", "split_arg"]
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -54,29 +57,6 @@ def split_arg(value: Any) -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
-def normalize_start_url(url: str) -> str:
-    u = url.strip()
-    if "://" not in u:
-        u = "http://" + u
-    parts = urlsplit(u)
-    if not parts.path:
-        u = u + "/" if not parts.query else u
-    return u
-
-
-def host_key(host: str | None) -> str:
-    """Hosts compare without case, trailing dot, port and a leading ``www.``."""
-    if not host:
-        return ""
-    h = host.strip().lower().rstrip(".")
-    if "://" in h:
-        h = urlsplit(h).hostname or ""
-    h = h.split("/", 1)[0]
-    if h.count(":") == 1:  # host:port (not IPv6)
-        h = h.split(":", 1)[0]
-    return h[4:] if h.startswith("www.") else h
-
-
 # anchor texts that name the disclosure platform (政府信息公开 / 信息公开 / 政务公开 …)
 _PLATFORM_TEXT = re.compile(r"^(?:政府)?信息公开|^政务公开")
 
@@ -91,45 +71,6 @@ def parent_domain(host: str) -> str:
     if len(labels) <= keep:
         return host.lower()
     return ".".join(labels[1:])
-
-
-def classify_failure(failure: Failure) -> str:
-    """A short error code for a request that produced no response."""
-    exc = failure.value
-    name = type(exc).__name__
-    msg = str(exc)
-    reason = getattr(exc, "govaudit_reason", None)  # e.g. "refused-private-address" (netguard)
-    if isinstance(reason, str) and reason:
-        return reason
-    if isinstance(exc, IgnoreRequest):
-        low = msg.lower()
-        if "robots.txt" in low:
-            return "robots"
-        if "max size" in low or "maxsize" in low:  # decompressed body too large (gzip bomb)
-            return "too-large"
-        if "redirection" in low:
-            return "redirect-loop"
-        return "ignored"
-    low_name = name.lower()
-    if "max size" in msg.lower() or "maxsize" in msg.lower():
-        return "too-large"
-    if type(exc).__module__ == "zlib" or "gzip" in low_name or "decompress" in msg.lower() \
-            or "brotli" in low_name or "zstd" in low_name:
-        return "bad-encoding"  # Content-Encoding that does not decode
-    if "dns" in low_name or "cannotresolvehost" in low_name or "resolve" in low_name:
-        return "dns"
-    if "refused" in low_name:
-        return "refused"
-    if "timeout" in low_name or "timedout" in low_name:
-        return "timeout"
-    if "ssl" in low_name or "tls" in low_name or "certificate" in msg.lower():
-        return "tls"
-    if "cancel" in low_name:
-        return "cancelled"
-    if any(x in low_name for x in ("connection", "responsenever", "responsefailed", "dataloss", "tunnel",
-                                   "downloadfailed", "connect")):
-        return "connection"
-    return low_name or "error"
 
 
 def _now() -> str:

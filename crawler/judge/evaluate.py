@@ -14,14 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crawler.ruleset.loader import AuditRule
 from crawler.checks import REGISTRY, CheckContext
 from crawler.checks.base import Outcome
+from crawler.judge.applicability import SiteProfile, applicability
 from crawler.model.build import Column, SiteModel
+from crawler.ruleset.loader import AuditRule
 from crawler.text.names import Synonyms, default_synonyms
 
 FINDINGS_SCHEMA = "govaudit.findings/1"
-STATUS_CN = {"pass": "通过", "fail": "不通过", "pending": "未到期", "unknown": "无法判断", "waived": "已豁免"}
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Finding:
     rule_id: str
     title: str
     check: str
-    status: str  # pass | fail | pending | unknown (| waived, set by reports)
+    status: str  # pass | fail | pending | unknown | not_applicable (| waived, set by waivers)
     message: str
     severity: str
     evidence: list[dict[str, str]] = field(default_factory=list)
@@ -43,6 +43,7 @@ class Finding:
     rubric: dict[str, Any] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     rule_file: str = ""
+    notice: str = ""  # the rule file's document (completion is counted per notice)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -62,13 +63,19 @@ def _due_date(rule: AuditRule, outcome: Outcome) -> date | None:
     return rule.deadline
 
 
-def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Synonyms | None = None) -> list[Finding]:
+def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Synonyms | None = None,
+             profile: SiteProfile | None = None) -> list[Finding]:
+    """Every rule's finding. With a `profile`, a rule that does not apply to the site is
+    `not_applicable` (crawler.judge.applicability); without one every rule applies."""
     ctx = CheckContext(as_of=as_of, synonyms=synonyms or site.synonyms or default_synonyms())
     findings = []
     for rule in rules:
         spec = REGISTRY[rule.check]
+        fit, why = applicability(rule, profile) if profile is not None else ("apply", "")
         try:
-            if not site.reachable and spec.needs_homepage:  # no evidence: never a pass or a fail
+            if fit != "apply":
+                out = Outcome(fit, why)
+            elif not site.reachable and spec.needs_homepage:  # no evidence: never a pass or a fail
                 out = Outcome("unknown", f"站点无法访问，无法判断（{site.unreachable_reason}）")
             else:
                 out = spec(site, rule.params, ctx)
@@ -76,6 +83,8 @@ def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Syn
             out = Outcome("unknown", f"检查执行出错：{type(e).__name__}: {e}",
                           details={"error": traceback.format_exc(limit=3)})
         _cap_deduction(rule, out)
+        if out.status == "fail" and "where" not in out.details:
+            _locate(rule, site, ctx, out)
         status = out.status
         due = _due_date(rule, out)
         if status == "fail" and due is not None and due > as_of:
@@ -89,9 +98,28 @@ def evaluate(rules: list[AuditRule], site: SiteModel, as_of: date, synonyms: Syn
             deadline=rule.deadline_text, lead_units=list(rule.lead_units),
             responsible_units=list(rule.responsible_units), warning=out.warning, note=rule.note,
             draft=rule.draft, rubric=asdict(rule.rubric) if rule.rubric else None,
-            details=out.details, rule_file=Path(rule.file).name,
+            details=out.details, rule_file=Path(rule.file).name, notice=rule.notice or rule.source.document,
         ))
     return findings
+
+
+def _locate(rule: AuditRule, site: SiteModel, ctx: CheckContext, out: Outcome) -> None:
+    """Where a failing column-bound rule is fixed (the report's 整改位置): its column when it
+    exists, else the nearest existing column on its path."""
+    from crawler.checks.columns import find_columns, nearest_column
+
+    path = getattr(rule.params, "path", None) or getattr(rule.params, "column", None)
+    if not path or not isinstance(path, tuple) or not all(isinstance(x, str) for x in path):
+        return
+    try:
+        found = find_columns(site, path, ctx.synonyms)
+        if found:
+            col = found[0]
+            out.details["where"] = {"path": col.display_path(), "url": col.url or site.site_url}
+        else:
+            out.details["where"] = nearest_column(site, path, ctx)
+    except Exception:  # noqa: BLE001 - a location is a hint, never a reason to lose the finding
+        return
 
 
 def _cap_deduction(rule: AuditRule, out: Outcome) -> None:
@@ -109,11 +137,60 @@ def _cap_deduction(rule: AuditRule, out: Outcome) -> None:
 
 
 def summarize(findings: list[Finding]) -> dict[str, int]:
-    s = {"pass": 0, "fail": 0, "pending": 0, "unknown": 0}
+    s = {"pass": 0, "fail": 0, "pending": 0, "unknown": 0, "not_applicable": 0}
     for f in findings:
         s[f.status] = s.get(f.status, 0) + 1
-    s["warning"] = sum(1 for f in findings if f.warning)
+    s["warning"] = sum(1 for f in findings if f.warning and f.status != "not_applicable")
     return s
+
+
+def completion(rows: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
+    """Each notice's completion (工作要点落实), beside the rubric score: per rule file whose
+    rules carry no `rubric` block, done (通过) of due (应完成: the rules whose time has come —
+    passed, failed or not judged), not_done (不通过), overdue (不通过 past a dated deadline;
+    a standing task such as 长期开展 that fails is not_done only), pending (未到期),
+    unknown (无法判断), waived and not_applicable (out of every count)."""
+    out: dict[str, dict[str, Any]] = {}
+    for f in rows:
+        if f.get("rubric"):
+            continue
+        src = f.get("source") or {}
+        key = str(f.get("rule_file") or src.get("document") or "")
+        c = out.setdefault(key, {"document": str(f.get("notice") or src.get("document") or key), "rule_file": key,
+                                 "kind": "national" if key.startswith("national-") else "notice", "done": 0,
+                                 "due": 0, "overdue": 0, "not_done": 0, "pending": 0, "unknown": 0,
+                                 "waived": 0, "not_applicable": 0})
+        st = f.get("status")
+        if st == "pass":
+            c["done"] += 1
+        elif st == "fail":
+            c["not_done"] += 1
+            due = f.get("due") or f.get("deadline") or ""
+            try:  # 逾期: past a dated deadline (a standing task not done is not_done only)
+                if date.fromisoformat(str(due)) < as_of:
+                    c["overdue"] += 1
+            except ValueError:
+                pass
+        elif st in ("pending", "unknown", "waived", "not_applicable"):
+            c[st] += 1
+        if st in ("pass", "fail", "unknown"):
+            c["due"] += 1
+    return [c for c in out.values() if c["due"] or c["pending"] or c["unknown"] or c["waived"]
+            or c["not_applicable"]]
+
+
+def site_name(site: SiteModel) -> str:
+    """The site's name as the homepage gives it: the SiteName meta, else the <title>."""
+    home = site.facts.get("homepage") or {}
+    meta = home.get("meta") or {}
+    name = str(meta.get("SiteName") or meta.get("sitename") or "").strip()
+    if name:
+        return name[:100]
+    import re
+
+    title = str(home.get("title") or "").strip()
+    parts = [p for p in re.split(r"\s*(?:[-_|｜—–]|--)\s*", title) if p and p not in ("首页", "主页")]
+    return (parts[0] if parts else title)[:100]
 
 
 def column_rows(site: SiteModel) -> list[dict[str, Any]]:
@@ -128,18 +205,18 @@ def column_rows(site: SiteModel) -> list[dict[str, Any]]:
 
 
 def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
-                      crawl: dict[str, Any] | None = None) -> dict[str, Any]:
+                      crawl: dict[str, Any] | None = None, profile: SiteProfile | None = None) -> dict[str, Any]:
     """The findings.json document (schema govaudit.findings/1; fields may be added, never removed).
 
     "verdict" is the 2019-rubric verdict (crawler.verdict), computed here and nowhere else."""
     from crawler.judge.verdict import compute_verdict
 
     rows = [f.to_dict() for f in findings]
-    doc = {
+    doc: dict[str, Any] = {
         "schema": FINDINGS_SCHEMA,
         "site": {"url": site.site_url, "homepage": site.homepage_url, "reachable": site.reachable,
                  "unreachable_reason": site.unreachable_reason, "challenged": site.challenged,
-                 "name": (site.facts.get("homepage") or {}).get("meta", {}).get("SiteName", "")},
+                 "name": site_name(site)},
         "as_of": as_of.isoformat(),
         "crawl": crawl or {},
         "pages": {"total": site.pages_total, "ok": site.pages_ok, "failed": len(site.failed_pages)},
@@ -147,8 +224,11 @@ def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
         "columns": column_rows(site),
         "failed_pages": site.failed_pages[:1000],
         "findings": rows,
+        "completion": completion(rows, as_of),
         "verdict": compute_verdict(rows).to_dict(),
     }
+    if profile is not None:
+        doc["site"]["profile"] = profile.to_dict()
     doc.update(link_health_sections(site))
     # no resident ID or mobile number leaves an audit unmasked, whatever string a site put it in
     from crawler.text.pii import redact_deep
@@ -197,7 +277,7 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
     facts = {k: v for k, v in site.facts.items() if k not in ("phones", "homepage")}
     try:
         relations = content_relations(site)
-    except Exception as e:  # noqa: BLE001 - a report section never loses the audit
+    except Exception as e:
         relations = {"error": f"{type(e).__name__}: {e}"}
     return {"links": links, "site_facts": facts, "personal_data": personal_data_entries(site)[:2000],
             "relations": relations}

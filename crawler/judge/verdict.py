@@ -173,8 +173,8 @@ def compute_verdict(findings: list[dict[str, Any]], *, full_score: float = FULL_
             by_check = [i for i in items if i["basis"] == "check"]
             uncapped = max((_num(i.get("uncapped")) or 0.0 for i in by_check), default=0.0)
             if cap is not None and by_check and max(raw, uncapped) > cap:
-                notes.append(f"扣分指标“{indicator}”未设 max_points，检查计算的扣分 {max(raw, uncapped):g} 分"
-                             f"按 points 封顶为 {cap:g} 分（如该指标上限不同，请在规则文件的 rubric 中设置 max_points）。")
+                notes.append(f"扣分指标“{indicator}”未规定扣分上限，检查计算的扣分 {max(raw, uncapped):g} 分"
+                             f"按该指标分值封顶为 {cap:g} 分。")
         deductions.append(Deduction(indicator=indicator, points=_r(min(raw, cap) if cap is not None else raw),
                                     raw=raw, cap=cap, items=items))
     deductions.sort(key=lambda d: (-d.points, d.indicator))
@@ -192,8 +192,8 @@ def compute_verdict(findings: list[dict[str, Any]], *, full_score: float = FULL_
         notes.append(f"{len(waived)} 项指标已豁免，未计入结论。")
 
     if not rubric_items:
-        verdict, reason = UNDECIDED, "未加载带检查指标（rubric）的规则，无法按 2019 年检查指标评定。"
-        notes.append("请同时使用国家检查指标规则（如 rules/national-rubric-2019.yaml）。")
+        verdict, reason = UNDECIDED, "本次未使用国家检查指标规则，未按《政府网站与政务新媒体检查指标》评定。"
+        notes.append("如需评定是否合格，请同时使用国家检查指标规则（内置的 national-rubric-2019.yaml）。")
     elif vetoes:
         names = "、".join(dict.fromkeys(v["indicator"] for v in vetoes))
         verdict, reason = UNQUALIFIED, f"触发单项否决：{names}。"

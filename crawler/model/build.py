@@ -29,215 +29,564 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
 from typing import Any
-from urllib.parse import urldefrag, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from crawler.text.names import Synonyms, default_synonyms
 from crawler.model.page import PageRecord
+from crawler.model.site import (
+    ArticleRef,
+    Column,
+    SiteItem,
+    SiteModel,
+    canonical_url,
+    url_dir,
+)
+from crawler.model.summary import (
+    HOME_NAMES,
+    PAGINATED_RE,
+    TAIL_NAMES,
+    PageInfo,
+    article_ref,
+    is_article,
+    summarise,
+)
+from crawler.net.challenge import challenge_label
+from crawler.net.failures import failure_reason
+from crawler.text.names import Synonyms, default_synonyms
+
+__all__ = [
+    "CONTENT_PAGE_CHARS",
+    "HOME_NAMES",
+    "TAIL_NAMES",
+    "ArticleRef",
+    "Column",
+    "SiteItem",
+    "SiteModel",
+    "build_site_model",
+    "canonical_url",
+    "is_article",
+    "url_dir",
+]
 
 CONTENT_PAGE_CHARS = 120  # own text (outside menus, footers, links) that makes a page content, not an empty list
-HOME_NAMES = {"首页", "网站首页", "主页", "home", "Home", "HOME", "返回首页", "门户首页"}
-TAIL_NAMES = {"正文", "详情", "详细信息", "内容", "正文内容", "列表", "信息列表", "文章", "浏览", "详细内容"}
-_INDEX_RE = re.compile(r"/(index|default)\.(s?html?|jsp|php|aspx?)$", re.I)
-_PAGINATED_RE = re.compile(r"/(index|default)_\d+\.(s?html?)$", re.I)
 _TITLE_SPLIT = re.compile(r"\s*[_|\-—–－]\s*")
-_ARTICLE_URL_RE = re.compile(r"/t\d{8}_\d+|/art/\d{4}/|/content[_/]|/\d{6}/t\d+|/info/\d+/\d+|/c\d+/content", re.I)
+_is_article = is_article  # the name collectors import
 
 
-@lru_cache(maxsize=131072)  # menus and footers repeat the same URLs on every page
-def canonical_url(url: str) -> str:
-    """Drop the fragment and a trailing index.html so /a/ and /a/index.html are one page."""
-    u, _ = urldefrag(url.strip())
-    parts = urlsplit(u)
-    path = _INDEX_RE.sub("/", parts.path or "/")
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
-
-
-def url_dir(url: str) -> str:
-    p = urlsplit(url)
-    path = p.path if p.path.endswith("/") else p.path.rsplit("/", 1)[0] + "/"
-    return f"{p.netloc.lower()}{path}"
-
-
-@dataclass
-class SiteItem:
-    """A dated entry the site shows: a list item, or a crawled article page."""
-
-    title: str
-    url: str
-    date: date | None
-    column: tuple[str, ...]  # the column path it was listed under (may be ())
-
-
-@dataclass
-class Column:
-    path: tuple[str, ...]  # names from 首页 (首页 itself excluded)
-    url: str = ""  # the column's (first) list page; "" when known only from breadcrumbs
-    items: int = 0  # entries across all pagination pages
-    newest: date | None = None  # the newest entry date (max over the list)
-    fetched: bool = False  # its page was crawled and answered
-    content_page: bool = False  # the column is a single content page (指南, 机构职能 …)
-    sources: set[str] = field(default_factory=set)  # breadcrumb | nav | meta | title | url
-    pages: list[str] = field(default_factory=list)  # list pages (with pagination)
-    children: list[Column] = field(default_factory=list)
-    item_urls: set[str] = field(default_factory=set, repr=False)
-    nav_order: list[str] = field(default_factory=list)  # child names as the page's menu orders them
-    links: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (text, url) on its first page
-    phones: list[str] = field(default_factory=list)  # contact numbers its page shows
-
-    @property
-    def name(self) -> str:
-        return self.path[-1] if self.path else "首页"
-
-    @property
-    def empty(self) -> bool:
-        """Never had content: no entries here or below, and not a content page."""
-        if not self.fetched:
-            return False
-        return self.total_items() == 0 and not self.content_page and not self._content_below()
-
-    def _content_below(self) -> bool:
-        return any(c.content_page or c._content_below() for c in self.children)
-
-    def total_items(self) -> int:
-        return self.items + sum(c.total_items() for c in self.children)
-
-    def newest_below(self) -> date | None:
-        ds = [d for d in [self.newest, *(c.newest_below() for c in self.children)] if d]
-        return max(ds) if ds else None
-
-    def walk(self) -> Iterator[Column]:
-        yield self
-        for c in self.children:
-            yield from c.walk()
-
-    def display_path(self) -> str:
-        return " > ".join(self.path)
-
-
-@dataclass(slots=True)
-class ArticleRef:
-    """A crawled article page, compactly: what the content-relation checks need
-    (政策解读 ↔ 原文 links, 图解/视频 form, 有效性 label, 成文日期 → 发布日期)."""
-
-    url: str  # canonical
-    title: str
-    column: tuple[str, ...]  # breadcrumb path after 首页 (or the ColumnName meta), may be ()
-    page_date: str | None
-    written_date: str | None
-    links: list[tuple[str, str]]  # (text, canonical url): content links that may relate pages
-    has_image: bool  # images in the content
-    has_video: bool
-    validity: str | None  # 有效性 label (规范性文件), text_facts["validity"]
-
-
-_RELATION_TEXT = re.compile(r"解读|图解|读懂|问答|答记者问|原文|政策文件|视频|动漫|H5|《")
-
-
-def _article_ref(rec: PageRecord, key: str, info: _PageInfo) -> ArticleRef:
-    interp = "解读" in info.title or any("解读" in c for c in info.breadcrumb)
-    links: list[tuple[str, str]] = []
-    limit = 20 if interp else 8
-    has_content = any(lk.region == "content" for lk in rec.links)
-    has_image = has_video = False
-    for lk in rec.links:
-        if lk.kind == "video":
-            has_video = True
-        elif lk.kind == "image" and not has_image:
-            low = lk.url.lower()
-            has_image = (lk.region == "content" or (not has_content and lk.region == "")) and not (
-                "logo" in low or "banner" in low or "icon" in low)
-        if lk.kind not in ("page", "attachment") or lk.region in ("nav", "footer", "breadcrumb") or len(links) >= limit:
-            continue
-        text = lk.text.strip()[:60]
-        if interp or lk.region == "content" or _RELATION_TEXT.search(text):
-            links.append((text, canonical_url(lk.url)))
-    column = tuple(info.breadcrumb) or ((info.column_name[:40],) if info.column_name else ())
-    validity = rec.text_facts.get("validity") if rec.text_facts else None
-    return ArticleRef(url=key, title=info.title[:120], column=column, page_date=rec.page_date,
-                      written_date=rec.written_date, links=links, has_image=has_image, has_video=has_video,
-                      validity=str(validity)[:20] if validity else None)
-
-
-@dataclass
-class SiteModel:
-    site_url: str
-    as_of: date
-    reachable: bool = True
-    unreachable_reason: str = ""
-    challenged: str | None = None  # a WAF challenge answered the homepage
-    homepage_url: str = ""
-    homepage_items: list[SiteItem] = field(default_factory=list)
-    root: Column = field(default_factory=lambda: Column(path=()))
-    items: list[SiteItem] = field(default_factory=list)
-    pages_total: int = 0
-    pages_ok: int = 0
-    failed_pages: list[dict[str, Any]] = field(default_factory=list)  # url, status, error
-    facts: dict[str, Any] = field(default_factory=dict)  # site-level facts (footer ids …)
-    page_facts: list[dict[str, Any]] = field(default_factory=list)  # per-page facts worth keeping
-    link_results: list[dict[str, Any]] | None = None  # None: links were not verified
-    probes: list[dict[str, Any]] | None = None
-    articles: list[ArticleRef] = field(default_factory=list)  # crawled article pages, compact
-    synonyms: Synonyms = field(default_factory=default_synonyms, repr=False)
-
-    @property
-    def columns(self) -> list[Column]:
-        return [c for c in self.root.walk() if c.path]
-
-    def column_at(self, path: tuple[str, ...]) -> Column | None:
-        for c in self.columns:
-            if c.path == path:
-                return c
-        return None
-
-    def disclosure_roots(self) -> list[Column]:
-        """Top-most columns whose name is a disclosure root (政务公开, 政府信息公开 …)."""
-        out = []
-        for c in self.columns:
-            if self.synonyms.is_disclosure_root(c.name) and not any(
-                self.synonyms.is_disclosure_root(a) for a in c.path[:-1]
-            ):
-                out.append(c)
-        return out
-
-    def under_disclosure(self, col: Column) -> bool:
-        return any(self.synonyms.is_disclosure_root(n) for n in col.path)
+def build_site_model(
+    pages: Iterable[PageRecord],
+    *,
+    site_url: str,
+    as_of: date,
+    synonyms: Synonyms | None = None,
+    link_results: list[dict[str, Any]] | None = None,
+    probes: list[dict[str, Any]] | None = None,
+    facts: dict[str, Any] | None = None,
+) -> SiteModel:
+    """The model of a crawl, in stages: load the pages (one pass, summaries of list pages
+    only) → the homepage → aliases of framed columns → pagination groups → column paths
+    (breadcrumbs, meta, menus, directories) → the platform column → the tree (breadcrumb
+    URLs) → items attached to columns → article pages → homepage items."""
+    syn = synonyms or default_synonyms()
+    model = SiteModel(site_url=site_url, as_of=as_of, synonyms=syn, link_results=link_results,
+                      probes=probes, facts=dict(facts or {}))
+    scan = _Scan(home_key=canonical_url(site_url))
+    for rec in pages:
+        _load_page(scan, model, rec)
+    _homepage(model, scan.home_rec)
+    _absorb_frames(scan)
+    uf, groups = _pagination_groups(scan)
+    paths = _ColumnPaths(scan, uf, groups)
+    paths.compute()
+    platform = _platform(scan, paths, syn)
+    tree = _Tree(model)
+    _columns_from_breadcrumbs(tree, scan, groups, platform)
+    _attach_items(model, tree, scan, groups, paths, as_of)
+    _article_pages(model, tree, scan, as_of)
+    _homepage_items(model, tree, scan, platform, as_of)
+    return model
 
 
 # ------------------------------------------------------------------------------------------
+# stage 1: one pass over the pages
+
+
 @dataclass
-class _PageInfo:
-    url: str
-    title: str
-    breadcrumb: list[str]
-    crumb_links: list[tuple[str, str]]  # (text, canonical url)
-    column_name: str
-    items: list[tuple[str, str, str | None]]  # (url, title, date)
-    nav: list[tuple[str, str]]  # (text, canonical url) in page order
-    links: list[tuple[str, str]]  # every page/attachment link with text (text, absolute url)
-    phones: list[str]
-    pagination: list[str]
-    listish: bool
-    article: bool
-    page_date: str | None
-    content_length: int = 0
-    frame: str = ""  # a same-host <iframe> that shows this page's list (canonical), "" if none
-    list_total: int | None = None  # entries the list says it has (Hanweb <totalrecord>), may exceed `items`
+class _Scan:
+    """What one pass over the pages keeps: aliases, summaries of list-like pages, menu
+    statistics and compact article facts (never whole pages)."""
+
+    home_key: str
+    alias: dict[str, str] = field(default_factory=dict)  # canonical url → canonical url it forwards/redirects to
+    infos: dict[str, PageInfo] = field(default_factory=dict)  # list-like pages only
+    anchor_names: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    nav_pages: Counter[str] = field(default_factory=Counter)  # how many pages link to a URL from a menu
+    article_cols: list[tuple[list[str], list[tuple[str, str]]]] = field(default_factory=list)
+    page_dates: dict[str, str] = field(default_factory=dict)
+    tree_pairs: Counter[tuple[str, str]] = field(default_factory=Counter)  # (child url, parent url), nested menus
+    framed: dict[str, str] = field(default_factory=dict)  # a column page showing its list in an iframe → that page
+    article_titles: dict[str, tuple[str, str | None, list[str]]] = field(default_factory=dict)
+    home_rec: PageRecord | None = None
+    n_list: int = 0
+
+    def resolve(self, u: str) -> str:
+        """Follow aliases to the page a URL ends at."""
+        seen = set()
+        while u in self.alias and u not in seen:
+            seen.add(u)
+            u = self.alias[u]
+        return u
 
 
-def _clean_crumbs(crumbs: list[str], home_texts: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Names after 首页: a leading site name standing for 首页 ("青溪县人民政府 > 新闻中心",
-    linked to the site root, or the SiteName meta) goes too."""
-    out = [c.strip() for c in crumbs if c and c.strip()]
-    while out and (out[0] in HOME_NAMES or out[0].endswith("首页") or out[0] in home_texts):
-        out = out[1:]
-    while out and out[-1] in TAIL_NAMES:
-        out = out[:-1]
-    return [c[:40] for c in out]
+def _load_page(scan: _Scan, model: SiteModel, rec: PageRecord) -> None:
+    model.pages_total += 1
+    key = canonical_url(rec.url)
+    alias = scan.alias
+    for r in rec.redirects:
+        if canonical_url(r) != key:
+            alias[canonical_url(r)] = key
+    if rec.requested_url and canonical_url(rec.requested_url) != key:
+        alias[canonical_url(rec.requested_url)] = key
+    is_home = key == scan.home_key or (rec.requested_url and canonical_url(rec.requested_url) == scan.home_key)
+    if is_home and (scan.home_rec is None or (rec.ok and not scan.home_rec.ok)):
+        scan.home_rec = rec
+    if 300 <= rec.status < 400 and rec.refresh_to and not rec.error:
+        tgt = canonical_url(rec.refresh_to)  # a redirect the crawl recorded: an alias
+        if tgt != key:
+            alias[key] = tgt
+        return
+    if not rec.ok:
+        model.failed_pages.append({"url": rec.url, "status": rec.status,
+                                   "error": rec.error or (rec.challenge and f"challenge:{rec.challenge}") or ""})
+        return
+    model.pages_ok += 1
+    if rec.refresh_to:
+        tgt = canonical_url(rec.refresh_to)
+        if tgt != key:
+            alias[key] = tgt
+            return
+    _keep_page_facts(model, rec)
+    info = summarise(rec)
+    _count_menus(scan, rec, info)
+    if info.page_date:
+        scan.page_dates[key] = info.page_date
+    info.links = [] if key != scan.home_key and not info.listish else info.links
+    _file_page(scan, model, rec, key, info)
+
+
+def _keep_page_facts(model: SiteModel, rec: PageRecord) -> None:
+    """Per-page facts the checks need later (personal data, validity labels, phones)."""
+    if rec.text_facts:
+        keep = {k: v for k, v in rec.text_facts.items() if k in ("pii", "validity")}
+        if keep:
+            model.page_facts.append({"url": rec.url, "title": rec.title[:200], **keep})
+        for ph in rec.text_facts.get("phones") or []:
+            model.facts.setdefault("phones", {}).setdefault(ph, rec.url)
+
+
+def _count_menus(scan: _Scan, rec: PageRecord, info: PageInfo) -> None:
+    """Tree-menu pairs, the texts menus use for a URL, and how many pages link to it from a menu."""
+    for pair in (rec.text_facts.get("nav_tree") or [])[:400] if rec.text_facts else ():
+        if isinstance(pair, (list, tuple)) and len(pair) == 2:
+            scan.tree_pairs[(canonical_url(str(pair[0])), canonical_url(str(pair[1])))] += 1
+    for text, u in info.nav:
+        scan.anchor_names[u][text[:40]] += 1
+    for u in {u for _, u in info.nav}:
+        scan.nav_pages[u] += 1
+
+
+def _file_page(scan: _Scan, model: SiteModel, rec: PageRecord, key: str, info: PageInfo) -> None:
+    """An article goes to the compact article list; the homepage and list-like pages keep
+    their summary."""
+    if info.article:
+        model.articles.append(article_ref(rec, key, info))
+        scan.article_titles[key] = (info.title, info.page_date, info.breadcrumb)
+        if info.breadcrumb:
+            scan.article_cols.append((info.breadcrumb, info.crumb_links))
+        return
+    if key == scan.home_key:
+        scan.infos[key] = info  # the homepage: its items are homepage items, not a column
+        return
+    if info.listish:
+        scan.n_list += 1
+        scan.infos[key] = info
+        if info.frame and not info.items and info.content_length < CONTENT_PAGE_CHARS:
+            scan.framed[key] = info.frame
+
+
+# ------------------------------------------------------------------------------------------
+# stage 2: the homepage, framed columns, pagination groups
+
+
+def _homepage(model: SiteModel, home_rec: PageRecord | None) -> None:
+    """Whether the site answered (and how), and the homepage's own facts."""
+    if home_rec is None or not home_rec.ok or home_rec.challenge:  # a 200 CAPTCHA page is no homepage
+        model.reachable = False
+        if home_rec is None:
+            model.unreachable_reason = "未抓取到首页"
+        elif home_rec.challenge:
+            model.challenged = home_rec.challenge
+            model.unreachable_reason = f"首页返回防护验证页面（{challenge_label(home_rec.challenge)}），非站点故障"
+        else:
+            model.unreachable_reason = failure_reason(home_rec.error, home_rec.status)
+    else:
+        model.homepage_url = home_rec.url
+        model.facts.setdefault("homepage", {}).update(home_rec.text_facts or {})
+        model.facts["homepage"]["meta"] = {k: v for k, v in home_rec.meta.items()}
+        model.facts["homepage"]["https"] = home_rec.url.startswith("https://")
+        model.facts["homepage"]["title"] = home_rec.title or ""
+
+
+def _absorb_frames(scan: _Scan) -> None:
+    """A column page whose list is an <iframe> page: the iframe page is the column's list (its
+    URL an alias of it); an iframe showing an article makes the column a content page."""
+    for key, tgt in scan.framed.items():
+        t = scan.resolve(tgt)
+        if t in scan.infos and t != key and t != scan.home_key and not scan.framed.get(t):
+            scan.alias[key] = t
+            del scan.infos[key]
+        elif t in scan.article_titles:
+            scan.infos[key].content_length = CONTENT_PAGE_CHARS
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # keep the first page (no _N suffix, shorter URL) as the representative
+            keep, drop = sorted((ra, rb), key=lambda u: (bool(PAGINATED_RE.search(u)), len(u), u))
+            self.parent[drop] = keep
+
+
+def _pagination_groups(scan: _Scan) -> tuple[_UnionFind, dict[str, list[str]]]:
+    """List pages joined with their pagination pages: representative → member pages."""
+    uf = _UnionFind()
+    for key, info in scan.infos.items():
+        uf.find(key)
+        for p in info.pagination:
+            p = scan.resolve(p)
+            if p in scan.infos and p != scan.home_key:
+                uf.union(key, p)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in scan.infos:
+        if key != scan.home_key:
+            groups[uf.find(key)].append(key)
+    return uf, groups
+
+
+# ------------------------------------------------------------------------------------------
+# stage 3: column paths from breadcrumbs, meta, menus and directories
+
+
+class _ColumnPaths:
+    """The path (names from 首页) of every column group, and where its name came from."""
+
+    def __init__(self, scan: _Scan, uf: _UnionFind, groups: dict[str, list[str]]) -> None:
+        self.scan, self.uf, self.groups = scan, uf, groups
+        self.infos = scan.infos
+        self.home_key = scan.home_key
+        self.path_of: dict[str, tuple[str, ...]] = {}
+        self.source_of: dict[str, str] = {}
+        self._menus()
+        self.tree_parent = self._tree_parents()
+        self.aliases_of: dict[str, list[str]] = defaultdict(list)  # URL → the aliases that resolve to it
+        for a in scan.alias:  # once, not per column (that was groups × aliases resolves)
+            self.aliases_of[scan.resolve(a)].append(a)
+        # the first column page in each URL directory, for the directory fallback
+        self.first_in_dir: dict[str, str] = {}
+        for g in groups:
+            self.first_in_dir.setdefault(url_dir(g), g)
+
+    def _menus(self) -> None:
+        """Local menus: the columns each column's non-site-wide menus link to, and back.
+        Menus that appear on most pages (site-wide) do not say which column is whose child."""
+        scan, uf, groups = self.scan, self.uf, self.groups
+        threshold = max(3, int(0.5 * max(scan.n_list, 1)))
+        home_nav = {u for _, u in self.infos[self.home_key].nav} if self.home_key in self.infos else set()
+        sitewide = {u for u, n in scan.nav_pages.items() if n >= threshold} | home_nav
+        self.local_links: dict[str, list[str]] = {}  # column → columns its local menus link to
+        self.linked_from: dict[str, list[str]] = defaultdict(list)
+        for rep, members in groups.items():
+            outs: list[str] = []
+            for m in members:
+                for _text, u in self.infos[m].nav:
+                    if u in sitewide:  # as linked (a stub or old URL in a site-wide menu) …
+                        continue
+                    u = uf.find(scan.resolve(u))  # … or as resolved
+                    if u in groups and u != rep and u not in sitewide and u not in outs:
+                        outs.append(u)
+            self.local_links[rep] = outs
+            for u in outs:
+                self.linked_from[u].append(rep)
+
+    def _tree_parents(self) -> dict[str, str]:
+        """Nested menus (li > ul > li, dt + dd) name a column's parent explicitly."""
+        tree_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for (cu, pu), n in self.scan.tree_pairs.items():
+            rc, rp = self.uf.find(self.scan.resolve(cu)), self.uf.find(self.scan.resolve(pu))
+            if rc in self.groups and rp in self.groups and rc != rp:
+                tree_counts[rc][rp] += n
+        return {rc: cnt.most_common(1)[0][0] for rc, cnt in tree_counts.items()}
+
+    def compute(self) -> None:
+        for rep in self.groups:
+            self.path_for(rep)
+
+    def local_parent(self, rep: str) -> str | None:
+        """The first column whose local menu links here; a column this one's own menu links
+        back to shares the menu with it (a sibling), so it is passed over when possible."""
+        cands = self.linked_from.get(rep)
+        if not cands:
+            return None
+        mine = set(self.local_links.get(rep, ()))
+        return next((c for c in cands if c not in mine), cands[0])
+
+    def crumbs_of(self, rep: str) -> list[str]:
+        return next((self.infos[m].breadcrumb for m in self.groups[rep] if self.infos[m].breadcrumb), [])
+
+    def mates_parent(self, rep: str) -> tuple[str, ...] | None:
+        """The parent path shared by most columns in this column's own local menu that have a
+        breadcrumb (a Hanweb column with only a ColumnName meta: its menu-mates say where it is)."""
+        votes: Counter[tuple[str, ...]] = Counter()
+        n = 0
+        for u in self.local_links.get(rep, ()):
+            crumbs = self.crumbs_of(u)
+            if not crumbs:
+                continue
+            # a column below this one (its breadcrumb links here) is a child, not a mate
+            if any(self.uf.find(self.scan.resolve(cu)) == rep
+                   for m in self.groups[u] for _t, cu in self.infos[m].crumb_links):
+                continue
+            n += 1
+            votes[tuple(crumbs[:-1])] += 1
+        if not votes:
+            return None
+        pp, k = votes.most_common(1)[0]
+        return pp if k * 2 > n else None
+
+    def name_for(self, rep: str) -> tuple[str, str]:
+        """(name, source): the ColumnName meta, else the commonest menu text for the column's
+        pages and aliases, else its <title> before the site name."""
+        info = self.infos[rep]
+        if info.column_name:
+            return info.column_name[:40], "meta"
+        anchor_names = self.scan.anchor_names
+        names = Counter[str]()
+        for m in self.groups[rep]:
+            names.update(anchor_names.get(m, Counter()))
+        for a in self.aliases_of.get(rep, ()):
+            names.update(anchor_names.get(a, Counter()))
+        names = Counter({k: v for k, v in names.items() if k not in HOME_NAMES and len(k) <= 20})
+        if names:
+            return names.most_common(1)[0][0], "nav"
+        title = _TITLE_SPLIT.split(info.title)[0].strip() if info.title else ""
+        return (title[:40] or urlsplit(rep).path.strip("/").split("/")[-1] or rep), "title"
+
+    def dir_parent(self, rep: str) -> str | None:
+        """The column in the nearest proper ancestor directory of rep's own (host/a/b/ → host/a/)."""
+        d = url_dir(rep)
+        i = len(d) - 1  # d ends with "/": try every shorter prefix ending with "/"
+        while (i := d.rfind("/", 0, i)) >= 0:
+            if d[: i + 1] in self.first_in_dir:
+                return self.first_in_dir[d[: i + 1]]
+        return None
+
+    def path_for(self, rep: str, depth: int = 0) -> tuple[str, ...]:
+        path_of = self.path_of
+        if rep in path_of:
+            return path_of[rep]
+        crumbs = self.crumbs_of(rep)
+        if crumbs:
+            path_of[rep], self.source_of[rep] = tuple(crumbs), "breadcrumb"
+            return path_of[rep]
+        name, src = self.name_for(rep)
+        parent: str | None = self.tree_parent.get(rep)
+        if parent is None:
+            mates = self.mates_parent(rep)
+            if mates and name not in mates:  # top-level mates say little: other signals decide
+                path_of[rep], self.source_of[rep] = (*mates, name), src
+                return path_of[rep]
+            parent = self.local_parent(rep)
+        if parent is None:
+            parent = self.dir_parent(rep)
+            if parent is not None and url_dir(parent) == url_dir(self.home_key):
+                parent = None
+        path_of[rep] = (name,)  # guard against cycles
+        if parent is not None and depth < 12:
+            ppath = self.path_for(parent, depth + 1)
+            if name not in ppath:
+                path_of[rep] = (*ppath, name)
+        self.source_of[rep] = src
+        return path_of[rep]
+
+
+def _platform(scan: _Scan, paths: _ColumnPaths, syn: Synonyms) -> tuple[str, ...]:
+    """A stand-alone disclosure platform (its homepage calls itself 政府信息公开平台 and no
+    column is named as a disclosure root): the whole site is that column, the columns its
+    pages show hang below it. Returns its path, () for an ordinary portal."""
+    home_rec = scan.home_rec
+    if home_rec is None or not home_rec.ok or any(
+            syn.is_disclosure_root(n) for p in [*paths.path_of.values(), *(c for c, _ in scan.article_cols)]
+            for n in p):
+        return ()
+    pname = _platform_name(home_rec, syn)
+    if not pname:
+        return ()
+    platform = (pname[:40],)
+    paths.path_of = {k: (*platform, *v) for k, v in paths.path_of.items()}
+    scan.article_cols = [([*platform, *c], lk) for c, lk in scan.article_cols]
+    scan.article_titles = {k: (t, d, [*platform, *c] if c else c) for k, (t, d, c) in scan.article_titles.items()}
+    return platform
+
+
+def _platform_name(rec: PageRecord | None, syn: Synonyms) -> str:
+    """The disclosure root a homepage says the whole site is ("江源区政府信息公开平台" →
+    政府信息公开平台), from its SiteName meta or <title>; "" for an ordinary portal."""
+    if rec is None:
+        return ""
+    texts = [rec.meta.get("SiteName") or rec.meta.get("sitename") or "", *_TITLE_SPLIT.split(rec.title or "")]
+    best = ""
+    for t in texts:
+        for r in syn.disclosure_roots:
+            if r in t and len(r) > len(best):
+                best = r
+    return best
+
+
+# ------------------------------------------------------------------------------------------
+# stage 4: the tree, items, article pages
+
+
+class _Tree:
+    """Columns by path, created on demand under the model's root."""
+
+    def __init__(self, model: SiteModel) -> None:
+        self.by_path: dict[tuple[str, ...], Column] = {(): model.root}
+        model.root.url = model.homepage_url
+
+    def node(self, path: tuple[str, ...]) -> Column:
+        if path in self.by_path:
+            return self.by_path[path]
+        parent = self.node(path[:-1])
+        col = Column(path=path)
+        parent.children.append(col)
+        self.by_path[path] = col
+        return col
+
+
+def _columns_from_breadcrumbs(tree: _Tree, scan: _Scan, groups: dict[str, list[str]],
+                              platform: tuple[str, ...]) -> None:
+    """Breadcrumb links give the URLs of ancestors; article breadcrumbs prove columns exist."""
+    for crumbs, links in scan.article_cols:
+        col = tree.node(tuple(crumbs))
+        col.sources.add("breadcrumb")
+        _attach_crumb_urls(crumbs, links, tree.node, scan.resolve)
+    for rep in groups:
+        info = scan.infos[rep]
+        if info.breadcrumb:
+            _attach_crumb_urls([*platform, *info.breadcrumb], info.crumb_links, tree.node, scan.resolve)
+    if platform:
+        pcol = tree.node(platform)
+        pcol.url, pcol.fetched = scan.home_key, True
+        pcol.sources.add("title")
+
+
+def _attach_crumb_urls(crumbs: list[str], links: list[tuple[str, str]], node: Callable[[tuple[str, ...]], Column],
+                       resolve: Callable[[str], str]) -> None:
+    by_text = {t: u for t, u in links if t}
+    for i in range(len(crumbs)):
+        u = by_text.get(crumbs[i])
+        if u:
+            col = node(tuple(crumbs[: i + 1]))
+            if not col.url:
+                col.url = resolve(u)
+
+
+def _attach_items(model: SiteModel, tree: _Tree, scan: _Scan, groups: dict[str, list[str]],
+                  paths: _ColumnPaths, as_of: date) -> None:
+    """Each column group becomes its column: pages, items (deduplicated, dated), the newest
+    date, menu order, links, phones; a landing page with text instead of a list is content."""
+    item_dates: dict[str, date | None] = {}
+    infos = scan.infos
+    for rep, members in groups.items():
+        col = tree.node(paths.path_of[rep])
+        col.sources.add(paths.source_of.get(rep, "nav"))
+        if not col.url or col.url not in groups:
+            col.url = rep
+        col.fetched = True
+        col.pages.extend(sorted(members, key=lambda u: (bool(PAGINATED_RE.search(u)), u)))
+        for m in members:
+            for iu, title, raw in infos[m].items:
+                if iu in col.item_urls:
+                    continue
+                col.item_urls.add(iu)
+                d = _item_date(raw, iu, scan.page_dates, as_of)
+                item_dates[iu] = d
+                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path))
+        col.items = max([len(col.item_urls), *(infos[m].list_total or 0 for m in members)])
+        ds = [item_dates[u] for u in col.item_urls if item_dates.get(u)]
+        col.newest = max(ds) if ds else None  # type: ignore[type-var]
+        # menus on the column page give its children's order
+        seen: list[str] = []
+        for text, _u in infos[rep].nav:
+            if text not in seen:
+                seen.append(text)
+        col.nav_order = seen
+        col.links = infos[rep].links
+        col.phones = infos[rep].phones
+        # a column landing page that shows text instead of a list (联系方式, 机构职能)
+        if col.items == 0 and infos[rep].content_length >= CONTENT_PAGE_CHARS:
+            col.content_page = True
+
+
+def _article_pages(model: SiteModel, tree: _Tree, scan: _Scan, as_of: date) -> None:
+    """Single content pages (a 指南 or 机构职能 page is an article, not a list): the column
+    named by the article's breadcrumb, when the article is the column's own page. Articles
+    no list showed are items of their breadcrumb's column."""
+    resolve = scan.resolve
+    for key, (_title, _d, crumbs) in scan.article_titles.items():
+        if crumbs:
+            col = tree.by_path.get(tuple(crumbs))
+            if col is not None and (not col.fetched or col.url == key or resolve(col.url) == key):
+                col.content_page = col.items == 0
+                col.fetched = col.fetched or col.url == key or resolve(col.url) == key
+    listed = {i.url for i in model.items}
+    for key, (title, d, crumbs) in scan.article_titles.items():
+        if key not in listed and title:
+            model.items.append(SiteItem(title=title, url=key, date=_resolve_date(d, key, as_of),
+                                        column=tuple(crumbs)))
+
+
+def _homepage_items(model: SiteModel, tree: _Tree, scan: _Scan, platform: tuple[str, ...], as_of: date) -> None:
+    home = scan.infos.get(scan.home_key)
+    if home is None:
+        return
+    model.root.links = home.links
+    model.root.phones = home.phones
+    model.root.nav_order = list(dict.fromkeys(t for t, _ in home.nav))
+    if platform:  # the platform column's page is the homepage: its menu orders the children
+        tree.by_path[platform].nav_order = model.root.nav_order
+    for iu, title, raw in home.items:
+        model.homepage_items.append(SiteItem(title=title.strip(), url=iu,
+                                             date=_item_date(raw, iu, scan.page_dates, as_of),
+                                             column=()))
+
+
+# ------------------------------------------------------------------------------------------
+# dates
 
 
 def _resolve_date(raw: str | None, url: str, as_of: date) -> date | None:
@@ -263,57 +612,6 @@ def _resolve_date(raw: str | None, url: str, as_of: date) -> date | None:
         return None
 
 
-def _is_article(rec: PageRecord) -> bool:
-    if rec.meta.get("ArticleTitle") or rec.meta.get("articletitle"):
-        return True
-    if _ARTICLE_URL_RE.search(rec.url) and len(rec.items) < 3:
-        return True
-    return bool(rec.page_date) and len(rec.items) < 3 and not rec.pagination
-
-
-def _summarise(rec: PageRecord) -> _PageInfo:
-    url = canonical_url(rec.url)
-    article = _is_article(rec)
-    crumb_links = [(lk.text.strip(), canonical_url(lk.url)) for lk in rec.links if lk.region == "breadcrumb"]
-    home_texts = {t for t, u in crumb_links if t and urlsplit(u).path in ("", "/")}
-    site_name = (rec.meta.get("SiteName") or "").strip()
-    if site_name and "公开" not in site_name:
-        home_texts.add(site_name)
-    nav = [(lk.text.strip(), canonical_url(lk.url)) for lk in rec.links
-           if lk.region == "nav" and lk.kind == "page" and lk.text.strip()]
-    path = urlsplit(rec.url).path
-    listish = (not article) and (
-        bool(rec.items) or bool(rec.pagination) or path.endswith("/") or bool(_INDEX_RE.search(path))
-        or bool(rec.meta.get("ColumnName")) or bool(_PAGINATED_RE.search(path))
-    )
-    return _PageInfo(
-        url=url,
-        title=rec.title.strip(),
-        breadcrumb=_clean_crumbs(rec.breadcrumb, home_texts),
-        crumb_links=crumb_links,
-        column_name=(rec.meta.get("ColumnName") or rec.meta.get("columnname") or "").strip(),
-        items=[(canonical_url(i.url), i.title, i.date) for i in rec.items],
-        nav=nav,
-        links=[(lk.text.strip(), lk.url) for lk in rec.links
-               if lk.kind in ("page", "attachment", "external") and lk.text.strip()],
-        phones=list(rec.text_facts.get("phones") or [])[:20],
-        pagination=[canonical_url(u) for u in rec.pagination],
-        listish=listish,
-        article=article,
-        page_date=rec.page_date,
-        content_length=int(rec.text_facts.get("content_length") or 0),
-        list_total=_int_or_none(rec.text_facts.get("list_total")),
-        frame=canonical_url(str(rec.text_facts["frame"])) if rec.text_facts.get("frame") else "",
-    )
-
-
-def _int_or_none(v: Any) -> int | None:
-    try:
-        return int(v) if v is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _item_date(raw: str | None, url: str, page_dates: dict[str, str], as_of: date) -> date | None:
     """A list entry's date: the list's own, except that a year-implied one ("[06-29]")
     takes its year from the crawled article page when that page gives the same day."""
@@ -321,402 +619,3 @@ def _item_date(raw: str | None, url: str, page_dates: dict[str, str], as_of: dat
     if raw and raw.startswith("--") and pd and not pd.startswith("--") and pd[4:10] == raw[1:7]:
         raw = pd
     return _resolve_date(raw or pd, url, as_of)
-
-
-def _platform_name(rec: PageRecord | None, syn: Synonyms) -> str:
-    """The disclosure root a homepage says the whole site is ("江源区政府信息公开平台" →
-    政府信息公开平台), from its SiteName meta or <title>; "" for an ordinary portal."""
-    if rec is None:
-        return ""
-    texts = [rec.meta.get("SiteName") or rec.meta.get("sitename") or "", *_TITLE_SPLIT.split(rec.title or "")]
-    best = ""
-    for t in texts:
-        for r in syn.disclosure_roots:
-            if r in t and len(r) > len(best):
-                best = r
-    return best
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            # keep the first page (no _N suffix, shorter URL) as the representative
-            keep, drop = sorted((ra, rb), key=lambda u: (bool(_PAGINATED_RE.search(u)), len(u), u))
-            self.parent[drop] = keep
-
-
-def build_site_model(
-    pages: Iterable[PageRecord],
-    *,
-    site_url: str,
-    as_of: date,
-    synonyms: Synonyms | None = None,
-    link_results: list[dict[str, Any]] | None = None,
-    probes: list[dict[str, Any]] | None = None,
-    facts: dict[str, Any] | None = None,
-) -> SiteModel:
-    syn = synonyms or default_synonyms()
-    model = SiteModel(site_url=site_url, as_of=as_of, synonyms=syn, link_results=link_results,
-                      probes=probes, facts=dict(facts or {}))
-    home_key = canonical_url(site_url)
-
-    alias: dict[str, str] = {}  # canonical url → canonical url it forwards/redirects to
-    infos: dict[str, _PageInfo] = {}  # list-like pages only
-    anchor_names: dict[str, Counter[str]] = defaultdict(Counter)
-    nav_pages: Counter[str] = Counter()  # how many pages link to a URL from a menu
-    article_cols: list[tuple[list[str], list[tuple[str, str]]]] = []
-    page_dates: dict[str, str] = {}
-    tree_pairs: Counter[tuple[str, str]] = Counter()  # (child url, parent url) from nested menus
-    framed: dict[str, str] = {}  # a column page showing its list in a same-host iframe → the iframe page
-    article_titles: dict[str, tuple[str, str | None, list[str]]] = {}
-    home_rec: PageRecord | None = None
-    n_list = 0
-
-    for rec in pages:
-        model.pages_total += 1
-        key = canonical_url(rec.url)
-        for r in rec.redirects:
-            if canonical_url(r) != key:
-                alias[canonical_url(r)] = key
-        if rec.requested_url and canonical_url(rec.requested_url) != key:
-            alias[canonical_url(rec.requested_url)] = key
-        if key == home_key or (rec.requested_url and canonical_url(rec.requested_url) == home_key):
-            if home_rec is None or (rec.ok and not home_rec.ok):
-                home_rec = rec
-        if 300 <= rec.status < 400 and rec.refresh_to and not rec.error:
-            tgt = canonical_url(rec.refresh_to)  # a redirect the crawl recorded: an alias
-            if tgt != key:
-                alias[key] = tgt
-            continue
-        if not rec.ok:
-            model.failed_pages.append({"url": rec.url, "status": rec.status,
-                                       "error": rec.error or (rec.challenge and f"challenge:{rec.challenge}") or ""})
-            continue
-        model.pages_ok += 1
-        if rec.refresh_to:
-            tgt = canonical_url(rec.refresh_to)
-            if tgt != key:
-                alias[key] = tgt
-                continue
-        if rec.text_facts:
-            keep = {k: v for k, v in rec.text_facts.items() if k in ("pii", "validity")}
-            if keep:
-                model.page_facts.append({"url": rec.url, "title": rec.title[:200], **keep})
-            for ph in rec.text_facts.get("phones") or []:
-                model.facts.setdefault("phones", {}).setdefault(ph, rec.url)
-        info = _summarise(rec)
-        for pair in (rec.text_facts.get("nav_tree") or [])[:400] if rec.text_facts else ():
-            if isinstance(pair, (list, tuple)) and len(pair) == 2:
-                tree_pairs[(canonical_url(str(pair[0])), canonical_url(str(pair[1])))] += 1
-        for text, u in info.nav:
-            anchor_names[u][text[:40]] += 1
-        for u in {u for _, u in info.nav}:
-            nav_pages[u] += 1
-        if info.page_date:
-            page_dates[key] = info.page_date
-        info.links = [] if key != home_key and not info.listish else info.links
-        if info.article:
-            model.articles.append(_article_ref(rec, key, info))
-            article_titles[key] = (info.title, info.page_date, info.breadcrumb)
-            if info.breadcrumb:
-                article_cols.append((info.breadcrumb, info.crumb_links))
-            continue
-        if key == home_key:
-            infos[key] = info  # the homepage: its items are homepage items, not a column
-            continue
-        if info.listish:
-            n_list += 1
-            infos[key] = info
-            if info.frame and not info.items and info.content_length < CONTENT_PAGE_CHARS:
-                framed[key] = info.frame
-
-    # -- homepage -------------------------------------------------------------------------
-    if home_rec is None or not home_rec.ok:
-        model.reachable = False
-        if home_rec is None:
-            model.unreachable_reason = "未抓取到首页"
-        elif home_rec.challenge:
-            model.challenged = home_rec.challenge
-            model.unreachable_reason = f"首页返回防护验证页面（{home_rec.challenge}），非站点故障"
-        else:
-            from crawler.net.reasons import failure_reason
-
-            model.unreachable_reason = failure_reason(home_rec.error, home_rec.status)
-    else:
-        model.homepage_url = home_rec.url
-        model.facts.setdefault("homepage", {}).update(home_rec.text_facts or {})
-        model.facts["homepage"]["meta"] = {k: v for k, v in home_rec.meta.items()}
-        model.facts["homepage"]["https"] = home_rec.url.startswith("https://")
-
-    def resolve(u: str) -> str:
-        seen = set()
-        while u in alias and u not in seen:
-            seen.add(u)
-            u = alias[u]
-        return u
-
-    # A column page whose list is an <iframe> page: the iframe page is the column's list (its
-    # URL an alias of it); an iframe showing an article makes the column a content page.
-    for key, tgt in framed.items():
-        t = resolve(tgt)
-        if t in infos and t != key and t != home_key and not framed.get(t):
-            alias[key] = t
-            del infos[key]
-        elif t in article_titles:
-            infos[key].content_length = CONTENT_PAGE_CHARS
-
-    # -- pagination groups ----------------------------------------------------------------
-    uf = _UnionFind()
-    for key, info in infos.items():
-        uf.find(key)
-        for p in info.pagination:
-            p = resolve(p)
-            if p in infos and p != home_key:
-                uf.union(key, p)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for key in infos:
-        if key != home_key:
-            groups[uf.find(key)].append(key)
-
-    # Menus that appear on most pages (site-wide) do not say which column is whose child.
-    threshold = max(3, int(0.5 * max(n_list, 1)))
-    home_nav = {u for _, u in infos[home_key].nav} if home_key in infos else set()
-    sitewide = {u for u, n in nav_pages.items() if n >= threshold} | home_nav
-
-    # -- names and paths ------------------------------------------------------------------
-    path_of: dict[str, tuple[str, ...]] = {}
-    source_of: dict[str, str] = {}
-    local_links: dict[str, list[str]] = {}  # column → columns its local (not site-wide) menus link to
-    linked_from: dict[str, list[str]] = defaultdict(list)
-    for rep, members in groups.items():
-        outs: list[str] = []
-        for m in members:
-            for text, u in infos[m].nav:
-                if u in sitewide:  # as linked (a stub or old URL in a site-wide menu) …
-                    continue
-                u = uf.find(resolve(u))  # … or as resolved
-                if u in groups and u != rep and u not in sitewide and u not in outs:
-                    outs.append(u)
-        local_links[rep] = outs
-        for u in outs:
-            linked_from[u].append(rep)
-
-    def local_parent(rep: str) -> str | None:
-        """The first column whose local menu links here; a column this one's own menu links
-        back to shares the menu with it (a sibling), so it is passed over when possible."""
-        cands = linked_from.get(rep)
-        if not cands:
-            return None
-        mine = set(local_links.get(rep, ()))
-        return next((c for c in cands if c not in mine), cands[0])
-
-    # Nested menus (li > ul > li, dt + dd) name a column's parent explicitly.
-    tree_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for (cu, pu), n in tree_pairs.items():
-        rc, rp = uf.find(resolve(cu)), uf.find(resolve(pu))
-        if rc in groups and rp in groups and rc != rp:
-            tree_counts[rc][rp] += n
-    tree_parent = {rc: cnt.most_common(1)[0][0] for rc, cnt in tree_counts.items()}
-
-    def crumbs_of(rep: str) -> list[str]:
-        return next((infos[m].breadcrumb for m in groups[rep] if infos[m].breadcrumb), [])
-
-    def mates_parent(rep: str) -> tuple[str, ...] | None:
-        """The parent path shared by most columns in this column's own local menu that have a
-        breadcrumb (a Hanweb column with only a ColumnName meta: its menu-mates say where it is)."""
-        votes: Counter[tuple[str, ...]] = Counter()
-        n = 0
-        for u in local_links.get(rep, ()):
-            crumbs = crumbs_of(u)
-            if not crumbs:
-                continue
-            # a column below this one (its breadcrumb links here) is a child, not a mate
-            if any(uf.find(resolve(cu)) == rep for m in groups[u] for _t, cu in infos[m].crumb_links):
-                continue
-            n += 1
-            votes[tuple(crumbs[:-1])] += 1
-        if not votes:
-            return None
-        pp, k = votes.most_common(1)[0]
-        return pp if k * 2 > n else None
-
-    aliases_of: dict[str, list[str]] = defaultdict(list)  # URL → the aliases that resolve to it
-    for a in alias:  # once, not per column (that was groups × aliases resolves)
-        aliases_of[resolve(a)].append(a)
-
-    def name_for(rep: str) -> tuple[str, str]:
-        info = infos[rep]
-        if info.column_name:
-            return info.column_name[:40], "meta"
-        names = Counter[str]()
-        for m in groups[rep]:
-            names.update(anchor_names.get(m, Counter()))
-        for a in aliases_of.get(rep, ()):
-            names.update(anchor_names.get(a, Counter()))
-        names = Counter({k: v for k, v in names.items() if k not in HOME_NAMES and len(k) <= 20})
-        if names:
-            return names.most_common(1)[0][0], "nav"
-        title = _TITLE_SPLIT.split(info.title)[0].strip() if info.title else ""
-        return (title[:40] or urlsplit(rep).path.strip("/").split("/")[-1] or rep), "title"
-
-    # the first column page in each URL directory, for the directory fallback below
-    first_in_dir: dict[str, str] = {}
-    for g in groups:
-        first_in_dir.setdefault(url_dir(g), g)
-
-    def dir_parent(rep: str) -> str | None:
-        """The column in the nearest proper ancestor directory of rep's own (host/a/b/ → host/a/)."""
-        d = url_dir(rep)
-        i = len(d) - 1  # d ends with "/": try every shorter prefix ending with "/"
-        while (i := d.rfind("/", 0, i)) >= 0:
-            if d[: i + 1] in first_in_dir:
-                return first_in_dir[d[: i + 1]]
-        return None
-
-    def path_for(rep: str, depth: int = 0) -> tuple[str, ...]:
-        if rep in path_of:
-            return path_of[rep]
-        crumbs = next((infos[m].breadcrumb for m in groups[rep] if infos[m].breadcrumb), [])
-        if crumbs:
-            path_of[rep], source_of[rep] = tuple(crumbs), "breadcrumb"
-            return path_of[rep]
-        name, src = name_for(rep)
-        parent: str | None = tree_parent.get(rep)
-        if parent is None:
-            mates = mates_parent(rep)
-            if mates and name not in mates:  # top-level mates say little: other signals decide
-                path_of[rep], source_of[rep] = (*mates, name), src
-                return path_of[rep]
-            parent = local_parent(rep)
-        if parent is None:
-            parent = dir_parent(rep)
-            if parent is not None and url_dir(parent) == url_dir(home_key):
-                parent = None
-        path_of[rep] = (name,)  # guard against cycles
-        if parent is not None and depth < 12:
-            ppath = path_for(parent, depth + 1)
-            if name not in ppath:
-                path_of[rep] = (*ppath, name)
-        source_of[rep] = src
-        return path_of[rep]
-
-    for rep in groups:
-        path_for(rep)
-
-    # A stand-alone disclosure platform (its homepage calls itself 政府信息公开平台 and no
-    # column is named as a disclosure root): the whole site is that column, the columns its
-    # pages show hang below it.
-    platform: tuple[str, ...] = ()
-    if home_rec is not None and home_rec.ok and not any(
-            syn.is_disclosure_root(n) for p in [*path_of.values(), *(c for c, _ in article_cols)] for n in p):
-        pname = _platform_name(home_rec, syn)
-        if pname:
-            platform = (pname[:40],)
-            path_of = {k: (*platform, *v) for k, v in path_of.items()}
-            article_cols = [([*platform, *c], lk) for c, lk in article_cols]
-            article_titles = {k: (t, d, [*platform, *c] if c else c) for k, (t, d, c) in article_titles.items()}
-
-    # -- the tree -------------------------------------------------------------------------
-    by_path: dict[tuple[str, ...], Column] = {(): model.root}
-    model.root.url = model.homepage_url
-
-    def node(path: tuple[str, ...]) -> Column:
-        if path in by_path:
-            return by_path[path]
-        parent = node(path[:-1])
-        col = Column(path=path)
-        parent.children.append(col)
-        by_path[path] = col
-        return col
-
-    # breadcrumb links give the URLs of ancestors; article breadcrumbs prove columns exist
-    for crumbs, links in article_cols:
-        col = node(tuple(crumbs))
-        col.sources.add("breadcrumb")
-        _attach_crumb_urls(crumbs, links, node, resolve)
-    for rep in groups:
-        info = infos[rep]
-        if info.breadcrumb:
-            _attach_crumb_urls([*platform, *info.breadcrumb], info.crumb_links, node, resolve)
-    if platform:
-        pcol = node(platform)
-        pcol.url, pcol.fetched = home_key, True
-        pcol.sources.add("title")
-
-    item_dates: dict[str, date | None] = {}
-    for rep, members in groups.items():
-        col = node(path_of[rep])
-        col.sources.add(source_of.get(rep, "nav"))
-        if not col.url or col.url not in groups:
-            col.url = rep
-        col.fetched = True
-        col.pages.extend(sorted(members, key=lambda u: (bool(_PAGINATED_RE.search(u)), u)))
-        for m in members:
-            for iu, title, raw in infos[m].items:
-                if iu in col.item_urls:
-                    continue
-                col.item_urls.add(iu)
-                d = _item_date(raw, iu, page_dates, as_of)
-                item_dates[iu] = d
-                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path))
-        col.items = max([len(col.item_urls), *(infos[m].list_total or 0 for m in members)])
-        ds = [item_dates[u] for u in col.item_urls if item_dates.get(u)]
-        col.newest = max(ds) if ds else None  # type: ignore[type-var]
-        # menus on the column page give its children's order
-        seen: list[str] = []
-        for text, _u in infos[rep].nav:
-            if text not in seen:
-                seen.append(text)
-        col.nav_order = seen
-        col.links = infos[rep].links
-        col.phones = infos[rep].phones
-        # a column landing page that shows text instead of a list (联系方式, 机构职能)
-        if col.items == 0 and infos[rep].content_length >= CONTENT_PAGE_CHARS:
-            col.content_page = True
-
-    # Single content pages (a 指南 or 机构职能 page is an article, not a list): the column
-    # named by the article's breadcrumb, when the article is the column's own page.
-    for key, (title, _d, crumbs) in article_titles.items():
-        if crumbs:
-            col = by_path.get(tuple(crumbs))
-            if col is not None and (not col.fetched or col.url == key or resolve(col.url) == key):
-                col.content_page = col.items == 0
-                col.fetched = col.fetched or col.url == key or resolve(col.url) == key
-    listed = {i.url for i in model.items}
-    for key, (title, d, crumbs) in article_titles.items():
-        if key not in listed and title:
-            model.items.append(SiteItem(title=title, url=key, date=_resolve_date(d, key, as_of),
-                                        column=tuple(crumbs)))
-
-    if home_key in infos:
-        model.root.links = infos[home_key].links
-        model.root.phones = infos[home_key].phones
-        model.root.nav_order = list(dict.fromkeys(t for t, _ in infos[home_key].nav))
-        if platform:  # the platform column's page is the homepage: its menu orders the children
-            by_path[platform].nav_order = model.root.nav_order
-        for iu, title, raw in infos[home_key].items:
-            model.homepage_items.append(SiteItem(title=title.strip(), url=iu,
-                                                 date=_item_date(raw, iu, page_dates, as_of),
-                                                 column=()))
-    return model
-
-
-def _attach_crumb_urls(crumbs: list[str], links: list[tuple[str, str]], node: Any, resolve: Any) -> None:
-    by_text = {t: u for t, u in links if t}
-    for i in range(len(crumbs)):
-        u = by_text.get(crumbs[i])
-        if u:
-            col = node(tuple(crumbs[: i + 1]))
-            if not col.url:
-                col.url = resolve(u)

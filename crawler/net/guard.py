@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-__all__ = ["REFUSED", "address_class", "resolve_host", "NetGuard", "AddressRefused"]
+__all__ = ["REFUSED", "AddressRefused", "NetGuard", "address_class", "resolve_host"]
 
 REFUSED = "refused-private-address"
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import sys
-from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import yaml
 
 from crawler.notice.readers import NoticeReadError, NoticeText, Paragraph, Table, header_roles, read_notice
+from crawler.text.deadlines import normalize_deadline, sentence_deadline
 
 SCHEMA = "govaudit.rules/1"
 
@@ -59,114 +59,6 @@ def _paren_mask(line: str) -> list[int]:
         for j in range(a + 1, b):
             depth[j] += 1
     return depth
-
-
-# --------------------------------------------------------------------------- deadlines
-
-_CADENCE = re.compile(r"^每|长期|持续|全年|常态|经常|定期|及时|动态|随时|实时|适时|按要求|按规定|按时|年度|逐步|法定期限")
-_DATE_FULL = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_DATE_NUM = re.compile(r"(?<!\d)(20\d{2})\s*[.\-/．]\s*(\d{1,2})(?:\s*[.\-/．]\s*(\d{1,2}))?(?!\d)")
-_DATE_MONTH = re.compile(r"(?:(\d{4}|次|明|今)\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|(?:底|末|份|中旬|上旬|下旬))?")
-_DATE_YEAR_END = re.compile(r"(?:(\d{4}|今|次|明)\s*年\s*)?(?:年\s*)?(?:底|末)")
-_QUARTER = re.compile(r"(?:(\d{4})\s*年\s*)?(?:第\s*)?([一二三四1-4])\s*季度")
-_HALF = re.compile(r"(?:(\d{4})\s*年\s*)?(上|下)半年")
-
-
-def _last_day(y: int, m: int) -> int:
-    return monthrange(y, m)[1]
-
-
-def _iso(y: int, m: int, d: int | None = None) -> str | None:
-    if not (1 <= m <= 12) or not (1990 <= y <= 2100):
-        return None
-    last = _last_day(y, m)
-    if d is None:
-        d = last
-    if not (1 <= d <= last):
-        return None
-    return f"{y:04d}-{m:02d}-{d:02d}"
-
-
-def _year_of(token: str | None, year: int | None) -> int | None:
-    if token and token.isdigit():
-        return int(token)
-    if token in ("次", "明") and year:
-        return year + 1
-    return year
-
-
-def find_dates(text: str, year: int | None) -> list[tuple[int, int, str]]:
-    """(start, end, ISO date) for every date-like phrase in `text`, in order."""
-    found: list[tuple[int, int, str]] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(m: re.Match[str], iso: str | None) -> None:
-        if iso and not any(a < m.end() and m.start() < b for a, b in taken):
-            found.append((m.start(), m.end(), iso))
-            taken.append((m.start(), m.end()))
-
-    for m in _DATE_FULL.finditer(text):
-        add(m, _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for m in _DATE_NUM.finditer(text):
-        add(m, _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None))
-    for m in _DATE_MONTH.finditer(text):
-        y = _year_of(m.group(1), year)
-        if y is None:
-            continue
-        if text[max(0, m.start() - 1): m.start()] in ("每", "个") or text[m.end(): m.end() + 1] == "内":
-            continue
-        day = int(m.group(3)) if m.group(3) else None
-        add(m, _iso(y, int(m.group(2)), day))
-    for m in _QUARTER.finditer(text):
-        y = _year_of(m.group(1), year)
-        q = "一二三四".find(m.group(2)) + 1 if not m.group(2).isdigit() else int(m.group(2))
-        if y and 1 <= q <= 4 and text[max(0, m.start() - 1): m.start()] != "每":
-            add(m, _iso(y, q * 3))
-    for m in _HALF.finditer(text):
-        y = _year_of(m.group(1), year)
-        if y:
-            add(m, _iso(y, 6 if m.group(2) == "上" else 12))
-    for m in _DATE_YEAR_END.finditer(text):
-        if text[max(0, m.start() - 1): m.start()] == "每":
-            continue
-        y = _year_of(m.group(1), year)
-        if y and ("年" in m.group(0)):
-            add(m, _iso(y, 12))
-    found.sort()
-    return found
-
-
-def normalize_deadline(text: str, year: int | None) -> tuple[str | None, str]:
-    """A 完成时限 cell → (ISO date or cadence kept verbatim or None, note)."""
-    t = compact(text)
-    if not t or re.fullmatch(r"[—–\-－/／无暂]+|无|—+|/", t):
-        return None, ""
-    if _CADENCE.search(t) and not re.match(r"^\d{4}年", t):
-        return t, ""
-    dates = find_dates(t, year)
-    if not dates:
-        return t, ""
-    note = ""
-    if len(dates) > 1:
-        note = f"完成时限原文“{t}”含多个时间，取第一个"
-    return dates[0][2], note
-
-
-_SENT_DEADLINE = re.compile(
-    r"(?:在|于|到|至)?\s*((?:\d{4}|次|明|今)\s*年\s*(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|底|末)?|底|年底|末)"
-    r"|(?<![每个\d])\d{1,2}\s*月\s*(?:\d{1,2}\s*日|底|末))\s*(?:前|之前|以前|完成|底前)"
-)
-
-
-def sentence_deadline(sentence: str, year: int | None) -> tuple[str | None, str]:
-    """A deadline stated inside a demand (在2021年6月底前…, 于2021年5月31日前…)."""
-    m = _SENT_DEADLINE.search(sentence)
-    if not m:
-        return None, ""
-    dates = find_dates(m.group(1), year)
-    if not dates:
-        return None, ""
-    return dates[0][2], compact(m.group(0))
 
 
 # --------------------------------------------------------------------------- units
@@ -1586,7 +1478,7 @@ def extract_rules(path: Path | str) -> dict[str, Any]:
 
     if rows:
         for tr in rows:
-            dl, dl_note = normalize_deadline(tr.deadline_text, year)
+            dl, dl_note = normalize_deadline(compact(tr.deadline_text), year)
             for s in split_sentences(tr.measure):
                 heading = bool(_HEADING_LIKE.match(s.text))
                 for d in _drafts_for_sentence(s.text, year, places=places, content=not heading):
@@ -1607,7 +1499,7 @@ def extract_rules(path: Path | str) -> dict[str, Any]:
             for seg in flat_segments(body):
                 for s in split_sentences(seg.text):
                     heading = bool(_HEADING_LIKE.match(s.text)) or bool(_HEADING_LIKE.match(seg.text) and s.start == 0)
-                    dl, dl_note = normalize_deadline(seg.deadline, year)
+                    dl, dl_note = normalize_deadline(compact(seg.deadline), year)
                     for d in _drafts_for_sentence(s.text, year, places=places, content=not heading, flattened=True):
                         units = [u for x in seg.units for u in split_units(x)]
                         collected.append((d, Context(seg.section, units[:1], units[1:], dl, dl_note)))

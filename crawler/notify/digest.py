@@ -13,17 +13,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from crawler.net.failures import FAILURE_CN, failure_label
+
 FALLBACK_UNIT = "网站主办单位"
 CHANGE_CN = {"new": "新增", "open": "仍未整改", "fixed": "已整改", "regressed": "反复", "waived": "已豁免"}
 ROLE_CN = {"responsible": "责任单位", "lead": "牵头单位"}
 SEVERITY_ORDER = {"veto": 0, "major": 1, "minor": 2, "warning": 3, "info": 4}
 CHANGE_ORDER = {"regressed": 0, "new": 1, "open": 2}
-# why a site could not be reached, when the document still carries the crawler's code
-REASON_CN = {
-    "timeout": "请求超时", "dns": "域名无法解析", "refused": "连接被拒绝", "connection": "连接中断",
-    "tls": "HTTPS 证书或加密连接错误", "too-large": "页面过大", "redirect-loop": "重定向循环",
-    "refused-private-address": "跳转到内网地址，已拒绝访问", "robots": "robots.txt 禁止抓取",
-}
 EVIDENCE_MAX = 3  # "where to fix": the first few evidence links of an item
 TEXT_MAX = 300  # one item's message (characters); crawled text can be anything
 
@@ -189,7 +185,7 @@ def build_digests(doc: dict[str, Any], report_base_url: str | None = None) -> di
     verdict_s = str(verdict.get("verdict") or "") if isinstance(verdict, dict) else str(verdict)
     down = site.get("reachable") is False or bool(history.get("site_down"))
     reason = str(site.get("unreachable_reason") or "")
-    reason = REASON_CN.get(reason, reason)
+    reason = failure_label(reason) if reason in FAILURE_CN else reason  # a stored code, not yet a sentence
     site_url = str(site.get("url") or site.get("homepage") or "")
     site_name = str(site.get("name") or "").strip() or (urlsplit(site_url).hostname or "网站")
     as_of = _iso(doc.get("as_of"))
@@ -208,6 +204,8 @@ def build_digests(doc: dict[str, Any], report_base_url: str | None = None) -> di
         if not isinstance(f, dict):
             continue
         status = str(f.get("status") or "")
+        if status == "not_applicable":  # not this site's rule: never news, never "fixed"
+            continue
         change = str(f.get("change") or "")
         if status == "fail" and not change and first_run:
             change = "new"  # a first audit: every failure is news

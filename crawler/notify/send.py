@@ -30,11 +30,13 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from crawler.net import http
+from crawler.net.retry import retry_after
+
 from .config import KIND_CN, NotifyConfigError, SmtpSettings
 from .plan import Notice
 
 log = logging.getLogger("govaudit.notify")
-USER_AGENT = "govaudit-notify/1 (+https://github.com/govaudit)"
 HTTP_TIMEOUT = 15.0
 ROBOT_PER_MINUTE = 20
 RETRY_AFTER_MAX = 60.0
@@ -172,10 +174,7 @@ def webhook_signature(body: bytes, secret: str) -> str:
 
 
 def _retry_after(r: httpx.Response) -> float | None:
-    try:
-        return min(float(r.headers.get("retry-after", "")), RETRY_AFTER_MAX)
-    except ValueError:
-        return None
+    return retry_after(r.headers, RETRY_AFTER_MAX)
 
 
 def _http_send(n: Notice, client: httpx.Client, env: Mapping[str, str]) -> str:
@@ -279,7 +278,7 @@ def send_notices(notices: list[Notice], *, dry_run: bool, retries: int = 3, back
             smtp_error = str(e)
     pacer = _Pacer(sleep)
     try:
-        with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT}) as client:
+        with http.client("notify", timeout=HTTP_TIMEOUT, accept="*/*", follow_redirects=False) as client:
             for n in notices:
                 results.append(_send_one(n, client, env, smtp, smtp_error, pacer, retries, backoff, sleep, secrets))
     finally:

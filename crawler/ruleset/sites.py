@@ -11,6 +11,8 @@ sites.yaml::
         rules: [national-rubric-2019.yaml, yuzhong-2021.yaml]   # files or folders
         extra_hosts: [xxgk.cqyz.gov.cn]      # other hosts that belong to the site
         slug: yuzhong                        # optional: the output folder name (default: the host)
+        profile: 政府门户网站                  # optional: 政府门户网站 | 部门网站 | 乡镇（街道）网站 (default: inferred from the name)
+        region: 重庆市渝中区                   # optional: the site's region (default: inferred from the name)
 
 Rule paths are read relative to the sites file first, then from the bundled rules/.
 A site without `rules` uses the file's `rules`, else `--rules`, else all bundled rules.
@@ -31,20 +33,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from crawler.ruleset.loader import _line, _Loader
+from crawler.net.urls import check_url
+from crawler.ruleset.yamlfile import YamlFileError, line_of, load_yaml
 
 SCHEMA = "govaudit.sites/1"
 FILE_KEYS = ("schema", "rules", "sites")
-SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug")
+SITE_KEYS = ("name", "urls", "unit", "rules", "extra_hosts", "slug", "profile", "region")
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
-class SitesFileError(ValueError):
-    def __init__(self, file: str | Path, line: int | None, message: str) -> None:
-        self.file, self.line, self.message = str(file), line, message
-        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+class SitesFileError(YamlFileError):
+    """A problem in a sites file, located: `str(e)` is `file:line: message`."""
 
 
 @dataclass
@@ -56,20 +55,19 @@ class SiteSpec:
     rules: list[str] = field(default_factory=list)  # resolved paths; [] = the default
     extra_hosts: list[str] = field(default_factory=list)
     line: int = 0
+    profile: str = ""  # site kind (crawler.judge.applicability), "" inferred
+    region: str = ""
 
     def info(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "slug": self.slug, "urls": list(self.urls)}
+        d: dict[str, Any] = {"name": self.name, "unit": self.unit, "slug": self.slug, "urls": list(self.urls)}
+        if self.profile:
+            d["profile"] = self.profile
+        if self.region:
+            d["region"] = self.region
+        return d
 
 
 # -- loading -------------------------------------------------------------------------------
-def _check_url(u: str) -> str:
-    s = u.strip()
-    parts = urlsplit(s)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"网址 “{u}” 无效（应以 http:// 或 https:// 开头）")
-    return s if parts.path else s + "/"
-
-
 def _str_list(v: Any) -> list[str]:
     if isinstance(v, str):
         return [v]
@@ -97,20 +95,7 @@ def default_slug(url: str) -> str:
 def load_sites(path: str | Path) -> tuple[list[SiteSpec], list[str]]:
     """Read and validate a sites file → (sites, file-level rule paths)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SitesFileError(p, None, "文件不存在（请检查 --sites 路径）") from None
-    except UnicodeDecodeError:
-        raise SitesFileError(p, None, "不是 UTF-8 编码的文本（请另存为 UTF-8）") from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise SitesFileError(p, mark.line + 1 if mark else None,
-                             f"YAML 语法错误：{e.problem or e.context}（检查缩进、冒号和引号）") from None
-    except yaml.YAMLError as e:
-        raise SitesFileError(p, None, f"YAML 语法错误：{e}") from None
+    data = load_yaml(p, SitesFileError, option="--sites")
     if isinstance(data, list):
         data_map: dict[str, Any] = {"sites": data}
         file_line = None
@@ -118,10 +103,10 @@ def load_sites(path: str | Path) -> tuple[list[SiteSpec], list[str]]:
         data_map = data
         unknown = sorted(map(str, set(data) - set(FILE_KEYS)))
         if unknown:
-            raise SitesFileError(p, _line(data, unknown[0]), f"未知的顶层键 “{unknown[0]}”（可用：{', '.join(FILE_KEYS)}）")
+            raise SitesFileError(p, line_of(data, unknown[0]), f"未知的顶层键 “{unknown[0]}”（可用：{', '.join(FILE_KEYS)}）")
         if data.get("schema", SCHEMA) != SCHEMA:
-            raise SitesFileError(p, _line(data, "schema"), f"不支持的 schema “{data.get('schema')}”（应为 {SCHEMA}）")
-        file_line = _line(data, "sites")
+            raise SitesFileError(p, line_of(data, "schema"), f"不支持的 schema “{data.get('schema')}”（应为 {SCHEMA}）")
+        file_line = line_of(data, "sites")
     else:
         raise SitesFileError(p, 1, "站点清单应为映射，顶层需有 sites: 列表")
     base = p.resolve().parent
@@ -130,11 +115,11 @@ def load_sites(path: str | Path) -> tuple[list[SiteSpec], list[str]]:
         try:
             names = _str_list(data_map["rules"])
         except ValueError:
-            raise SitesFileError(p, _line(data_map, "rules"), "rules 应为规则文件或目录的列表") from None
+            raise SitesFileError(p, line_of(data_map, "rules"), "rules 应为规则文件或目录的列表") from None
         for n in names:
             rp = resolve_rule_path(n, base)
             if rp is None:
-                raise SitesFileError(p, _line(data_map, "rules"), f"规则文件 “{n}” 不存在（相对于站点清单所在目录或内置 rules/）")
+                raise SitesFileError(p, line_of(data_map, "rules"), f"规则文件 “{n}” 不存在（相对于站点清单所在目录或内置 rules/）")
             file_rules.append(str(rp))
     entries = data_map.get("sites")
     if not isinstance(entries, list) or not entries:
@@ -150,7 +135,7 @@ def load_sites(path: str | Path) -> tuple[list[SiteSpec], list[str]]:
         explicit = isinstance(raw, dict) and "slug" in raw
         if site.slug.lower() in slugs_seen:
             if explicit:
-                raise SitesFileError(p, _line(raw, "slug"), f"slug “{site.slug}” 重复（第 {slugs_seen[site.slug.lower()]} 项已使用）")
+                raise SitesFileError(p, line_of(raw, "slug"), f"slug “{site.slug}” 重复（第 {slugs_seen[site.slug.lower()]} 项已使用）")
             k = 2
             while f"{site.slug}-{k}".lower() in slugs_seen:
                 k += 1
@@ -163,10 +148,10 @@ def load_sites(path: str | Path) -> tuple[list[SiteSpec], list[str]]:
 def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
     if not isinstance(raw, dict):
         raise SitesFileError(p, None, f"第 {index} 个网站应为映射（name, urls, unit, rules, extra_hosts）")
-    line = _line(raw) or 0
+    line = line_of(raw) or 0
 
     def err(key: str | None, msg: str) -> SitesFileError:
-        return SitesFileError(p, _line(raw, key) if key else line, f"第 {index} 个网站：{msg}")
+        return SitesFileError(p, line_of(raw, key) if key else line, f"第 {index} 个网站：{msg}")
 
     unknown = sorted(map(str, set(raw) - set(SITE_KEYS)))
     if unknown:
@@ -181,7 +166,7 @@ def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
     if "urls" not in raw:
         raise err(None, "缺少必填字段 “urls”（起始网址列表）")
     try:
-        urls = [_check_url(u) for u in _str_list(raw["urls"])]
+        urls = [check_url(u) for u in _str_list(raw["urls"])]  # BadURL is a ValueError
     except ValueError as e:
         raise err("urls", f"urls：{e}") from None
     if not urls:
@@ -217,8 +202,18 @@ def _load_site(p: Path, raw: Any, index: int, base: Path) -> SiteSpec:
             raise err("slug", "slug 只能包含字母、数字、点、下划线和连字符（用作输出目录名）")
     else:
         slug = default_slug(urls[0])
+    from crawler.judge.applicability import ProfileError, normalize_kind, region_levels
+
+    profile = raw.get("profile") or ""
+    try:
+        profile = normalize_kind(profile if isinstance(profile, str) else str(profile))
+    except ProfileError as e:
+        raise err("profile", str(e)) from None
+    region = raw.get("region") or ""
+    if not isinstance(region, str) or (region.strip() and not region_levels(region)):
+        raise err("region", f"region “{region}” 无效（应为行政区划名称，如 重庆市渝中区）")
     return SiteSpec(name=name.strip(), urls=urls, slug=slug, unit=unit.strip(), rules=rules,
-                    extra_hosts=hosts, line=line)
+                    extra_hosts=hosts, line=line, profile=profile, region=region.strip())
 
 
 # -- crawling ------------------------------------------------------------------------------

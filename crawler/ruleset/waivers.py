@@ -28,21 +28,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from crawler.ruleset.loader import _line, _LineDict, _Loader
+from crawler.ruleset.yamlfile import LineDict, YamlFileError, line_of, load_yaml
 
 SCHEMA = "govaudit.waivers/1"
 WAIVER_KEYS = ("rule_id", "site", "reason", "approved_by", "expires")
 FILE_KEYS = ("schema", "waivers")
 
 
-class WaiverFileError(ValueError):
+class WaiverFileError(YamlFileError):
     """A problem in a waivers file, located: `str(e)` is `file:line: message`."""
-
-    def __init__(self, file: str | Path, line: int | None, message: str) -> None:
-        self.file, self.line, self.message = str(file), line, message
-        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
 
 
 @dataclass(frozen=True)
@@ -89,36 +83,21 @@ def _is_pattern(rule_id: str) -> bool:
 def load_waivers(path: str | Path) -> list[Waiver]:
     """Read and validate a waivers file; raises WaiverFileError (file:line)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WaiverFileError(p, None, "文件不存在（请检查 --waivers 路径）") from None
-    except UnicodeDecodeError:
-        raise WaiverFileError(p, None, "不是 UTF-8 编码的文本（请另存为 UTF-8）") from None
-    except OSError as e:
-        raise WaiverFileError(p, None, f"无法读取：{e.strerror}") from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise WaiverFileError(p, mark.line + 1 if mark else None,
-                              f"YAML 语法错误：{e.problem or e.context}（检查缩进、冒号和引号）") from None
-    except yaml.YAMLError as e:
-        raise WaiverFileError(p, None, f"YAML 语法错误：{e}") from None
+    data = load_yaml(p, WaiverFileError, option="--waivers")
     if data is None:
         return []
     if isinstance(data, dict):
         unknown = sorted(map(str, set(data) - set(FILE_KEYS)))
         if unknown:
-            raise WaiverFileError(p, _line(data, unknown[0]),
+            raise WaiverFileError(p, line_of(data, unknown[0]),
                                   f"未知的顶层键 “{unknown[0]}”（可用：{', '.join(FILE_KEYS)}）")
         if data.get("schema", SCHEMA) != SCHEMA:
-            raise WaiverFileError(p, _line(data, "schema"), f"不支持的 schema “{data.get('schema')}”（应为 {SCHEMA}）")
+            raise WaiverFileError(p, line_of(data, "schema"), f"不支持的 schema “{data.get('schema')}”（应为 {SCHEMA}）")
         entries = data.get("waivers")
         if entries is None:
             return []
         if not isinstance(entries, list):
-            raise WaiverFileError(p, _line(data, "waivers"), "waivers 应为列表（每项以 “- rule_id: …” 开头）")
+            raise WaiverFileError(p, line_of(data, "waivers"), "waivers 应为列表（每项以 “- rule_id: …” 开头）")
     elif isinstance(data, list):
         entries = data
     else:
@@ -129,10 +108,10 @@ def load_waivers(path: str | Path) -> list[Waiver]:
 def _load_entry(p: Path, raw: Any, index: int) -> Waiver:
     if not isinstance(raw, dict):
         raise WaiverFileError(p, None, f"第 {index} 项豁免应为映射（rule_id, site, reason, approved_by, expires）")
-    line = _line(raw) or 0
+    line = line_of(raw) or 0
 
     def err(key: str | None, msg: str) -> WaiverFileError:
-        return WaiverFileError(p, _line(raw, key) if key and isinstance(raw, _LineDict) else line,
+        return WaiverFileError(p, line_of(raw, key) if key and isinstance(raw, LineDict) else line,
                                f"第 {index} 项豁免：{msg}")
 
     unknown = sorted(map(str, set(raw) - set(WAIVER_KEYS)))
@@ -188,7 +167,7 @@ def apply_waivers(findings: list[Any], waivers: list[Waiver], *, as_of: date, na
     for f in findings:
         rule_id = str(f.get("rule_id") if isinstance(f, dict) else f.rule_id)
         status = str(f.get("status") if isinstance(f, dict) else f.status)
-        if status == "pass":
+        if status in ("pass", "not_applicable"):
             continue
         for w in waivers:
             if not (w.matches_rule(rule_id) and w.matches_site(names, urls)):
@@ -204,7 +183,18 @@ def apply_waivers(findings: list[Any], waivers: list[Waiver], *, as_of: date, na
                 f.status = "waived"
             applied.setdefault((w.file, w.line), {**w.to_dict(), "rule_ids": []})["rule_ids"].append(rule_id)
             break
-    return {"applied": list(applied.values()), "expired": list(expired.values())}
+    # a waiver that matched nothing is listed, never silently ignored
+    site_desc = "、".join(dict.fromkeys(x for x in [*names, *urls] if x)) or "（未知）"
+    unmatched = []
+    for w in waivers:
+        if (w.file, w.line) in applied or (w.file, w.line) in expired:
+            continue
+        if not w.matches_site(names, urls):
+            why = f"网站“{w.site}”与本站（{site_desc}）不符"
+        else:
+            why = "本站该规则已通过、不适用或未加载，无需豁免"
+        unmatched.append({**w.to_dict(), "why": why})
+    return {"applied": list(applied.values()), "expired": list(expired.values()), "unmatched": unmatched}
 
 
 def _set(f: Any, key: str, value: Any) -> None:

@@ -76,27 +76,41 @@ def load_site(store: CrawlStore, crawl_id: int, as_of: date, *,
 def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_of: date,
                    out_dir: Path | None = None, *, waivers: list[Any] | None = None,
                    site_info: dict[str, Any] | None = None,
-                   probe_store: CrawlStore | None = None) -> AuditResult:
+                   probe_store: CrawlStore | None = None,
+                   profile: dict[str, str] | None = None) -> AuditResult:
     """`waivers` (crawler.waivers.Waiver) are applied before the verdict; `site_info`
-    (name, unit, slug from a sites file) is merged into the document's "site";
-    `probe_store` holds the availability probes (default: the crawl store)."""
+    (name, unit, slug, profile, region from a sites file) is merged into the document's
+    "site"; `probe_store` holds the availability probes (default: the crawl store);
+    `profile` ({"kind", "region"} from --profile/--region) decides which rules apply,
+    completed from the site's name (crawler.judge.applicability)."""
+    from crawler.judge.applicability import resolve_profile
+    from crawler.judge.evaluate import site_name
+
     site = load_site(store, crawl_id, as_of, probe_store=probe_store)
-    findings = run_checks(rules, site, as_of)
+    info_in = site_info or {}
+    given = dict(profile or {})
+    source = "option" if (given.get("kind") or given.get("region")) else ""
+    if not source and (info_in.get("profile") or info_in.get("region")):
+        given = {"kind": str(info_in.get("profile") or ""), "region": str(info_in.get("region") or "")}
+        source = "sites"
+    home = site.facts.get("homepage") or {}
+    names = [str(info_in.get("name") or ""), site_name(site), str(home.get("title") or "")]
+    prof = resolve_profile(given.get("kind", ""), given.get("region", ""), names=names, source=source or "option")
+    findings = run_checks(rules, site, as_of, profile=prof)
     waiver_section = None
     if waivers:
         from crawler.ruleset.waivers import apply_waivers
 
-        meta_name = (site.facts.get("homepage") or {}).get("meta", {}).get("SiteName", "")
         waiver_section = apply_waivers(
-            findings, waivers, as_of=as_of, names=[str((site_info or {}).get("name", "")), meta_name],
-            urls=[site.site_url, site.homepage_url, *((site_info or {}).get("urls") or [])])
+            findings, waivers, as_of=as_of, names=[str(info_in.get("name", "")), site_name(site)],
+            urls=[site.site_url, site.homepage_url, *(info_in.get("urls") or [])])
     info = store.crawl_info(crawl_id)
     crawl = {"id": crawl_id, "store": _safe_store_url(store.url), "state": info.state if info else "",
              "started_at": info.started_at if info else "", "finished_at": info.finished_at if info else "",
              "stats": info.stats if info else {}}
-    doc = findings_document(site, findings, as_of, crawl=crawl)
+    doc = findings_document(site, findings, as_of, crawl=crawl, profile=prof)
     if site_info:
-        doc["site"].update({k: v for k, v in site_info.items() if k != "name" or v})
+        doc["site"].update({k: v for k, v in site_info.items() if (k != "name" or v) and k not in ("profile", "region")})
     if waiver_section is not None:
         doc["waivers"] = waiver_section
     if not site.reachable:

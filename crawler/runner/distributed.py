@@ -117,7 +117,8 @@ def audit_command(site: dict[str, Any], rules: list[str], as_of: str, store: str
         urls = [urls]
     if not urls:
         raise ValueError(f"网站 “{site.get('name', '')}” 没有起始网址")
-    cmd = [sys.executable, "-m", "crawler.cli", "audit", *urls, "--store", store, "--out", out_dir]
+    # the coordinator records the run in its results database (crawler.cli.sites): the worker does not
+    cmd = [sys.executable, "-m", "crawler.cli", "audit", *urls, "--store", store, "--out", out_dir, "--no-history"]
     if as_of:
         cmd += ["--as-of", as_of]
     for r in rules:

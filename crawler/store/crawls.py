@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,7 @@ probes = Table(
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _key(url: str) -> str:
@@ -143,7 +143,7 @@ class CrawlStore:
         self.engine: Engine = create_engine(self.url, echo=echo, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -316,6 +316,22 @@ class CrawlStore:
             for r in conn.execute(q.order_by(probes.c.at)):
                 yield {"site": r.site, "at": r.at, "state": r.state, "status": r.status,
                        "elapsed": r.elapsed, "detail": r.detail}
+
+
+_PG_CREATE_LOCK = 0x60A0D16  # pg_advisory_xact_lock key of crawl-store table creation
+
+
+def create_tables(engine: Engine) -> None:
+    """Create the crawl-store tables, one process at a time: two workers opening an empty
+    PostgreSQL database at once would otherwise both run CREATE TABLE (UniqueViolation on
+    pg_type). PostgreSQL: a transaction-scoped advisory lock; SQLite: a lock file beside
+    the database (the same one the results store uses for its upgrades)."""
+    from crawler.store.results import _upgrade_lock
+
+    with _upgrade_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_CREATE_LOCK})")
+        metadata.create_all(conn)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

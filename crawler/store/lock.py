@@ -1,9 +1,11 @@
 """One audit at a time per crawl store (and site): two audits writing the same crawl at
 once would interleave their pages and results.
 
-SQLite file  an OS lock (flock) on ``<file>.lock`` next to the database, held for the
-             whole audit; the lock file names the holder (pid, host, start time). The
-             kernel releases it when the process ends, however it ends: no stale locks.
+SQLite file  an OS lock (flock) on ``<file>.audit-lock`` next to the database, held for
+             the whole audit (not ``<file>.lock``: crawler.store.crawls/results take that
+             one briefly to create or upgrade tables, inside the audit); the lock file names
+             the holder (pid, host, start time). The kernel releases it when the process
+             ends, however it ends: no stale locks.
 PostgreSQL   a session advisory lock (``pg_try_advisory_lock``) keyed by the site, held on
              a connection of its own; the holder is found in ``pg_stat_activity`` by the
              connection's application_name (``govaudit pid=… host=…``). Audits of other
@@ -74,7 +76,7 @@ def _file_lock(db: Path) -> Iterator[None]:
         yield
         return
     db.parent.mkdir(parents=True, exist_ok=True)
-    path = db.with_name(db.name + ".lock")
+    path = db.with_name(db.name + ".audit-lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

@@ -96,11 +96,19 @@ def test_load_a_valid_file(rules_dir: Path):
     ("sites:\n  - name: a\n    urls: [http://a.test/]\n    slug: ../up\n", 4, "slug"),
     ("sites:\n  - {name: a, urls: [http://a.test/], slug: x}\n  - {name: b, urls: [http://b.test/], slug: X}\n", 3, "slug “X” 重复"),
     ("site:\n  - name: a\n", 1, "未知的顶层键"),
+    ("sites:\n  - name: a\n    urls: [http://a.test/]\n    profile: 门户\n    region: 重庆市渝中区\n", 2, ""),
+    ("sites:\n  - name: a\n    urls: [http://a.test/]\n    profile: 网站\n", 4, "站点类型 “网站” 无效"),
+    ("sites:\n  - name: a\n    urls: [http://a.test/]\n    region: 渝中\n", 4, "region “渝中” 无效"),
     ("sites: []\n", 1, "缺少 sites"),
     ("sites:\n  - name: a\n   urls: b\n", 3, "YAML 语法错误"),
 ])
 def test_errors_name_file_and_line(rules_dir: Path, text: str, line: int, words: str):
     p = sites_file(rules_dir, text)
+    if not words:  # a valid profile / region: loaded, kind normalised
+        [site] = load_sites(p)[0]
+        assert (site.profile, site.region) == ("政府门户网站", "重庆市渝中区")
+        assert site.info()["profile"] == "政府门户网站"
+        return
     with pytest.raises(SitesFileError) as e:
         load_sites(p)
     assert e.value.line == line, str(e.value)
@@ -181,7 +189,7 @@ sites:
     listing = json.loads((out / "sites.json").read_text(encoding="utf-8"))
     assert [s["verdict"] for s in listing] == ["合格", "不合格", "无法判断"]
     printed = capsys.readouterr().out
-    assert "山城区人民政府：合格，得分 95" in printed and "index.html" in printed
+    assert "山城区人民政府：国家检查指标 合格，得分 95" in printed and "index.html" in printed
 
 
 def test_site_urls_and_sites_file_together_are_rejected(rules_dir: Path, capsys: pytest.CaptureFixture[str]):
@@ -244,3 +252,46 @@ def test_each_crawl_of_a_run_keeps_its_own_settings():
     assert s.get("LOG_LEVEL") == "INFO"  # logging is process-wide: the first job's
     s = runner.create_crawler(Crawler(SiteSpider, first)).settings
     assert s.get("GOVAUDIT_STORE") == "a.db" and s.getlist("GOVAUDIT_EXTRA_HOSTS") == ["xxgk.a.test"]
+
+
+NOTICE = """\
+document: 渝中区测试工作要点
+year: 2021
+applies_to: {kinds: [政府门户网站, 部门网站, 乡镇（街道）网站], region: 重庆市渝中区}
+rules:
+  - {id: n-video, title: 政策解读设置视频子栏目, check: column_exists, path: 政策解读>视频解读, deadline: 2021-06-30}
+  - {id: n-dept, title: 部门专栏, check: column_exists, path: 部门专栏, applies_to: {kinds: [部门网站]}}
+"""
+
+
+def test_sites_profile_and_region_choose_the_rules_of_a_folder(tmp_path: Path):
+    """A folder of rules is filtered per site: a notice binds only the sites of its region
+    (from sites.yaml `region:` or the site's name) and kind-restricted rules only that kind;
+    rules that do not apply are not_applicable, out of the counts and the completion."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "notice.yaml").write_text(NOTICE, encoding="utf-8")
+    sites = sites_file(tmp_path, """\
+sites:
+  - {name: 重庆市渝中区人民政府, urls: [http://yz.test/], rules: [rules]}
+  - {name: 武隆区门户, urls: [http://wl.test/], rules: [rules], profile: 政府门户网站, region: 重庆市武隆区}
+  - {name: 渝中区发改委, urls: [http://fg.test/], rules: [rules/notice.yaml], profile: 部门网站, region: 重庆市武隆区}
+""")
+    out = tmp_path / "out"
+    args = build_parser().parse_args(["audit", "--sites", str(sites), "--out", str(out), "--as-of", "2021-12-31",
+                                      "--no-verify-links"])
+    run_sites(args, crawl=fake_crawl({"yz.test": "2021-12-28", "wl.test": "2021-12-28", "fg.test": "2021-12-28"}))
+
+    def statuses(slug: str) -> tuple[dict, dict]:
+        doc = json.loads((out / slug / "findings.json").read_text(encoding="utf-8"))
+        return {f["rule_id"]: f["status"] for f in doc["findings"]}, doc
+
+    yz, doc = statuses("yz.test")
+    assert yz == {"n-video": "fail", "n-dept": "not_applicable"}
+    assert doc["site"]["profile"]["kind"] == "政府门户网站" and doc["site"]["profile"]["source"] == "inferred"
+    assert doc["completion"][0]["due"] == 1 and doc["completion"][0]["not_applicable"] == 1
+    wl, doc = statuses("wl.test")
+    assert wl == {"n-video": "not_applicable", "n-dept": "not_applicable"}
+    assert doc["site"]["profile"]["region"] == "重庆市武隆区" and doc["summary"]["fail"] == 0
+    fg, _ = statuses("fg.test")  # the file named explicitly applies whatever region; kinds still count
+    assert fg == {"n-video": "fail", "n-dept": "fail"}

@@ -78,4 +78,7 @@ def test_stored_probes_feed_site_available(tmp_path):
     site = SiteModel(site_url=srv.url, as_of=date.today(), probes=probes)
     spec = REGISTRY["site_available"]
     o = spec(site, build_params(spec, {}), CheckContext(date.today(), default_synonyms()))
-    assert o.status == "pass" and o.details["probes"] == 3 and "探测次数不足" in o.message
+    # three probes are below the rubric's sample (a week, >= 20 a day): not decided
+    assert o.status == "unknown" and o.details["probes"] == 3 and "样本不足" in o.message
+    o = spec(site, build_params(spec, {"min_days": 1, "min_per_day": 3}), CheckContext(date.today(), default_synonyms()))
+    assert o.status == "pass" and o.details["probes"] == 3

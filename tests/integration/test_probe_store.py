@@ -23,7 +23,7 @@ RULES = """\
 schema: govaudit.rules/1
 document: 可用性
 rules:
-  - {id: t-avail, title: 站点可访问, check: site_available}
+  - {id: t-avail, title: 站点可访问, check: site_available, params: {min_days: 1, min_per_day: 3}}
 """
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from tests.support.faultserver import ROOT, GeneratedSite, LocalServer, cli_env, run_cli, write_rules
 
+from crawler.net.http import USER_AGENT as CRAWL_UA  # the collectors name their purpose after the product token
+
 AS_OF = "2021-12-31"
 PAGES = 150
 COLUMNS = 5
@@ -67,13 +69,15 @@ def _crawl_states(db: Path) -> list[str]:
 
 
 def _comparable(doc: dict[str, Any], origin: str) -> Any:
-    """findings.json without timestamps and crawl statistics, the server's address (each
-    run has its own port) replaced, lists in a stable order."""
-    d = {k: v for k, v in doc.items() if k not in ("crawl", "generated_at")}
+    """findings.json without timestamps, crawl statistics and run history (run ids, finding keys
+    hashed with the site's host:port), the server's address (each run has its own port)
+    replaced, lists in a stable order."""
+    d = {k: v for k, v in doc.items() if k not in ("crawl", "generated_at", "history")}
 
     def canon(v: Any) -> Any:
         if isinstance(v, dict):
-            return {k: canon(x) for k, x in v.items() if k not in ("fetched_at", "checked_at", "elapsed", "seconds")}
+            return {k: canon(x) for k, x in v.items()
+                    if k not in ("fetched_at", "checked_at", "elapsed", "key", "seconds")}
         if isinstance(v, list):
             items = [canon(x) for x in v]
             return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
@@ -145,7 +149,7 @@ def test_interrupted_audit_resumes_to_the_same_findings(tmp_path: Path, baseline
 
         # nothing stored by the first run was fetched again by the crawler (the link check and
         # the site measurements after the crawl have user agents of their own)
-        crawler_hits = srv.hits_by("govaudit/")
+        crawler_hits = srv.hits_by(CRAWL_UA)
         refetched = {p: n for p in (_path(u, srv) for u in stored_first) if (n := crawler_hits.get(p, 0))}
         assert not refetched, f"{len(refetched)} stored URLs fetched again, e.g. {sorted(refetched)[:5]}"
         # every URL stored once, and the crawl is the whole site
@@ -172,8 +176,8 @@ def test_fresh_ignores_the_unfinished_crawl(tmp_path: Path) -> None:
         srv.reset_counts()
         r2, _ = run_cli([*args, "--fresh"], timeout=120)
         assert r2.returncode in (0, 1), r2.stderr[-2000:]
-        assert srv.hits_by("govaudit/").get("/", 0) == 1  # fetched again: a new crawl
+        assert srv.hits_by(CRAWL_UA).get("/", 0) == 1  # fetched again: a new crawl
         r3, _ = run_cli(args, timeout=120)  # a finished crawl is not resumed either
         assert r3.returncode in (0, 1)
-        assert srv.hits_by("govaudit/").get("/", 0) == 2
+        assert srv.hits_by(CRAWL_UA).get("/", 0) == 2
     assert _crawl_states(tmp_path / "out" / "crawl.db") == ["finished"] * 3

@@ -150,3 +150,25 @@ def test_message_rows():
     assert [(r["asked"], r["replied"], r["unanswered"]) for r in rows] == [
         ("2022-01-05", "2022-01-08", False), ("2022-03-01", None, True)]
     assert "13912345678" not in repr(rows)
+
+
+def test_homepage_is_not_fetched_again_when_the_crawl_stored_its_facts(tmp_path):
+    """The crawl's homepage record carries what site properties need (issue 9: the homepage
+    was fetched three times); an older record without those facts is fetched once."""
+    with LinkServer(gov_site_routes()) as srv:
+        records = _records(srv.url, ["", *ARTICLES, "hdjl/"])
+        assert "homepage_html" in records[0].text_facts
+        before = srv.hits[("GET", "/")]
+        store = CrawlStore(tmp_path / "a.db")
+        cid = store.start_crawl([srv.url], ["127.0.0.1"], resume=False)
+        store.add_pages(cid, records)
+        reused = measure_site(store, cid, timeout=3.0)
+        assert srv.hits[("GET", "/")] == before
+        records[0].text_facts.pop("homepage_html")
+        store2 = CrawlStore(tmp_path / "b.db")
+        cid2 = store2.start_crawl([srv.url], ["127.0.0.1"], resume=False)
+        store2.add_pages(cid2, records)
+        fetched = measure_site(store2, cid2, timeout=3.0)
+        assert srv.hits[("GET", "/")] == before + 1
+    for key in ("identifiers", "mobile", "error_report", "search", "interaction"):
+        assert reused[key] == fetched[key], key

@@ -156,3 +156,9 @@ def test_a_known_other_column_is_not_a_match_by_containment():
     guide_only = site(page("/zn/", ["政府信息公开指南"], [("指南", "2021-01-01")]))
     assert run("column_exists", guide_only, path="政府信息公开").status == "fail"
     assert run("column_exists", guide_only, path="政府信息公开指南").status == "pass"
+
+
+def test_missing_column_names_the_nearest_existing_one(s):
+    o = run("column_exists", s, path="政府信息公开>法定主动公开内容>不存在的栏目")
+    assert o.status == "fail" and o.details["where"]["path"] and o.details["where"]["url"].startswith("http")
+    assert "应在" in o.message

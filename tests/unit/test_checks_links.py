@@ -96,32 +96,55 @@ def test_media_playable_pass_and_fail():
     assert run("media_playable", site(blocked_only), kinds=["video"]).status == "unknown"
 
 
-def probes(states, end=datetime(2022, 12, 31, 12, tzinfo=UTC), elapsed=0.3):
-    return [{"site": HOME, "at": (end - timedelta(minutes=30 * i)).isoformat(timespec="seconds"), "state": s,
+def probes(states, end=datetime(2022, 12, 31, 12, tzinfo=UTC), elapsed=0.3, every=timedelta(minutes=30)):
+    return [{"site": HOME, "at": (end - every * i).isoformat(timespec="seconds"), "state": s,
              "status": 200 if s == "up" else 0, "elapsed": elapsed, "detail": ""} for i, s in enumerate(states)]
 
 
+SAMPLE = {"min_days": 1, "min_per_day": 1}  # a small sample accepted (params say so)
+
+
 def test_site_available_pass_and_fail():
-    o = run("site_available", site(probes=probes(["up"] * 97 + ["down"] * 3)))
+    o = run("site_available", site(probes=probes(["up"] * 97 + ["down"] * 3)), **SAMPLE)
     assert o.status == "pass" and o.details["share"] == 0.03 and o.warning  # ≥ 60 % of the veto line
-    o = run("site_available", site(probes=probes(["up"] * 95 + ["down"] * 5)))
+    o = run("site_available", site(probes=probes(["up"] * 95 + ["down"] * 5)), **SAMPLE)
     assert o.status == "fail" and "5.0%" in o.message and len(o.evidence) == 5
-    assert run("site_available", site(probes=probes(["up"] * 97 + ["down"] * 3)), max_failure_share=0.03).status == "fail"
+    assert run("site_available", site(probes=probes(["up"] * 97 + ["down"] * 3)), max_failure_share=0.03,
+               **SAMPLE).status == "fail"
+
+
+def test_site_available_needs_the_rubric_sample():
+    """Four probes in one minute decide nothing: below one week of ≥20 probes a day the
+    veto is unknown, and the message says how many probes over what span (China time)."""
+    few = probes(["up"] * 4, every=timedelta(seconds=15))
+    o = run("site_available", site(probes=few))
+    assert o.status == "unknown" and "4 次" in o.message and "北京时间" in o.message
+    assert "2022-12-31 20:00" in o.message  # 12:00 UTC is 20:00 in Asia/Shanghai
+    # a full week, 24 a day: decided
+    week = probes(["up"] * (24 * 7 - 9) + ["down"] * 9, every=timedelta(hours=1),
+                  end=datetime(2022, 12, 31, 15, 30, tzinfo=UTC))
+    o = run("site_available", site(probes=week))
+    assert o.status == "fail" and o.details["full_days"] == 7, o.message
+    # six days only: unknown again, however bad
+    six = probes(["down"] * (24 * 6), every=timedelta(hours=1), end=datetime(2022, 12, 31, 15, 30, tzinfo=UTC))
+    assert run("site_available", site(probes=six)).status == "unknown"
+    # a configurable minimum
+    assert run("site_available", site(probes=few), min_days=1, min_per_day=4).status == "pass"
 
 
 def test_site_available_challenges_are_not_outages():
-    o = run("site_available", site(probes=probes(["up"] * 50 + ["challenged"] * 50)))
+    o = run("site_available", site(probes=probes(["up"] * 50 + ["challenged"] * 50)), **SAMPLE)
     assert o.status == "pass" and o.details["down"] == 0 and o.details["challenged"] == 50
     o = run("site_available", site(probes=probes(["challenged"] * 10)))
     assert o.status == "unknown" and "防护验证" in o.message
 
 
 def test_site_available_slow_beyond_timeout_and_unknown():
-    o = run("site_available", site(probes=probes(["up"] * 20, elapsed=20.0)), timeout=15)
+    o = run("site_available", site(probes=probes(["up"] * 20, elapsed=20.0)), timeout=15, **SAMPLE)
     assert o.status == "fail" and o.details["down"] == 20
     assert run("site_available", site(probes=None)).status == "unknown"
     old = probes(["up"] * 10, end=datetime(2022, 1, 10, tzinfo=UTC))
-    o = run("site_available", site(probes=old))
+    o = run("site_available", site(probes=old), **SAMPLE)
     assert o.status == "pass" and "改用截至 2022-01-10" in o.message
 
 

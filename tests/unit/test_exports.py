@@ -143,3 +143,19 @@ def test_passed_findings_are_not_in_the_ledger(tmp_path: Path, status: str):
     wb = load_workbook(out["xlsx"])
     ids = {r[8] for ws in wb.worksheets[1:] for r in ws.iter_rows(min_row=2, values_only=True)}
     assert "yz-guide" not in ids and "yz-14th-plan" in ids and "yz-contact" in ids
+
+
+def test_ledger_has_state_dropdown_done_date_and_link(tmp_path: Path):
+    out = write_exports(sample_doc(), tmp_path)
+    ws = load_workbook(out["xlsx"])["区发展改革委"]
+    header = [c.value for c in ws[1]]
+    assert {"整改状态", "完成日期", "链接", "整改位置"} <= set(header)
+    col = header.index("整改状态") + 1
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert lists and lists[0].formula1 == '"未整改,整改中,已整改,无法整改"'
+    letter = ws.cell(row=1, column=col).column_letter
+    assert f"{letter}2" in str(lists[0].sqref)
+    assert any(dv.type == "date" for dv in ws.data_validations.dataValidation)
+    link_col = header.index("链接") + 1
+    links = [ws.cell(row=r, column=link_col) for r in range(2, ws.max_row + 1)]
+    assert any(c.hyperlink is not None and str(c.value).startswith("http") for c in links)

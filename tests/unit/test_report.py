@@ -220,3 +220,64 @@ def test_expected_report_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         expected.parent.mkdir(parents=True, exist_ok=True)
         expected.write_text(html, encoding="utf-8")
     assert html == expected.read_text(encoding="utf-8"), "report changed: see the module docstring to refresh"
+
+
+def test_two_scores_profile_and_not_applicable(tmp_path: Path):
+    """The rubric verdict and each notice's completion, each with its meaning; the site's
+    profile; a rule that does not apply is listed apart and counted nowhere; no reviewer
+    marks or parameter names reach the clerk."""
+    from crawler.judge.evaluate import completion
+
+    doc = sample_doc()
+    na = dict(doc["findings"][0], rule_id="yz-other-district", status="not_applicable",
+              message="本条为重庆市武隆区的工作要点，本站属于重庆市渝中区", note="[unverified] 分值 max_points 未核实")
+    doc["findings"].append(na)
+    doc["findings"][1]["note"] = "**[unverified]** rubric.points 取自 standards.md"
+    doc["site"]["profile"] = {"kind": "政府门户网站", "region": "重庆市渝中区", "source_cn": "根据网站名称推断",
+                              "basis": "重庆市渝中区人民政府"}
+    doc["completion"] = completion(doc["findings"], __import__("datetime").date(2022, 3, 31))
+    tree = parse(render_report(doc, tmp_path))
+    rubric = text(tree.xpath("//tr[@id='score-rubric']")[0])
+    assert "国家检查指标" in rubric and doc["verdict"]["verdict"] in rubric and "不含各通知的工作要点" in rubric
+    notices = [text(r) for r in tree.xpath("//tr[@class='score-notice']")]
+    assert notices and all(re.search(r"已完成 \d+ / 应完成 \d+，逾期 \d+，未到期 \d+", n) for n in notices)
+    assert "政府门户网站" in text(tree.xpath("//*[@id='profile']")[0])
+    assert tree.xpath("//tr[@class='na'][@data-rule='yz-other-district']")
+    assert not tree.xpath("//table[@id='findings-table']//tr[@data-rule='yz-other-district']")
+    cards = [text(c) for c in tree.xpath("//div[contains(@class,'cards')]/div")]
+    assert cards and not any("不适用" in c for c in cards)
+    body = text(tree.xpath("//body")[0])
+    for word in ("[unverified]", "max_points", "rubric.points", "standards.md", "**"):
+        assert word not in body, word
+
+
+def test_dashboard_ranks_by_overdue_rates_over_applicable_and_keeps_units_apart(tmp_path: Path):
+    from reports.dashboard import build_dashboard
+
+    a, b = sample_doc(), sample_doc()
+    a["verdict"]["score"] = b["verdict"]["score"] = 90.0
+    a["completion"] = [{"document": "甲", "overdue": 5}]
+    b["completion"] = [{"document": "甲", "overdue": 1}]
+    for f in a["findings"]:
+        if f["rule_id"] == "yz-14th-plan":
+            f["status"] = "not_applicable"
+    view = build_dashboard([SiteEntry("甲区", "a", ["http://a.test/"], doc=a),
+                            SiteEntry("乙区", "b", ["http://b.test/"], doc=b)])
+    assert [r.name for r in view.rows] == ["乙区", "甲区"]  # same verdict and score: fewer overdue first
+    plan = next(r for r in view.rules if r.rule_id == "yz-14th-plan")
+    assert plan.judged == 1 and plan.counts.get("not_applicable", 0) == 0  # only where it applies
+    same = [u for u in view.units if u.unit == "区发展改革委"]
+    assert sorted(u.site for u in same) == ["乙区", "甲区"] and all(u.sites == 1 for u in same)
+
+
+def test_unit_pages_print_on_a4_and_say_where_to_fix(tmp_path: Path):
+    doc = sample_doc()
+    f = next(x for x in doc["findings"] if x["status"] == "fail")
+    f["where"] = {"path": "政府信息公开 > 法定主动公开内容", "url": "http://www.cqyz.test/zwgk/fdzdgknr/"}
+    render_report(doc, tmp_path)
+    page = min((tmp_path / "units").glob("*.html"))
+    html = page.read_text(encoding="utf-8")
+    assert re.search(r"@page\s*\{\s*size:\s*A4", html)
+    tree = parse(tmp_path / "report.html")
+    wheres = [text(w) for w in tree.xpath("//div[@class='where']")]
+    assert any("政府信息公开 > 法定主动公开内容" in w for w in wheres)

@@ -59,7 +59,7 @@ def test_a_computed_deduction_without_max_points_stops_at_points_and_says_so():
     v = compute_verdict([f("links", "fail", "deduct", "链接可用性", points=1, deduction=1.0, deduction_uncapped=2.3)])
     assert v.score == 99
     assert v.deductions[0].cap == 1
-    assert any("max_points" in n and "2.3" in n for n in v.notes)
+    assert any("扣分上限" in n and "2.3" in n and "max_points" not in n for n in v.notes)
     # an indicator with neither max_points nor points is not capped
     free = compute_verdict([f("links", "fail", "deduct", "链接可用性", deduction=2.3)])
     assert free.score == 97.7 and free.deductions[0].cap is None
@@ -130,7 +130,7 @@ def test_bonus_is_listed_but_not_added():
 def test_no_rubric_rules_means_undecided_without_a_score():
     v = compute_verdict([f("local", "fail"), f("other", "pass")])
     assert v.verdict == "无法判断" and v.score is None
-    assert "rubric" in v.reason
+    assert "检查指标" in v.reason and "rubric" not in v.reason
 
 
 def test_thresholds_are_arguments_not_constants_in_the_code_path():

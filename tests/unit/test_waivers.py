@@ -155,3 +155,28 @@ def test_cli_rejects_a_bad_waivers_file_with_exit_2(tmp_path: Path, capsys: pyte
     assert code == 2
     err = capsys.readouterr().err
     assert f"{bad}:6:" in err and "不是有效日期" in err
+
+
+def test_waiver_by_site_name_in_a_one_site_audit_and_unmatched_listed(tmp_path: Path):
+    """A one-site audit has no sites file: the site's name is read from the homepage
+    (SiteName meta, else <title>), so a waiver written for the site by name applies; a
+    waiver that matches nothing is listed with why, never silently ignored."""
+    from crawler.judge.evaluate import Finding, site_name
+    from crawler.model.build import SiteModel
+
+    text = GOOD.replace("site: https://www.cqyz.gov.cn/", "site: 江北区人民政府")
+    ws = load_waivers(write(tmp_path, text.replace("expires: 2021-12-31", "expires: 2022-12-31")))
+    site = SiteModel(site_url="http://127.0.0.1:8000/", as_of=date(2022, 3, 1), homepage_url="http://127.0.0.1:8000/",
+                     facts={"homepage": {"meta": {}, "title": "首页 - 重庆市渝中区人民政府"}})
+    assert site_name(site) == "重庆市渝中区人民政府"
+    meta = SiteModel(site_url="http://x/", as_of=date(2022, 3, 1),
+                     facts={"homepage": {"meta": {"SiteName": "重庆市渝中区人民政府"}, "title": "首页"}})
+    assert site_name(meta) == "重庆市渝中区人民政府"
+    findings = [Finding(rule_id="yz-plan", title="规划", check="column_exists", status="fail", message="", severity="major"),
+                Finding(rule_id="national-rubric-ipv6", title="IPv6", check="ipv6_enabled", status="fail", message="",
+                        severity="minor")]
+    section = apply_waivers(findings, ws, as_of=date(2022, 3, 1), names=[site_name(site)], urls=[site.site_url])
+    assert findings[0].status == "waived" and findings[1].status == "fail"
+    unmatched = {w["rule_id"]: w["why"] for w in section["unmatched"]}
+    assert "江北区人民政府" in unmatched["national-rubric-ipv6"]
+    assert "national-rubric-https" in unmatched  # site "*", but no finding of that rule
