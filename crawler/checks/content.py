@@ -96,6 +96,7 @@ class ContentParams:
     year: int | None = None
     column: ColumnPath | None = None
     min_items: int = 1
+    openable: bool = False  # only entries a person can open count (others are reported)
 
 
 @check("content_published", ContentParams)
@@ -108,10 +109,19 @@ def content_published(site: SiteModel, p: ContentParams, ctx: CheckContext) -> O
     if pool is None:
         where = f"全站（未找到栏目“{' > '.join(p.column or ())}”）"
     hits = [i for i in _matching(site, pool, p.keywords) if _year_ok(i, p.year)]
+    dead: list[SiteItem] = []
+    if p.openable:
+        dead = [i for i in hits if not i.openable]
+        hits = [i for i in hits if i.openable]
     desc = _kw(p.keywords) + (f"（{p.year}年）" if p.year else "")
     ev = [Evidence(i.url, f"{i.title}" + (f"（{i.date.isoformat()}）" if i.date else "")) for i in hits[:20]]
+    ev += [Evidence(i.url, f"{i.title}（列表条目无法打开）") for i in dead[:20]]
+    extra = {"dead_entries": [{"title": i.title, "page": i.url.split("#", 1)[0]} for i in dead[:50]]} if dead else {}
+    note = f"；另有 {len(dead)} 条列表条目无法打开" if dead else ""
     if len(hits) >= p.min_items:
-        return passed(f"在{where}找到 {len(hits)} 条相关信息：{hits[0].title}", ev, matches=len(hits))
+        return passed(f"在{where}找到 {len(hits)} 条相关信息：{hits[0].title}{note}", ev, matches=len(hits), **extra)
+    if dead:
+        return failed(f"在{where}未找到标题含“{desc}”的可打开信息{note}", ev, matches=len(hits), **extra)
     return failed(f"在{where}未找到标题含“{desc}”的信息", ev, matches=len(hits))
 
 
@@ -150,6 +160,15 @@ def annual_report(site: SiteModel, p: AnnualReportParams, ctx: CheckContext) -> 
     return failed(f"未找到{desc}（法定时限 {due}）", due=due.isoformat())
 
 
+def _normalized_link_texts(site: SiteModel, col: Column) -> list[str]:
+    """The normalized texts of a column page's links, computed once per site model."""
+    cache: dict[int, list[str]] = site.derived.setdefault("link_texts", {})
+    got = cache.get(id(col))
+    if got is None or len(got) != len(col.links):
+        got = cache[id(col)] = [normalize(text) for text, _url in col.links]
+    return got
+
+
 @dataclass(frozen=True)
 class LinkPresentParams:
     text: Keywords
@@ -169,9 +188,10 @@ def link_present(site: SiteModel, p: LinkPresentParams, ctx: CheckContext) -> Ou
         pages = [c for col in cols[:3] for c in col.walk()]
     else:
         pages = [site.root, *site.columns]
+    kw = tuple(tuple(normalize(a) for a in alts) for alts in p.text)  # as title_matches, normalized once
     for col in pages:
-        for text, url in col.links:
-            if title_matches(text, p.text) and all(s in url for s in p.url_contains):
+        for (text, url), norm in zip(col.links, _normalized_link_texts(site, col), strict=True):
+            if all(any(a in norm for a in alts) for alts in kw) and all(s in url for s in p.url_contains):
                 return passed(f"在“{col.display_path() or '首页'}”找到链接“{text}”",
                               [Evidence(url, text), Evidence(col.url or site.site_url, col.display_path() or "首页")])
     where = f"栏目“{' > '.join(p.column)}”" if p.column else "首页及各栏目页"

@@ -204,13 +204,29 @@ class InteractionParams:
 
 
 def _link_state(site: SiteModel, url: str) -> str | None:
+    """The state of the first verification result for `url` (as given, or canonical)."""
     if site.link_results is None:
         return None
-    key = canonical_url(url)
-    for r in site.link_results:
-        if r.get("url") == url or canonical_url(str(r.get("url", ""))) == key:
-            return str(r.get("state"))
-    return None
+    exact, canon = _link_states(site.link_results, site.derived)
+    hits = [h for h in (exact.get(url), canon.get(canonical_url(url))) if h is not None]
+    return min(hits)[1] if hits else None
+
+
+def _link_states(results: list[dict[str, Any]], cache: dict[str, Any]
+                 ) -> tuple[dict[Any, tuple[int, str]], dict[str, tuple[int, str]]]:
+    """(url → (position, state), canonical url → (position, state)) of the first result for
+    each, built once per site (cached with the model's derived data)."""
+    got = cache.get("link_states")
+    if got is not None and got[0] == (id(results), len(results)):
+        return got[1], got[2]
+    exact: dict[Any, tuple[int, str]] = {}
+    canon: dict[str, tuple[int, str]] = {}
+    for k, r in enumerate(results):
+        state = str(r.get("state"))
+        exact.setdefault(r.get("url"), (k, state))
+        canon.setdefault(canonical_url(str(r.get("url", ""))), (k, state))
+    cache["link_states"] = ((id(results), len(results)), exact, canon)
+    return exact, canon
 
 
 @check("interaction_channel", InteractionParams, needs=("site_facts",))

@@ -276,24 +276,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def crawl_options(p: argparse.ArgumentParser) -> None:
+    from crawler.crawl import settings as D  # the crawl's defaults (no Scrapy import)
+
     p.add_argument("--out", default="out", help="输出目录（findings.json、report.html、crawl.db）")
     p.add_argument("--as-of", help="检查日期 YYYY-MM-DD（时限与更新判断以此为准，默认今天）")
     p.add_argument("--rules", action="append",
                    help="规则文件或目录，可多次给出（默认只用国家层面基线规则）；直接给出的文件一律适用，目录中的规则按站点类型和地区筛选")
-    p.add_argument("--max-pages", type=int, default=5000, help="最多抓取页面数（默认 5000）")
-    p.add_argument("--max-depth", type=int, default=10, help="最大链接深度（默认 10）")
+    p.add_argument("--max-pages", type=int, default=D.CLOSESPIDER_PAGECOUNT,
+                   help=f"最多抓取页面数（默认 {D.CLOSESPIDER_PAGECOUNT}）")
+    p.add_argument("--max-depth", type=int, default=D.GOVAUDIT_MAX_DEPTH, help=f"最大链接深度（默认 {D.GOVAUDIT_MAX_DEPTH}）")
     p.add_argument("--extra-host", action="append", help="同属本站、允许抓取的其他主机，如 xxgk.example.gov.cn")
     p.add_argument("--ignore-robots", action="store_true", help="不遵守 robots.txt（仅在获得授权时使用）")
     p.add_argument("--fresh", action="store_true", help="重新抓取，不续抓未完成的抓取")
     p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
-    p.add_argument("--max-links", type=int, help="最多核验的链接数（默认 20000，超出部分在报告中注明未核验）")
+    p.add_argument("--max-links", type=int, help=f"最多核验的链接数（抓取中与抓取后合计，默认 {D.GOVAUDIT_MAX_LINKS}，超出部分在报告中注明未核验）")
     p.add_argument("--link-budget", type=float,
-                   help="链接核验的最长秒数（默认不限；到时未核验的链接在报告中注明）")
+                   help="链接核验的最长秒数（抓取中与抓取后各计；默认不限；到时未核验的链接在报告中注明）")
     p.add_argument("--verbose", action="store_true", help="显示抓取日志")
     p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
     p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
-    p.add_argument("--timeout", type=float, help="单个页面的下载超时秒数（默认 30）")
-    p.add_argument("--delay", type=float, help="同一主机两次请求之间的最短间隔秒数（默认 0.5，自动限速）")
+    p.add_argument("--timeout", type=float, help=f"单个页面的下载超时秒数（默认 {D.DOWNLOAD_TIMEOUT}）")
+    p.add_argument("--delay", type=float, help=f"同一主机两次请求之间的最短间隔秒数（默认 {D.DOWNLOAD_DELAY:g}，自动限速）")
     p.add_argument("--history", help="结果库：记录每次检查并比较变化（SQLite 文件或 postgresql+psycopg:// 地址，默认 OUT/history.db）")
     p.add_argument("--no-history", action="store_true",
                    help="不记录到结果库、不保留运行目录，只把结果写入 OUT（分布式 worker 使用：由协调端记录）")

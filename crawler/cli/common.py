@@ -207,7 +207,8 @@ OUTPUT_CN = {"findings": "检查结果数据", "report": "检查报告", "csv": 
 
 
 def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> dict[str, Any]:
-    """Scrapy settings from the crawl options (--timeout, --delay, --render, --verbose)."""
+    """Scrapy settings from the crawl options (--timeout, --delay, --render, --verbose,
+    --no-verify-links)."""
     settings: dict[str, Any] = {}
     if getattr(args, "verbose", False):
         settings["LOG_LEVEL"] = "INFO"
@@ -228,6 +229,8 @@ def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> 
         settings["GOVAUDIT_MAX_LINKS"] = args.max_links
     if getattr(args, "link_budget", None) is not None:
         settings["GOVAUDIT_LINK_BUDGET"] = args.link_budget
+    if hasattr(args, "no_verify_links") and not args.no_verify_links:
+        settings["GOVAUDIT_VERIFY_LINKS"] = True  # links verified as the crawl finds them
     render = getattr(args, "render", None) or "off"
     if render != "off":
         from crawler.crawl.render import render_settings

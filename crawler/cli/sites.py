@@ -35,7 +35,10 @@ from crawler.store.lock import StoreError, store_lock
 
 def _crawl_options(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
     """The same crawl options as a one-site audit (--timeout, --delay, --render …)."""
-    return {"max_pages": getattr(args, "max_pages", 5000), "max_depth": getattr(args, "max_depth", 10),
+    from crawler.crawl import settings as D
+
+    return {"max_pages": getattr(args, "max_pages", D.CLOSESPIDER_PAGECOUNT),
+            "max_depth": getattr(args, "max_depth", D.GOVAUDIT_MAX_DEPTH),
             "obey_robots": not getattr(args, "ignore_robots", False), "resume": not getattr(args, "fresh", False),
             "settings": crawl_overrides(args, urls) or None}
 

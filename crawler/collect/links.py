@@ -36,6 +36,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
+from crawler.crawl import settings as crawl_defaults
 from crawler.model.page import PageRecord
 from crawler.net import http
 from crawler.net.challenge import TITLE_RE as _TITLE_RE
@@ -467,7 +468,7 @@ class _HostGate:
 @dataclass
 class _Response:
     status: int
-    headers: httpx.Headers
+    headers: httpx.Headers | dict[str, Any]
     body: bytes
     final_url: str
     content_type: str
@@ -550,11 +551,11 @@ class _Verifier:
         if head is not None:
             ch = detect_challenge(head.status, head.headers)
             if ch in ("wzws", "jsluid"):
-                return self._result(res, "blocked", head, f"防护验证（{ch}），未计为错链", challenge=ch)
+                return make_result(res, "blocked", head, f"防护验证（{ch}），未计为错链", challenge=ch)
             ct = head.content_type.lower()
             if 200 <= head.status < 300 and kind in ("page", "external") and ct and "html" not in ct \
                     and "xml" not in ct and not ct.startswith("text/"):
-                return self._result(res, "ok", head, f"HTTP {head.status}")
+                return make_result(res, "ok", head, f"HTTP {head.status}")
         # 2. GET (streamed; a Range request for video/audio), retried when transient
         res["method"] = "GET"
         if head is not None and (head.status in (429, 503)):
@@ -577,7 +578,7 @@ class _Verifier:
                 r = await self.fetch("GET", t.url, limit, rng, referer=ref)
                 if rng and r.status in (416, 400, 501):
                     if r.status == 416 and (r.total == 0 or "*/0" in r.headers.get("content-range", "")):
-                        return self._result(res, "broken", r, f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）",
+                        return make_result(res, "broken", r, f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）",
                                             media=(False, f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）"))
                     rng = None  # the server does not do ranges: read the start of a plain GET
                     r = await self.fetch("GET", t.url, limit, None, referer=ref)
@@ -592,7 +593,7 @@ class _Verifier:
                     if state == "transient" and attempt:
                         reason += f"（重试 {attempt} 次后仍失败）"
                     res["attempts"] = attempt + 1
-                    return self._result(res, state, r, reason, **extra)
+                    return make_result(res, state, r, reason, **extra)
                 wait = _retry_after(r.headers, self.max_retry_after)
             else:
                 assert last is not None
@@ -618,58 +619,70 @@ class _Verifier:
             await asyncio.sleep(wait if wait is not None else min(8.0, self.backoff * (2 ** (attempt - 1))))
 
     def _classify(self, t: _Target, r: _Response) -> tuple[str, str, dict[str, Any]]:
-        st = r.status
-        ch = detect_challenge(st, r.headers, r.body, r.content_type)
-        if ch:
-            return "blocked", f"防护验证（{ch}，HTTP {st}），未计为错链，未尝试绕过", {"challenge": ch}
-        if st in (401, 403, 407, 451):
-            return "blocked", f"HTTP {st}：访问被拒绝，未计为错链", {}
-        if st in (404, 410):
-            return "broken", f"HTTP {st}：地址不存在", {}
-        if st in (408, 425, 429) or st >= 500:
-            return "transient", f"HTTP {st}：服务器暂时无法响应", {}
-        if 400 <= st < 500:
-            return "broken", f"HTTP {st}", {}
-        if st == 202 and not r.body:
-            return "transient", "HTTP 202：内容未就绪", {}
-        if not (200 <= st < 400):
-            return "transient", f"HTTP {st}", {}
-        kind = t.kind
-        if kind in MEDIA_KINDS:
-            ok, why, fmt = media_check(kind, t.url, r.content_type, r.body, total=r.total)
-            extra: dict[str, Any] = {"media": (ok, why)}
-            if fmt:
-                extra["format"] = fmt
-            if kind == "attachment" and ok and (_ext(t.url) in TEXT_EXTS or r.content_type.lower().startswith(
-                    ("text/plain", "text/csv"))):
-                found = pii.scan_text(_text_of(r.body, r.content_type))
-                if found:
-                    extra["pii"] = found
-            return ("ok" if ok else "broken"), (f"HTTP {st}" if ok else why), extra
-        ct = r.content_type.lower()
-        if not ct or "html" in ct or ct.startswith("text/"):
-            soft = soft_404(r.body, r.content_type, r.final_url)
-            if soft:
-                return "broken", soft, {"soft_404": True}
-        return "ok", f"HTTP {st}", {}
+        return classify_response(t.kind, t.url, r)
 
-    @staticmethod
-    def _result(res: dict[str, Any], state: str, r: _Response, reason: str, *,
+
+def classify_response(kind: str, url: str, r: _Response) -> tuple[str, str, dict[str, Any]]:
+    """(state, reason, extra) for the answer to a verification request (HEAD and GET alike;
+    also used by the verification during the crawl, crawler.crawl.verify)."""
+    st = r.status
+    ch = detect_challenge(st, r.headers, r.body, r.content_type)
+    if ch:
+        return "blocked", f"防护验证（{ch}，HTTP {st}），未计为错链，未尝试绕过", {"challenge": ch}
+    if st in (401, 403, 407, 451):
+        return "blocked", f"HTTP {st}：访问被拒绝，未计为错链", {}
+    if st in (404, 410):
+        return "broken", f"HTTP {st}：地址不存在", {}
+    if st in (408, 425, 429) or st >= 500:
+        return "transient", f"HTTP {st}：服务器暂时无法响应", {}
+    if 400 <= st < 500:
+        return "broken", f"HTTP {st}", {}
+    if st == 202 and not r.body:
+        return "transient", "HTTP 202：内容未就绪", {}
+    if not (200 <= st < 400):
+        return "transient", f"HTTP {st}", {}
+    if kind in MEDIA_KINDS:
+        ok, why, fmt = media_check(kind, url, r.content_type, r.body, total=r.total)
+        extra: dict[str, Any] = {"media": (ok, why)}
+        if fmt:
+            extra["format"] = fmt
+        if kind == "attachment" and ok and (_ext(url) in TEXT_EXTS or r.content_type.lower().startswith(
+                ("text/plain", "text/csv"))):
+            found = pii.scan_text(_text_of(r.body, r.content_type))
+            if found:
+                extra["pii"] = found
+        return ("ok" if ok else "broken"), (f"HTTP {st}" if ok else why), extra
+    ct = r.content_type.lower()
+    if not ct or "html" in ct or ct.startswith("text/"):
+        soft = soft_404(r.body, r.content_type, r.final_url)
+        if soft:
+            return "broken", soft, {"soft_404": True}
+    return "ok", f"HTTP {st}", {}
+
+
+def make_result(res: dict[str, Any], state: str, r: _Response, reason: str, *,
                 media: tuple[bool, str] | None = None, **extra: Any) -> dict[str, Any]:
-        out = {**res, "state": state, "status": r.status, "reason": reason,
-               "content_type": r.content_type[:100], "final_url": r.final_url, **extra}
-        if media is not None:
-            out["media_ok"], out["media_reason"] = media
-        return out
+    """A verification result: `res` (method …) with the state, reason and the answer's facts."""
+    out = {**res, "state": state, "status": r.status, "reason": reason,
+           "content_type": r.content_type[:100], "final_url": r.final_url, **extra}
+    if media is not None:
+        out["media_ok"], out["media_reason"] = media
+    return out
 
 
 # -- the entry point ---------------------------------------------------------------------------
+def _same_check(done_as: str, kind: str) -> bool:
+    """Whether a URL verified as `done_as` during the crawl needs no second check as `kind`
+    (a link found as a page and later as an image is opened as an image)."""
+    return done_as == kind or {done_as, kind} <= {"page", "external"}
+
+
 def verify_crawl_links(
     store: CrawlStore,
     crawl_id: int,
     *,
     include_external: bool = True,
-    max_links: int = 20000,
+    max_links: int = crawl_defaults.GOVAUDIT_MAX_LINKS,
     per_host: int = 1,
     timeout: float = 15.0,
     retries: int = 2,
@@ -685,14 +698,16 @@ def verify_crawl_links(
 ) -> dict[str, Any]:
     """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results.
 
-    Bounds: at most `max_links` URLs (GOVAUDIT_MAX_LINKS) and `budget` seconds
-    (GOVAUDIT_LINK_BUDGET); what a bound leaves unverified is stored as skipped and counted
-    in ``skipped_by_bound`` with the ``bound`` reached. `stop` (a threading.Event) ends the
-    verification early, keeping the results so far; with `resume`, URLs already verified in
-    this crawl are not checked again. `progress` (crawler.runner.progress) is told the total
-    and each URL done. `reuse` (URL → an earlier result, e.g. of the crawl a 复查 continues):
-    those URLs are not requested again; their earlier result is stored with the places they
-    are found on now."""
+    URLs the crawl fetched as pages take the crawl's answer; URLs verified during the crawl
+    (GOVAUDIT_VERIFY_LINKS) take that answer; only the rest is checked here, with httpx.
+    Bounds: at most `max_links` URLs (GOVAUDIT_MAX_LINKS; the URLs verified during and after
+    the crawl together) and `budget` seconds (GOVAUDIT_LINK_BUDGET); what a bound leaves
+    unverified is stored as skipped and counted in ``skipped_by_bound`` with the ``bound``
+    reached. `stop` (a threading.Event) ends the verification early, keeping the results so
+    far; with `resume`, URLs already verified in this crawl are not checked again. `progress`
+    (crawler.runner.progress) is told the total and each URL done. `reuse` (URL → an earlier
+    result, e.g. of the crawl a 复查 continues): those URLs are not requested again; their
+    earlier result is stored with the places they are found on now."""
     t0 = time.monotonic()
     info = store.crawl_info(crawl_id)
     if info is None:
@@ -709,7 +724,7 @@ def verify_crawl_links(
     earlier: dict[str, str] = {}
     if resume:  # results of an earlier, stopped verification of this crawl
         earlier = {str(r.get("url")): str(r.get("state")) for r in store.iter_link_results(crawl_id)
-                   if r.get("state") != "skipped" and r.get("source") != "crawl"}
+                   if r.get("state") != "skipped" and r.get("source") != "crawl" and not r.get("pending")}
 
     def emit(t: _Target, res: dict[str, Any]) -> None:
         state = res["state"]
@@ -744,6 +759,10 @@ def verify_crawl_links(
             store.add_link_results(crawl_id, pending)
             pending.clear()
 
+    # verified during the crawl (crawler.crawl.verify): stored without where they were found
+    during = {r["url"]: r for r in store.iter_link_results(crawl_id) if r.get("pending")}
+    store.delete_link_results(crawl_id, list(during))
+    stats["during_crawl"] = 0
     to_verify: list[_Target] = []
     for url, t in targets.items():
         if t.external and not include_external:
@@ -751,12 +770,17 @@ def verify_crawl_links(
             continue
         c = crawled.get(url) or crawled.get(canonical_url(url))
         got = _from_crawl(c, t.kind) if c is not None else None
+        d = during.get(url)
         if c is not None and got is not None:
             state, status, reason = got
             stats["from_crawl"] += 1
             emit(t, {"state": state, "status": status, "reason": reason, "content_type": c.content_type[:100],
                      "source": "crawl", "final_url": c.final_url, "method": "crawl",
                      **({"challenge": c.challenge} if c.challenge else {})})
+        elif d is not None and _same_check(str(d.get("kind")), t.kind):
+            stats["verified"] += 1
+            stats["during_crawl"] += 1
+            emit(t, {k: v for k, v in d.items() if k not in ("url", "pending", "kind")})
         elif pii.redact_ids(t.url) in earlier:
             state = earlier[pii.redact_ids(t.url)]
             stats["verified"] += 1
@@ -770,8 +794,9 @@ def verify_crawl_links(
             to_verify.append(t)
     # homepage first, then media and attachments of the site, then other pages, external last
     to_verify.sort(key=lambda t: (not t.homepage, t.external, t.kind not in MEDIA_KINDS, -t.refs))
-    skipped = to_verify[max_links:] if max_links >= 0 else []
-    to_verify = to_verify[:max_links] if max_links >= 0 else to_verify
+    room = max(0, max_links - stats["during_crawl"]) if max_links >= 0 else -1
+    skipped = to_verify[room:] if room >= 0 else []
+    to_verify = to_verify[:room] if room >= 0 else to_verify
     for t in skipped:
         emit(t, {"state": "skipped", "status": 0, "reason": f"超出核验数量上限（{max_links}），未核验",
                  "source": "none"})

@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -25,6 +26,7 @@ from crawler.net.retry import retry_after_seconds
 if TYPE_CHECKING:
     from typing import Self
 
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
@@ -64,6 +66,20 @@ class RetryAfterMiddleware(RetryMiddleware):
         slot = slots.get(key)
         if slot is not None and slot.delay < wait:
             slot.delay = wait
+
+
+class HostScopeMiddleware(OffsiteMiddleware):
+    """Scrapy's OffsiteMiddleware with the spider's host scope instead of
+    ``allowed_domains``: the audited hosts compare without ``www.``, port and case, and
+    their other subdomains are *not* in scope (another office's site is not audited);
+    the scope grows during the crawl (a start URL that redirects to another host, the
+    adopted 政府信息公开 platform), so it is asked per request (``spider.host_allowed``).
+    As in Scrapy, requests with ``dont_filter`` or ``meta["allow_offsite"]`` pass (an
+    accepted redirect; a link verification request)."""
+
+    def should_follow(self, request: Request, spider: Spider) -> bool:
+        allowed = getattr(spider, "host_allowed", None)
+        return True if allowed is None else bool(allowed(request.url))
 
 
 class HTTPDownloadHandler(HTTP11DownloadHandler):
@@ -122,7 +138,7 @@ class SiteRedirectMiddleware(RedirectMiddleware):
         return result
 
 
-from scrapy.exceptions import IgnoreRequest  # noqa: E402 - used by the netguard section only
+from scrapy.exceptions import IgnoreRequest
 
 
 class NetGuardMiddleware:
@@ -179,7 +195,7 @@ class NetGuardMiddleware:
 
             from w3lib.url import safe_url_string
 
-            location = safe_url_string(response.headers[b"Location"])
+            location = safe_url_string(response.headers[b"Location"] or b"")
             if location.startswith("//"):
                 location = request.url.split(":", 1)[0] + ":" + location
             target = urljoin(request.url, location)
@@ -203,7 +219,7 @@ class RefusedAddress(IgnoreRequest):
         self.detail = detail
 
 
-from scrapy.resolver import CachingHostnameResolver  # noqa: E402 - netguard section
+from scrapy.resolver import CachingHostnameResolver
 
 
 class _GuardedReceiver:
@@ -213,10 +229,10 @@ class _GuardedReceiver:
         self.receiver = receiver
         self.host = host
 
-    def resolutionBegan(self, resolution) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def resolutionBegan(self, resolution) -> None:  # type: ignore[no-untyped-def]
         self.receiver.resolutionBegan(resolution)
 
-    def addressResolved(self, address) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def addressResolved(self, address) -> None:  # type: ignore[no-untyped-def]
         from crawler.net.guard import ALWAYS_REFUSED, address_class
 
         host = getattr(address, "host", "")
@@ -225,7 +241,7 @@ class _GuardedReceiver:
             return
         self.receiver.addressResolved(address)
 
-    def resolutionComplete(self) -> None:  # noqa: N802
+    def resolutionComplete(self) -> None:
         self.receiver.resolutionComplete()
 
 
@@ -235,7 +251,7 @@ class GuardedHostnameResolver(CachingHostnameResolver):
     name that resolves to a public address when checked and to 169.254.169.254 when
     connected (DNS rebinding). A host left without addresses fails as "dns"."""
 
-    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,  # type: ignore[no-untyped-def]  # noqa: N802,N803
-                        transportSemantics="TCP"):  # noqa: N803
+    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,  # type: ignore[no-untyped-def]
+                        transportSemantics="TCP"):
         return super().resolveHostName(_GuardedReceiver(resolutionReceiver, hostName), hostName, portNumber,
                                        addressTypes, transportSemantics)

@@ -2,12 +2,13 @@
 
 The crawl is opened when the spider opens (``CrawlStore.start_crawl``; with
 GOVAUDIT_RESUME an unfinished crawl of the same start URLs is continued) unless a crawl
-id is given (spider argument ``crawl_id`` or GOVAUDIT_CRAWL_ID). The store is handed to
-the spider (``attach_store``) so that it can skip what is stored already.
+id is given (GOVAUDIT_CRAWL_ID). The store is handed to the spider (``attach_store``) so
+that it can skip what is stored already.
 
-Only a crawl that ran to its end (finish reason ``finished``) is marked finished, with
-its statistics. A crawl stopped early (Ctrl-C, CLOSESPIDER_* limits, a crash) stays
-"running", so that the next run with the same start URLs continues it.
+Only a crawl that ran to its end (finish reason ``finished``) is marked finished, with its statistics (counted by
+crawler.crawl.extensions.CrawlStats). A crawl stopped early (Ctrl-C, other CLOSESPIDER_*
+limits, a crash) stays "running", so that the next run with the same start URLs
+continues it.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from crawler.crawl.verify import LinkCheck
 from crawler.model.page import PageRecord
 from crawler.store.crawls import CrawlStore
 
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+FINISHED = ("finished",)  # a crawl that ran to its end (within its page budget)
 
 
 def as_record(item: Any) -> PageRecord | None:
@@ -52,11 +56,9 @@ class StorePipeline:
         self.crawl_id = crawl_id
         self.store: CrawlStore | None = None
         self.buffer: list[PageRecord] = []
+        self.link_buffer: list[dict[str, Any]] = []  # link verification results (crawler.crawl.verify)
         self.added = 0  # new rows written by this run
         self.duplicates = 0  # records whose URL was stored already
-        self.errors = 0
-        self.http_errors = 0
-        self.challenges = 0
         self.started = time.monotonic()
         self.resumed_pages = 0
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -77,12 +79,12 @@ class StorePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         assert spider is not None
-        spec = getattr(spider, "store_spec", None) or self.store_spec
+        spec = self.store_spec
         if not spec:
             logger.warning("GOVAUDIT_STORE is not set: crawled pages are not stored")
             return
         self.store = CrawlStore(spec)
-        crawl_id = getattr(spider, "crawl_id", None) or self.crawl_id
+        crawl_id = self.crawl_id
         if crawl_id is not None:
             crawl_id = int(crawl_id)
             if self.store.crawl_info(crawl_id) is None:
@@ -96,6 +98,7 @@ class StorePipeline:
             )
         self.crawl_id = crawl_id
         self.resumed_pages = self.store.page_count(crawl_id)
+        self.crawler.stats.set_value("govaudit/resumed_pages", self.resumed_pages)
         if hasattr(spider, "attach_store"):
             spider.attach_store(self.store, crawl_id)
         else:
@@ -105,15 +108,15 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if self.store is None:
             return item
+        if isinstance(item, LinkCheck):
+            # stored as "pending": verify_crawl_links adds where the URL was found
+            self.link_buffer.append({**item.result, "url": item.url, "pending": True})
+            if len(self.link_buffer) >= self.batch_size * 4:
+                self._flush_links()
+            return item
         rec = as_record(item)
         if rec is None:
             return item
-        if rec.error:
-            self.errors += 1
-        elif rec.status >= 400:
-            self.http_errors += 1
-        if rec.challenge:
-            self.challenges += 1
         self.buffer.append(rec)
         if len(self.buffer) >= self.batch_size:
             self._flush()
@@ -127,17 +130,25 @@ class StorePipeline:
         self.added += n
         self.duplicates += len(batch) - n
 
+    def _flush_links(self) -> None:
+        if not self.link_buffer or self.store is None or self.crawl_id is None:
+            return
+        batch, self.link_buffer = self.link_buffer, []
+        self.store.add_link_results(self.crawl_id, batch)
+
     def close_spider(self) -> None:
         self._flush()
+        self._flush_links()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.store is None or self.crawl_id is None:
             return
         try:
             self._flush()
+            self._flush_links()
             stats = self.crawl_stats(spider, reason)
             spider.crawler.stats.set_value("govaudit/crawl_id", self.crawl_id)
-            if reason == "finished":
+            if reason in FINISHED:
                 self.store.finish_crawl(self.crawl_id, stats)
             else:
                 logger.warning(
@@ -159,17 +170,19 @@ class StorePipeline:
             "pages_total": self.store.page_count(self.crawl_id),
             "resumed_from": self.resumed_pages,
             "duplicates": self.duplicates,
-            "errors": self.errors,
-            "http_errors": self.http_errors,
-            "challenges": self.challenges,
-            "truncated": int(getattr(spider, "truncated", 0) or 0),
-            "max_pages": getattr(spider, "max_pages", None),
+            "errors": st.get_value("govaudit/errors", 0),
+            "http_errors": st.get_value("govaudit/http_errors", 0),
+            "challenges": st.get_value("govaudit/challenges", 0),
+            "truncated": st.get_value("govaudit/truncated", 0),
+            "max_pages": self.crawler.settings.getint("CLOSESPIDER_PAGECOUNT"),
             "max_depth": getattr(spider, "max_depth", None),
             "hosts": list(getattr(spider, "audited_hosts", []) or []),
             "requests": st.get_value("downloader/request_count", 0),
             "responses": st.get_value("downloader/response_count", 0),
             "retries": st.get_value("retry/count", 0),
             "robots_forbidden": st.get_value("robotstxt/forbidden", 0),
+            "links": {k.rsplit("/", 1)[-1]: v for k, v in (st.get_stats() or {}).items()
+                      if k.startswith("govaudit/links/")},
             "status_counts": status_counts,
             "elapsed": round(time.monotonic() - self.started, 1),
             "finish_reason": reason,

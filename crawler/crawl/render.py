@@ -17,7 +17,7 @@ import re
 import shutil
 from typing import Any
 
-__all__ = ["RENDER_MODES", "needs_render", "render_settings", "render_meta", "chromium_path", "RENDERED_META"]
+__all__ = ["RENDERED_META", "RENDER_MODES", "chromium_path", "needs_render", "render_meta", "render_settings"]
 
 RENDER_MODES = ("off", "auto")
 RENDERED_META = "govaudit_rendered"  # request meta: this request is the browser re-fetch
@@ -30,7 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 _CONTAINER_RE = re.compile(
     r"(?:^|[-_\s])(?:nav|navs|navbar|menu|menus|submenu|list|lists|newslist|lanmu|column|columns|"
     r"channel|daohang|dh|subnav|sidebar|side|tree|app|catalog|xxgkml)(?:$|[-_\s\d])",
-    re.I,
+    re.IGNORECASE,
 )
 # Inline script that builds markup or loads data.
 _BUILDER_RE = re.compile(
@@ -39,6 +39,7 @@ _BUILDER_RE = re.compile(
     r"XMLHttpRequest|axios|new\s+Vue|createApp|ReactDOM|template\s*\(",
 )
 _MAX_HTML = 1_000_000
+RENDER_HANDLER = "crawler.crawl.render_handler.RenderDownloadHandler"
 
 
 def chromium_path() -> str | None:
@@ -70,11 +71,15 @@ def render_settings(mode: str, *, timeout: float = 30.0, max_pages: int = 50,
         import scrapy_playwright  # noqa: F401
     except ImportError:
         raise RuntimeError("--render auto 需要 scrapy-playwright（pip install 'govaudit[render]'）") from None
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    from crawler.crawl import settings as D
+
+    # beside the others: only http/https go to the browser-capable handler (it fetches
+    # requests without meta["playwright"] as the plain HTTP handler does)
+    handlers = {**D.DOWNLOAD_HANDLERS, "http": RENDER_HANDLER, "https": RENDER_HANDLER}
     return {
         "GOVAUDIT_RENDER": mode,
         "GOVAUDIT_RENDER_MAX": max_pages,
-        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "DOWNLOAD_HANDLERS": handlers,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": exe, "headless": True, "args": CHROMIUM_ARGS,
@@ -133,6 +138,8 @@ def needs_render(html_text: str, record: Any = None) -> str | None:
     """
     if not html_text or "<script" not in html_text[:_MAX_HTML].lower():
         return None
+    if record is not None and (getattr(record, "text_facts", None) or {}).get("script_list"):
+        return None  # the list was read from the data the page's script renders
     try:
         from lxml import html as lhtml
 

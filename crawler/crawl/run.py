@@ -14,6 +14,7 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 
+from crawler.crawl import settings as D
 from crawler.crawl.spider import SiteSpider, split_arg
 from crawler.net.urls import normalize_start_url
 
@@ -30,7 +31,8 @@ def crawl_settings(
     resume: bool = True,
     settings: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """crawler.crawl.settings with the given options and raw Scrapy overrides applied."""
+    """crawler.crawl.settings with the given options and raw Scrapy overrides applied.
+    Every crawl option is a setting (the spider reads them in `from_crawler`)."""
     s = Settings()
     s.setmodule("crawler.crawl.settings", priority="project")
     if store is not None:
@@ -39,7 +41,7 @@ def crawl_settings(
     if hosts:
         s.set("GOVAUDIT_EXTRA_HOSTS", hosts, priority="cmdline")
     if max_pages is not None:
-        s.set("GOVAUDIT_MAX_PAGES", int(max_pages), priority="cmdline")
+        s.set("CLOSESPIDER_PAGECOUNT", int(max_pages), priority="cmdline")
     if max_depth is not None:
         s.set("GOVAUDIT_MAX_DEPTH", int(max_depth), priority="cmdline")
     s.set("ROBOTSTXT_OBEY", bool(obey_robots), priority="cmdline")
@@ -54,8 +56,8 @@ def run_crawl(
     store: str,
     *,
     extra_hosts: Iterable[str] = (),
-    max_pages: int = 5000,
-    max_depth: int = 10,
+    max_pages: int = D.CLOSESPIDER_PAGECOUNT,
+    max_depth: int = D.GOVAUDIT_MAX_DEPTH,
     obey_robots: bool = True,
     resume: bool = True,
     settings: dict[str, Any] | None = None,
@@ -78,7 +80,7 @@ _JOB_KEYS = {"start_urls", "store", "extra_hosts", "max_pages", "max_depth", "ob
 # Settings that belong to the process rather than to one crawl (logging, the reactor and
 # its thread pool, the DNS resolver): taken from the first job.
 _PROCESS_PREFIXES = ("LOG_", "TWISTED_REACTOR", "ASYNCIO_EVENT_LOOP", "REACTOR_THREADPOOL_MAXSIZE",
-                     "DNS_RESOLVER", "DNSCACHE_", "DNS_TIMEOUT")
+                     "TWISTED_DNS_RESOLVER", "DNSCACHE_", "DNS_TIMEOUT")
 
 
 def process_settings(first: Settings) -> Settings:
@@ -116,7 +118,8 @@ def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
         if not job.get("store"):
             raise ValueError(f"第 {i + 1} 个抓取任务没有指定抓取库（store）")
         hosts = [h.strip().lower() for h in split_arg(job.get("extra_hosts")) if h.strip()]
-        max_pages, max_depth = job.get("max_pages", 5000), job.get("max_depth", 10)
+        max_pages = job.get("max_pages", D.CLOSESPIDER_PAGECOUNT)
+        max_depth = job.get("max_depth", D.GOVAUDIT_MAX_DEPTH)
         s = crawl_settings(
             store=job["store"],
             extra_hosts=hosts,
@@ -126,16 +129,11 @@ def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
             resume=job.get("resume", True),
             settings=job.get("settings"),
         )
-        # The job's own values also go to its spider as arguments (the spider and the
-        # store pipeline read those before the settings), so no job can see another's.
-        spider_args: dict[str, Any] = {"start_urls": urls, "store": str(job["store"]), "allowed_hosts": hosts}
-        if max_pages is not None:
-            spider_args["max_pages"] = int(max_pages)
-        if max_depth is not None:
-            spider_args["max_depth"] = int(max_depth)
         if job.get("crawl_id") not in (None, ""):
-            spider_args["crawl_id"] = int(job["crawl_id"])
-        prepared.append((s, spider_args))
+            s.set("GOVAUDIT_CRAWL_ID", int(job["crawl_id"]), priority="cmdline")
+        # each job's options are its crawler's settings (see process_settings); the start
+        # URLs are the spider's one argument
+        prepared.append((s, {"start_urls": urls}))
 
     # Process-wide settings (logging, reactor) come from the first job; per-job settings
     # stay each crawler's own (see process_settings).

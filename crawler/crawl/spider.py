@@ -10,23 +10,29 @@ What it records: every response, 404s and 5xx included, and every failure (DNS, 
 timeout, too large, robots.txt) as a record with `error`, so that "site unreachable" is a
 fact in the store rather than a gap.
 
-Budget: at most `max_pages` URLs per crawl, counting the pages an interrupted earlier run
-already stored. Resume: the store pipeline opens the crawl and hands the store over
-(`attach_store`) before `start()` runs; URLs already stored are not fetched again and
-the links of stored pages that were not reached yet are scheduled again.
+Scrapy does the rest: the dupefilter drops URLs seen before, HostScopeMiddleware keeps
+requests on the audited hosts (adopted hosts included), CLOSESPIDER_PAGECOUNT bounds the
+pages per crawl (crawler.crawl.extensions.PageBudget, counting the pages an interrupted
+earlier run already stored). Resume: the store pipeline opens the crawl and hands the
+store over (`attach_store`) before `start()` runs; stored URLs are registered with the
+dupefilter and the links of stored pages that were not reached yet are scheduled again.
 """
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.crawl import settings as D
+from crawler.crawl.extensions import VERIFY_META
+from crawler.crawl.verify import CrawlLinkVerifier, stop_after_limit
 from crawler.extract.page import extract_page
 from crawler.model.page import PageRecord
 from crawler.net.failures import classify_failure
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _REDIRECT_CODES = (301, 302, 303, 307, 308)
+_RECENT_MAX = 4096  # URLs remembered by the spider's pre-filter (bounded: the dupefilter decides)
 
 
 def split_arg(value: Any) -> list[str]:
@@ -74,77 +81,71 @@ def parent_domain(host: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class SiteSpider(scrapy.Spider):
+    """Start URLs are the spider's one argument; every option is a setting, read once in
+    `from_crawler` (GOVAUDIT_MAX_DEPTH, GOVAUDIT_EXTRA_HOSTS … in crawler.crawl.settings)."""
+
     name = "site"
     # Every status reaches the callback (404 and 5xx pages are recorded), except the
     # redirect codes, which RedirectMiddleware must still follow.
-    handle_httpstatus_list = [c for c in range(100, 600) if c not in _REDIRECT_CODES]
+    handle_httpstatus_list: ClassVar[list[int]] = [c for c in range(100, 600) if c not in _REDIRECT_CODES]
 
-    def __init__(
-        self,
-        start_urls: Iterable[str] | str | None = None,
-        allowed_hosts: Iterable[str] | str | None = None,
-        max_pages: int | str | None = None,
-        max_depth: int | str | None = None,
-        crawl_id: int | str | None = None,
-        store: str | None = None,
-        max_list_pages: int | str | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, start_urls: Iterable[str] | str | None = None, *, max_depth: int = D.GOVAUDIT_MAX_DEPTH,
+                 max_list_pages: int = D.GOVAUDIT_MAX_LIST_PAGES, extra_hosts: Iterable[str] = (),
+                 render_mode: str = "off", render_max: int = D.GOVAUDIT_RENDER_MAX, verify_links: bool = False,
+                 max_links: int = D.GOVAUDIT_MAX_LINKS, link_budget: float | None = D.GOVAUDIT_LINK_BUDGET,
+                 retries: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         urls = [normalize_start_url(u) for u in split_arg(start_urls)]
         if not urls:
             raise ValueError("SiteSpider 需要至少一个起始网址（start_urls）")
         seen: set[str] = set()
         self.start_urls = [u for u in urls if not (u in seen or seen.add(u))]  # type: ignore[func-returns-value]
-        self.extra_hosts: list[str] = [h.lower() for h in split_arg(allowed_hosts)]
-        self._arg_max_pages = int(max_pages) if max_pages not in (None, "") else None
-        self._arg_max_depth = int(max_depth) if max_depth not in (None, "") else None
-        self._arg_max_list_pages = int(max_list_pages) if max_list_pages not in (None, "") else None
-        self.crawl_id: int | None = int(crawl_id) if crawl_id not in (None, "") else None
-        self.store_spec: str | None = store or None
-        self.max_pages = self._arg_max_pages if self._arg_max_pages is not None else 5000
-        self.max_depth = self._arg_max_depth if self._arg_max_depth is not None else 10
-        self.max_list_pages = self._arg_max_list_pages if self._arg_max_list_pages is not None else 300
+        self.extra_hosts: list[str] = [h.lower() for h in split_arg(list(extra_hosts))]
+        self.max_depth = int(max_depth)
+        self.max_list_pages = int(max_list_pages)
+        self.render_mode = render_mode
+        self.render_max = int(render_max)
+        self._rendered = 0
         self._host_keys: set[str] = set()
         self.audited_hosts: list[str] = []
         for u in self.start_urls:
             self._add_host(u)
         for h in self.extra_hosts:
             self._add_host(h)
-        self._seen: set[bytes] = set()
-        self._issued = 0  # URLs requested (or stored by an earlier run) in this crawl
-        self.truncated = 0  # URLs left out because of the page budget
+        self.crawl_id: int | None = None
         self._store: CrawlStore | None = None
         self.resumed_pages = 0
+        # One bound method object per callback: Scrapy caches its per-callback source
+        # checks by callback object, and a fresh `self.parse` per Request defeats that.
+        self._on_page = self.parse
+        self._on_error = self.errback
+        # URLs turned into Requests lately: nav and footer links repeat on every page, and
+        # the dupefilter would drop them again; a bounded cache spares building the Request
+        self._recent: dict[Any, None] = {}
+        self.verifier = CrawlLinkVerifier(self, max_links=max_links, retries=retries,
+                                          budget=link_budget) if verify_links else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
-        spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider._configure(crawler)
-        return spider
-
-    def _configure(self, crawler: Crawler) -> None:
         s = crawler.settings
-        if self._arg_max_pages is None:
-            self.max_pages = s.getint("GOVAUDIT_MAX_PAGES", 5000)
-        if self._arg_max_depth is None:
-            self.max_depth = s.getint("GOVAUDIT_MAX_DEPTH", 10)
-        if self._arg_max_list_pages is None:
-            self.max_list_pages = s.getint("GOVAUDIT_MAX_LIST_PAGES", 300)
-        for h in split_arg(s.get("GOVAUDIT_EXTRA_HOSTS")):
-            if h.lower() not in self.extra_hosts:
-                self.extra_hosts.append(h.lower())
-            self._add_host(h)
-        if self.crawl_id is None and s.get("GOVAUDIT_CRAWL_ID") not in (None, ""):
-            self.crawl_id = s.getint("GOVAUDIT_CRAWL_ID")
-        self.render_mode = str(s.get("GOVAUDIT_RENDER") or "off")  # crawler.render
-        self.render_max = s.getint("GOVAUDIT_RENDER_MAX", 50)
-        self._rendered = 0
+        kwargs.setdefault("max_depth", s.getint("GOVAUDIT_MAX_DEPTH", D.GOVAUDIT_MAX_DEPTH))
+        kwargs.setdefault("max_list_pages", s.getint("GOVAUDIT_MAX_LIST_PAGES", D.GOVAUDIT_MAX_LIST_PAGES))
+        kwargs.setdefault("extra_hosts", split_arg(s.get("GOVAUDIT_EXTRA_HOSTS")))
+        kwargs.setdefault("render_mode", str(s.get("GOVAUDIT_RENDER") or "off"))
+        kwargs.setdefault("render_max", s.getint("GOVAUDIT_RENDER_MAX", D.GOVAUDIT_RENDER_MAX))
+        kwargs.setdefault("verify_links", s.getbool("GOVAUDIT_VERIFY_LINKS", D.GOVAUDIT_VERIFY_LINKS))
+        kwargs.setdefault("max_links", s.getint("GOVAUDIT_MAX_LINKS", D.GOVAUDIT_MAX_LINKS))
+        budget = s.get("GOVAUDIT_LINK_BUDGET")
+        kwargs.setdefault("link_budget", float(budget) if budget else None)
+        kwargs.setdefault("retries", s.getint("RETRY_TIMES", D.RETRY_TIMES) if s.getbool("RETRY_ENABLED") else 0)
+        spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.verifier is not None:
+            crawler.signals.connect(stop_after_limit, signal=signals.bytes_received)
+        return spider
 
     # -- hosts ----------------------------------------------------------------------------
     def _add_host(self, url_or_host: str) -> None:
@@ -179,6 +180,7 @@ class SiteSpider(scrapy.Spider):
         return added
 
     def host_allowed(self, url: str) -> bool:
+        """Whether a URL is on the audited hosts (asked by HostScopeMiddleware)."""
         try:
             parts = urlsplit(url)
         except ValueError:
@@ -189,7 +191,7 @@ class SiteSpider(scrapy.Spider):
     def crawl_options(self) -> dict[str, Any]:
         settings = self.crawler.settings if hasattr(self, "crawler") else None
         return {
-            "max_pages": self.max_pages,
+            "max_pages": settings.getint("CLOSESPIDER_PAGECOUNT") if settings is not None else None,
             "max_depth": self.max_depth,
             "extra_hosts": list(self.extra_hosts),
             "obey_robots": settings.getbool("ROBOTSTXT_OBEY") if settings is not None else None,
@@ -201,18 +203,16 @@ class SiteSpider(scrapy.Spider):
         self._store = store
         self.crawl_id = crawl_id
 
-    def _fingerprint(self, request: scrapy.Request) -> bytes:
-        return self.crawler.request_fingerprinter.fingerprint(request)
-
-    def _fp_url(self, url: str) -> bytes | None:
-        try:
-            return self._fingerprint(scrapy.Request(url))
-        except (ValueError, TypeError):
-            return None
+    def seen(self, request: scrapy.Request) -> bool:
+        """Ask Scrapy's dupefilter whether a request was seen, registering it if not."""
+        engine = getattr(self.crawler, "engine", None)
+        scheduler = engine.scheduler if engine is not None else None
+        df = getattr(scheduler, "df", None)
+        return bool(df is not None and df.request_seen(request))
 
     def _resume_state(self) -> list[tuple[str, int, int]]:
-        """Mark the stored URLs as seen and return the (url, depth, list hops) of links
-        of stored pages that are not stored yet."""
+        """Register the stored URLs with the dupefilter and return the (url, depth, list
+        hops) of links of stored pages that are not stored yet."""
         store, crawl_id = self._store, self.crawl_id
         if store is None or crawl_id is None:
             return []
@@ -221,13 +221,16 @@ class SiteSpider(scrapy.Spider):
         for rec in store.iter_pages(crawl_id):
             n += 1
             for u in {rec.url, rec.requested_url or rec.url, *rec.redirects}:
-                fp = self._fp_url(u)
-                if fp is not None:
-                    self._seen.add(fp)
+                try:
+                    self.seen(scrapy.Request(u))
+                except (ValueError, TypeError):
+                    pass
             if rec.depth == 0:
                 self._add_host(rec.url)
                 if rec.refresh_to:
                     self._add_host(rec.refresh_to)
+            if rec.depth <= 1 and rec.ok and not rec.challenge:
+                self.adopt_sibling_platform(rec)
             for url, depth, hops in self._targets(rec, 0):
                 if not self.host_allowed(url):
                     continue
@@ -235,7 +238,6 @@ class SiteSpider(scrapy.Spider):
                 if old is None or (depth, hops) < old:
                     targets[url] = (depth, hops)
         self.resumed_pages = n
-        self._issued = n
         if n:
             logger.info("Resuming crawl %s: %d pages stored, %d links to check", crawl_id, n, len(targets))
         pending = [(u, d, h) for u, (d, h) in targets.items()]
@@ -246,7 +248,7 @@ class SiteSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         pending = self._resume_state()
         for url in self.start_urls:
-            req = self._request(url, depth=0, start=True)
+            req = self._request(url, depth=0)
             if req is not None:
                 yield req
         for url, depth, hops in pending:
@@ -254,42 +256,46 @@ class SiteSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
-    def _request(self, url: str, *, depth: int, hops: int = 0, start: bool = False) -> scrapy.Request | None:
-        if not start and not self.host_allowed(url):
+    def seen_recently(self, key: Any) -> bool:
+        """Whether `key` (a URL) was turned into a Request lately; remembers it if not.
+        Bounded: the dupefilter has the last word."""
+        recent = self._recent
+        if key in recent:
+            return True
+        if len(recent) >= _RECENT_MAX:
+            recent.clear()
+        recent[key] = None
+        return False
+
+    def _request(self, url: str, *, depth: int, hops: int = 0) -> scrapy.Request | None:
+        """A page request, or None for a URL turned into a Request lately (the dupefilter
+        would drop it). Scope (HostScopeMiddleware), duplicates (the dupefilter) and the
+        page budget (CLOSESPIDER_PAGECOUNT) are Scrapy's."""
+        if self.seen_recently(url):
             return None
         try:
-            req = scrapy.Request(
-                url,
-                callback=self.parse,
-                errback=self.errback,
-                priority=-depth,
-                meta={"ga_depth": depth, "ga_hops": hops},
-            )
+            return scrapy.Request(url, callback=self._on_page, errback=self._on_error, priority=-depth,
+                                  meta={"ga_depth": depth, "ga_hops": hops})
         except (ValueError, TypeError):
             return None
-        fp = self._fingerprint(req)
-        if fp in self._seen:
-            return None
-        self._seen.add(fp)
-        if 0 < self.max_pages <= self._issued:  # 0: no limit
-            self.truncated += 1
-            self.crawler.stats.inc_value("govaudit/truncated")
-            return None
-        self._issued += 1
-        return req
 
     def accept_redirect(self, source: scrapy.Request, target: scrapy.Request) -> bool:
         """Whether to follow a redirect (asked by SiteRedirectMiddleware). Declined: a
         target already fetched or scheduled (the redirect is recorded as a 3xx record with
-        `refresh_to`), and a target off the audited hosts below the start URLs."""
+        `refresh_to`), and a target off the audited hosts below the start URLs. An
+        accepted target is registered with the dupefilter here, so it is let through
+        (``dont_filter``) when scheduled. A link verification request follows every
+        redirect (up to REDIRECT_MAX_TIMES)."""
+        if source.meta.get(VERIFY_META):
+            target.dont_filter = True
+            return True
         if int(source.meta.get("ga_depth", 0)) > 0 and not self.host_allowed(target.url):
             return False
         if target.dont_filter:
             return True
-        fp = self._fingerprint(target)
-        if fp in self._seen:
+        if self.seen(target):
             return False
-        self._seen.add(fp)
+        target.dont_filter = True
         return True
 
     def _targets(self, rec: PageRecord, hops: int) -> Iterator[tuple[str, int, int]]:
@@ -309,6 +315,16 @@ class SiteSpider(scrapy.Spider):
             for lk in rec.links:
                 if lk.kind == "page":
                     yield lk.url, depth + 1, 0
+
+    def _follow(self, rec: PageRecord, hops: int) -> Iterator[Any]:
+        """Requests for what a page leads to, then for verifying its other links."""
+        for url, depth, h in self._targets(rec, hops):
+            req = self._request(url, depth=depth, hops=h)
+            if req is not None:
+                yield req
+        if self.verifier is not None:
+            followed = rec.ok and not rec.challenge and rec.depth + 1 <= self.max_depth and self.host_allowed(rec.url)
+            yield from self.verifier.requests_for(rec, followed=followed)
 
     # -- responses ------------------------------------------------------------------------
     def _record_response(self, response: Response) -> PageRecord:
@@ -339,7 +355,7 @@ class SiteSpider(scrapy.Spider):
         """A browser re-fetch of this page when its menu/list is built by script."""
         from crawler.crawl.render import RENDERED_META, needs_render, render_meta
 
-        if getattr(self, "render_mode", "off") != "auto" or response.meta.get(RENDERED_META):
+        if self.render_mode != "auto" or response.meta.get(RENDERED_META):
             return None
         if self._rendered >= self.render_max or not rec.ok or rec.challenge:
             return None
@@ -352,7 +368,7 @@ class SiteSpider(scrapy.Spider):
         meta: dict[str, Any] = {k: response.meta[k] for k in ("ga_depth", "ga_hops", "redirect_urls")
                                  if k in response.meta}
         meta.update(render_meta(why), ga_unrendered=rec)
-        return scrapy.Request(response.url, callback=self.parse, errback=self._render_failed, meta=meta,
+        return scrapy.Request(response.url, callback=self._on_page, errback=self._render_failed, meta=meta,
                               dont_filter=True, priority=response.request.priority if response.request else 0)
 
     def _render_failed(self, failure: Failure) -> Iterator[Any]:
@@ -361,12 +377,8 @@ class SiteSpider(scrapy.Spider):
         rec: PageRecord = request.meta["ga_unrendered"]
         rec.text_facts["render_error"] = classify_failure(failure)
         self.crawler.stats.inc_value("govaudit/render/failed")
-        self.crawler.stats.inc_value("govaudit/records")
         yield rec
-        for url, depth, h in self._targets(rec, int(request.meta.get("ga_hops", 0))):
-            req = self._request(url, depth=depth, hops=h)
-            if req is not None:
-                yield req
+        yield from self._follow(rec, int(request.meta.get("ga_hops", 0)))
 
     def parse(self, response: Response) -> Iterator[Any]:
         rec = self._record_response(response)
@@ -379,10 +391,6 @@ class SiteSpider(scrapy.Spider):
         if response.meta.get(RENDERED_META):
             rec.text_facts["rendered"] = str(response.meta[RENDERED_META])
             self.crawler.stats.inc_value("govaudit/render/done")
-        stats = self.crawler.stats
-        stats.inc_value("govaudit/records")
-        if rec.challenge:
-            stats.inc_value("govaudit/challenges")
         if rec.depth == 0 and rec.ok and not rec.challenge:
             # a start URL that redirects or forwards to another host: that host is the site
             self._add_host(rec.url)
@@ -391,20 +399,12 @@ class SiteSpider(scrapy.Spider):
         if rec.depth <= 1 and rec.ok and not rec.challenge:
             self.adopt_sibling_platform(rec)
         yield rec
-        hops = int(response.meta.get("ga_hops", 0))
-        for url, depth, h in self._targets(rec, hops):
-            req = self._request(url, depth=depth, hops=h)
-            if req is not None:
-                yield req
+        yield from self._follow(rec, int(response.meta.get("ga_hops", 0)))
 
     def errback(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
-        stats = self.crawler.stats
         if failure.check(HttpError):
-            response = failure.value.response
-            rec = self._record_response(response)
-            stats.inc_value("govaudit/records")
-            yield rec
+            yield self._record_response(failure.value.response)
             return
         redirects = [str(u) for u in request.meta.get("redirect_urls") or []]
         rec = PageRecord(
@@ -416,8 +416,5 @@ class SiteSpider(scrapy.Spider):
             redirects=redirects,
             error=classify_failure(failure),
         )
-        stats.inc_value("govaudit/records")
-        stats.inc_value("govaudit/errors")
-        stats.inc_value(f"govaudit/error/{rec.error}")
         logger.info("Failed %s: %s (%s)", request.url, rec.error, failure.getErrorMessage())
         yield rec

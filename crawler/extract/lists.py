@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml import html as lhtml
 
-from crawler.extract.common import MAX_ITEMS, MAX_LINKS, cap, norm
+from crawler.extract.common import MAX_ITEMS, MAX_LINKS, SKIP_TEXT_TAGS, cap, norm
 from crawler.extract.urls import Resolver, link_kind
-from crawler.extract.walk import Walk, WalkLink
+from crawler.extract.walk import ROW_TAGS, Walk, WalkLink
 from crawler.text.dates import date_from_url, find_dates
 
 _CONTAINER_TAGS = frozenset({"ul", "ol", "table", "tbody", "div", "dl", "section", "form", "td", "article",
@@ -123,6 +123,96 @@ def under(url: str, prefix: str) -> bool:
 Scored = tuple[float, Any, list[Entry]]
 
 
+DEAD = "dead"  # the kind of a list entry a person reads but cannot open
+_NOT_ENTRY_RE = re.compile(r"今天|今日|星期|欢迎")
+
+
+def dead_anchors(w: Walk, page_url: str) -> list[tuple[Any, WalkLink]]:
+    """Entries a person reads as a dated list but cannot follow: a row (<li>, <tr>, <dd>) with
+    a title and a date and no followable link — `<a href="javascript:;">`, `onclick=…`, an
+    `<a>` without href, or plain text. Each gets a pseudo URL (the page's own, with an
+    "#entry-N" fragment) and kind DEAD; it is never crawled nor link-checked."""
+    if not w.rows:
+        return []
+    followable = {a for a, _ in w.anchors}
+    base = page_url.split("#", 1)[0]
+    out: list[tuple[Any, WalkLink]] = []
+    for row, region in w.rows:
+        if region in ("nav", "footer", "breadcrumb"):
+            continue
+        best: tuple[Any, str] | None = None
+        nested = False
+        for el in row.iter():
+            if not isinstance(el.tag, str):
+                continue
+            tag = el.tag.lower()
+            if el is not row:
+                if tag in ROW_TAGS or el in followable:
+                    nested = True
+                    break
+                if tag in SKIP_TEXT_TAGS:
+                    continue
+            piece = norm(el.text)
+            if el is not row and tag == "a" and not piece:
+                piece = norm(el.text_content()) or norm(el.get("title"))
+            piece = piece.strip(_BULLETS)
+            if len(piece) >= 6 and (best is None or len(piece) > len(best[1])) and not find_dates(piece):
+                best = (el, piece)
+        if nested or best is None:
+            continue
+        el, title = best
+        if not title_like(title):
+            continue
+        text = norm(row.text_content())
+        if len(text) > 400 or _NOT_ENTRY_RE.search(text):
+            continue
+        d = _best_date(text.replace(title, " "))
+        if d is None:
+            continue
+        out.append((el, WalkLink(f"{base}#entry-{len(out) + 1}", cap(title), DEAD, region or "list", el, d)))
+        if len(out) >= MAX_ITEMS:
+            break
+    return out
+
+
+_JS_FUNC_RE_T = r"""(?:function\s+{name}\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\)|\b{name}\s*=\s*function\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\))\s*\{{"""
+
+
+def js_call_links(w: Walk, resolve: Resolver) -> list[tuple[Any, WalkLink]]:
+    """Links behind onclick="f(arg)" calls whose function, in the page's own script, opens a
+    literal URL joined with its argument: `function zhinan(id){ location.href = 'x?id=' + id }`.
+    They join the walk's links (so they are crawled) and its anchors."""
+    if not w.js_calls or not w.scripts:
+        return []
+    joined = "\n".join(w.scripts)[:500_000]
+    templates: dict[str, tuple[str, str] | None] = {}
+    out: list[tuple[Any, WalkLink]] = []
+    for el, name, arg, region in w.js_calls:
+        if name not in templates:
+            templates[name] = None
+            m = re.search(_JS_FUNC_RE_T.format(name=re.escape(name)), joined)
+            if m:
+                param = m.group(1) or m.group(2)
+                body = joined[m.end(): m.end() + 600]
+                t = re.search(r"""(?:location(?:\s*\.\s*href)?\s*=|location\s*\.\s*(?:replace|assign)\s*\(|"""
+                              r"""window\.open\s*\()\s*(["'])([^"'\s<>]{0,200})\1\s*\+\s*""" + re.escape(param) +
+                              r"""\b(?:\s*\+\s*(["'])([^"'\s<>]{0,100})\3)?""", body)
+                if t:
+                    templates[name] = (t.group(2), t.group(4) or "")
+        tpl = templates[name]
+        if tpl is None:
+            continue
+        u = resolve(tpl[0] + arg + tpl[1], count=False)
+        if u is None:
+            continue
+        lk = WalkLink(u, cap(norm(el.text_content()) or norm(el.get("title"))), link_kind(u), region, el)
+        if len(w.links) < MAX_LINKS:
+            w.links.append(lk)
+        if lk.kind in ("page", "attachment"):
+            out.append((el, lk))
+    return out
+
+
 def score_lists(anchors: list[tuple[Any, WalkLink]], article: bool, page_url: str = "",
                 pager_els: list[Any] | None = None) -> list[Scored]:
     """Candidate list containers, best first: (score, container, good entries).
@@ -182,7 +272,7 @@ def _group_anchors(anchors: list[tuple[Any, WalkLink]]
     for a, lk in anchors:
         if lk.region == "breadcrumb":
             continue
-        t = title_of(a, lk)
+        t = lk.text if lk.kind == DEAD else title_of(a, lk)
         if not title_like(t):
             continue
         titles[a] = t
@@ -229,13 +319,15 @@ def _score_container(container: Any, good: list[Entry], article: bool, local_dir
     list), or None when the container is no list. Dates the entries."""
     n = len(good)
     for e in good:
-        e.date = entry_date(e.el, e.anchor, e.title, e.link.url)
+        e.date = e.link.date or entry_date(e.el, e.anchor, e.title, e.link.url)
     dated = sum(1 for e in good if e.date)
     avg = sum(len(e.title) for e in good) / n
     if n == 1 and (not good[0].date or article or container.tag.lower() not in ("ul", "ol", "table", "tbody", "dl")):
         return None
     if not (dated >= max(1, n * 0.5) or avg >= 10):
         return None
+    if avg < 6 and sum(1 for e in good if e.date and e.date != date_from_url(e.link.url)) < max(1, n * 0.5):
+        return None  # a row of short links (网站声明 | 联系我们) dated only by their URLs is no document list
     score = sum(1 + (1.5 if e.date else 0) + (0.5 if len(e.title) >= 12 else 0) for e in good)
     navish = sum(1 for e in good if e.link.region in ("nav", "footer"))
     if navish * 2 > n:
@@ -321,7 +413,7 @@ def list_entries(w: Walk, resolve: Resolver, url: str, article: bool) -> tuple[l
     """The page's list: the entries of the best-scored container (with its split siblings)
     or the Hanweb datastore records, whichever is the column's own; the links inside the
     entries become region "list". Also the total the list states (<totalrecord>)."""
-    scored = score_lists(w.anchors, article, url, w.pager_els)
+    scored = score_lists(w.anchors + dead_anchors(w, url), article, url, w.pager_els)
     entries: list[Entry] = merge_siblings(scored[0], scored) if scored else []
     ds_entries, list_total, ds_own = datastore_entries(w, resolve, url)
     if entries and not ds_own and w.empty_marker and not article:

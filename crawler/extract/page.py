@@ -17,7 +17,7 @@ from lxml import etree
 from lxml import html as lhtml
 
 from crawler.extract.breadcrumbs import find_breadcrumb
-from crawler.extract.common import MAX_ITEMS, MAX_PII, cap, norm
+from crawler.extract.common import MAX_ITEMS, MAX_LINKS, MAX_PII, cap, norm
 from crawler.extract.decoding import decode_body
 from crawler.extract.homepage import HOMEPAGE_FACTS, homepage_facts
 from crawler.extract.identifiers import (
@@ -27,7 +27,8 @@ from crawler.extract.identifiers import (
     footer_ids,
     written_date,
 )
-from crawler.extract.lists import Entry, list_entries
+from crawler.extract.lists import DEAD, Entry, js_call_links, list_entries
+from crawler.extract.listshapes import script_entries, source_date
 from crawler.extract.navtree import nav_tree
 from crawler.extract.pagination import forward_target, pagination
 from crawler.extract.response import (
@@ -38,7 +39,7 @@ from crawler.extract.response import (
     normalize_headers,
 )
 from crawler.extract.urls import Resolver, link_kind
-from crawler.extract.walk import Walk, walk
+from crawler.extract.walk import Walk, WalkLink, walk
 from crawler.model.page import Link, ListItem, PageRecord
 from crawler.text.dates import date_from_url
 from crawler.text.pii import redact, redact_deep, scan_text
@@ -97,21 +98,30 @@ def extract_page(
         return rec
     resolve = Resolver(url, encoding)
     w = walk(root, resolve)
+    if w.js_calls:
+        w.anchors.extend(js_call_links(w, resolve))
     meta_ci = _meta(rec, w)
     page_text = norm(" ".join(w.text))
     _breadcrumb(rec, w)
-    entries, list_total = list_entries(w, resolve, url, article=bool(meta_ci.get("articletitle")))
+    article = bool(meta_ci.get("articletitle"))
+    entries, list_total = list_entries(w, resolve, url, article=article)
     rec.items = _items(entries)
+    script_list = 0 if rec.items or article else _script_items(rec, w, resolve)
     rec.links = _links(w)
     rec.pagination = pagination(url, w, resolve)
     target = forward_target(url, w, resolve, page_text, rec.links)
     if target:
         rec.refresh_to = target
     rec.page_date = find_page_date(meta_ci, page_text)
+    shown = _shown_date(rec, page_text, article)
     written = written_date(page_text)
     if written is not None:
         rec.written_date = written
     rec.text_facts = _text_facts(rec, w, resolve, meta_ci, page_text, list_total)
+    if script_list:
+        rec.text_facts["script_list"] = script_list
+    if shown:
+        rec.text_facts["shown_date"] = shown
     if depth == 0:  # what the site properties need of the homepage: no second fetch
         with suppress(Exception):  # never lose the page: site properties then fetch it themselves
             rec.text_facts[HOMEPAGE_FACTS] = redact_deep(homepage_facts(text, url), mobiles=True)
@@ -150,8 +160,32 @@ def _items(entries: list[Entry]) -> list[ListItem]:
         if e.link.url in seen_items or len(items) >= MAX_ITEMS:
             continue
         seen_items.add(e.link.url)
-        items.append(ListItem(url=e.link.url, title=e.title, date=e.date))
+        items.append(ListItem(url=e.link.url, title=e.title, date=e.date, openable=e.link.kind != DEAD))
     return items
+
+
+def _script_items(rec: PageRecord, w: Walk, resolve: Resolver) -> int:
+    """A list the page builds by script from its own data (var data = [...], Vue/React
+    state): read from that data, so no browser is needed to count and date it."""
+    if not w.scripts:
+        return 0
+    base = rec.url.split("#", 1)[0]
+    for n, (su, st, sd) in enumerate(script_entries(w.scripts, lambda u: resolve(u, count=False)), 1):
+        if su is not None and len(w.links) < MAX_LINKS:
+            w.links.append(WalkLink(su, st, link_kind(su), "list", None))
+        rec.items.append(ListItem(url=su or f"{base}#entry-{n}", title=st, date=sd, openable=su is not None))
+    return len(rec.items)
+
+
+def _shown_date(rec: PageRecord, page_text: str, article: bool) -> str | None:
+    """The date a person reads on an article or content page (发布时间：…, or the date beside
+    来源 under the title) when the page's PubDate meta says otherwise (a re-published page)."""
+    if not (article or rec.page_date or len(rec.items) < 3):
+        return None
+    shown = find_page_date({}, page_text) or source_date(page_text)
+    if shown and (shown.startswith("--") or shown == rec.page_date):
+        return None
+    return shown
 
 
 def _links(w: Walk) -> list[Link]:
@@ -213,4 +247,5 @@ def _redact_record(rec: PageRecord) -> None:
     rec.links = [lk if not lk.text or not any(ch.isdigit() for ch in lk.text)
                  else Link(url=lk.url, text=redact(lk.text), kind=lk.kind, region=lk.region) for lk in rec.links]
     rec.items = [it if not any(ch.isdigit() for ch in it.title)
-                 else ListItem(url=it.url, title=redact(it.title), date=it.date) for it in rec.items]
+                 else ListItem(url=it.url, title=redact(it.title), date=it.date, openable=it.openable)
+                 for it in rec.items]

@@ -33,6 +33,7 @@ class WalkLink:
     kind: str
     region: str
     el: Any = None  # the source element (for list/breadcrumb membership)
+    date: str | None = None  # a list entry's date read beforehand (entries without a followable link)
 
 
 @dataclass
@@ -60,6 +61,11 @@ class Walk:
     js_page_calls: list[tuple[str, int]] = field(default_factory=list)  # onclick="gotoPage(2)": (function, 2)
     frames: list[str] = field(default_factory=list)  # page <iframe>/<frame> sources outside menus and footers
     empty_marker: bool = False  # the page's own text says its list is empty ("暂无信息")
+    rows: list[tuple[Any, str]] = field(default_factory=list)  # <li>/<tr>/<dd> elements and their region
+    js_calls: list[tuple[Any, str, str, str]] = field(default_factory=list)  # <a onclick="f(arg)">: el, f, arg, region
+
+ROW_TAGS = frozenset({"li", "tr", "dd"})
+MAX_ROWS = 3000
 
 
 _SEARCH_HINT_RE = re.compile(r"search|sousuo|keyword|searchword|query|jiansuo|搜索|检索|关键字|关键词", re.IGNORECASE)
@@ -71,6 +77,11 @@ _JS_PAGE_URL_RE = re.compile(r"""['"]((?:https?://|/|\./|\.\./)?[\w\-./]*?\.(?:s
 _EMPTY_LIST_RE = re.compile(r"暂无(?:相关|任何)?(?:信息|数据|内容|记录|文章|文件|公开信息)|(?:没有|无)(?:相关|找到|查询到)?(?:相关)?"
                             r"(?:信息|数据|记录|内容)(?:[。！!]|$)|该栏目(?:暂无|无)")
 _JS_PAGE_CALL_RE = re.compile(r"""(?:^|[^\w$.])([A-Za-z_$][\w$]{0,40})\s*\(\s*['"]?(\d{1,5})['"]?\s*\)""")
+# a plain call in onclick / href="javascript:…": f(2), openDoc('123') — resolved after the walk
+# when the page's own script says where f goes (crawler.extract.lists.js_call_links)
+_JS_OPEN_CALL_RE = re.compile(
+    r"""\s*(?:javascript:\s*)?(?:return\s+)?([A-Za-z_$][\w$]{0,40})\s*\(\s*(?:(["'])([^"'<>\s]{1,80})\2|(\d{1,12}))\s*\)"""
+    r"""\s*;?\s*(?:return\s+false\s*;?)?\s*$""")
 _JS_ONCLICK_URL_RE = re.compile(
     r"""(?:window\.open|location\.href\s*=|location\s*=|location\.replace|location\.assign)\s*\(?\s*['"]([^'"]+)['"]""",
     re.IGNORECASE,
@@ -158,6 +169,8 @@ def walk(root: Any, resolve: Resolver) -> Walk:
                 pager_stack.append(el)
                 if len(w.pager_els) < 20:
                     w.pager_els.append(el)
+        if tag in ROW_TAGS and len(w.rows) < MAX_ROWS:
+            w.rows.append((el, region_stack[-1]))
         if tag in SKIP_TEXT_TAGS:
             skip_depth += 1
         elif skip_depth == 0 and el.text:
@@ -193,7 +206,7 @@ def _js_sources(attrib: Any, href: str | None) -> tuple[str | None, str | None]:
     return attrib.get("onclick"), href if href and href[:11].lower() == "javascript:" else None
 
 
-def _script_link(st: _State, attrib: Any, href: str | None) -> str | None:
+def _script_link(st: _State, attrib: Any, href: str | None, el: Any) -> str | None:
     """The page a javascript:/# link opens (onclick="window.open('…')", href="javascript:openWin('…')");
     failing that, a script pager call (onclick="gotoPage(2)") is noted for the pagination stage."""
     w = st.w
@@ -210,6 +223,14 @@ def _script_link(st: _State, attrib: Any, href: str | None) -> str | None:
             mm = _JS_PAGE_CALL_RE.search(js) if js else None
             if mm and (st.pager_stack or "page" in mm.group(1).lower()):
                 w.js_page_calls.append((mm.group(1), int(mm.group(2))))
+                return None
+    if len(w.js_calls) < 500:
+        # onclick="zhinan(2)", href="javascript:openDoc('123')": the page's own script may say
+        # where the call goes (resolved after the walk)
+        for js in _js_sources(attrib, href):
+            mm = _JS_OPEN_CALL_RE.match(js) if js else None
+            if mm:
+                w.js_calls.append((el, mm.group(1), mm.group(3) or mm.group(4), st.region_stack[-1]))
                 break
     return None
 
@@ -231,7 +252,7 @@ def _on_anchor(st: _State, el: Any, tag: str, attrib: Any) -> None:
     href = attrib.get("href")
     url = st.resolve(href) if href is not None else None
     if url is None and tag == "a":
-        url = _script_link(st, attrib, href)
+        url = _script_link(st, attrib, href, el)
     text = _anchor_text(el, tag, attrib)
     if text and ("找错" in text):
         w.error_report = True

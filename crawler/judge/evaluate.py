@@ -199,6 +199,7 @@ def column_rows(site: SiteModel) -> list[dict[str, Any]]:
                 "newest": c.newest.isoformat() if c.newest else None,
                 "newest_below": (nb.isoformat() if (nb := c.newest_below()) else None),
                 "empty": c.empty, "fetched": c.fetched, "content_page": c.content_page,
+                "not_openable": c.not_openable, "date_disagreements": c.date_disagreements,
                 "sources": sorted(c.sources)}
 
     return [row(c) for c in site.columns]
@@ -274,6 +275,12 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
                  "transient": [row(r) for r in by.get("transient", [])[:1000]],
                  "media_bad": [row(r) for r in media if not r.get("media_ok")][:1000]}
         links.update(link_bounds(site.facts.get("link_check")))
+    # entries listed without a link a person can follow (javascript:, onclick, no href)
+    dead = [i for i in site.items if not i.openable]
+    links["dead_entries"] = [{"page": i.url.split("#", 1)[0], "title": i.title, "column": list(i.column)}
+                             for i in dead[:1000]]
+    if links.get("summary") is not None:
+        links["summary"]["dead_entries"] = len(dead)
     facts = {k: v for k, v in site.facts.items() if k not in ("phones", "homepage")}
     try:
         relations = content_relations(site)

@@ -96,6 +96,7 @@ def build_site_model(
     scan = _Scan(home_key=canonical_url(site_url))
     for rec in pages:
         _load_page(scan, model, rec)
+    _menu_articles(scan, syn)
     _homepage(model, scan.home_rec)
     _absorb_frames(scan)
     uf, groups = _pagination_groups(scan)
@@ -124,13 +125,26 @@ class _Scan:
     infos: dict[str, PageInfo] = field(default_factory=dict)  # list-like pages only
     anchor_names: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     nav_pages: Counter[str] = field(default_factory=Counter)  # how many pages link to a URL from a menu
-    article_cols: list[tuple[list[str], list[tuple[str, str]]]] = field(default_factory=list)
+    # distinct (breadcrumb, breadcrumb links) of article pages, in first-seen order
+    article_cols: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]],
+                       tuple[list[str], list[tuple[str, str]]]] = field(default_factory=dict)
     page_dates: dict[str, str] = field(default_factory=dict)
     tree_pairs: Counter[tuple[str, str]] = field(default_factory=Counter)  # (child url, parent url), nested menus
     framed: dict[str, str] = field(default_factory=dict)  # a column page showing its list in an iframe → that page
     article_titles: dict[str, tuple[str, str | None, list[str]]] = field(default_factory=dict)
+    article_shown: dict[str, str] = field(default_factory=dict)  # article → the date it shows, when not its PubDate
     home_rec: PageRecord | None = None
     n_list: int = 0
+    crumb_lists: dict[tuple[str, ...], list[str]] = field(default_factory=dict)  # one list per distinct breadcrumb
+    paths: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # one tuple per distinct path
+
+    def shared_crumbs(self, crumbs: list[str]) -> list[str]:
+        """One (read-only) list for all the pages showing the same breadcrumb: tens of
+        thousands of articles share a few hundred."""
+        return self.crumb_lists.setdefault(tuple(crumbs), crumbs)
+
+    def shared_path(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        return self.paths.setdefault(path, path)
 
     def resolve(self, u: str) -> str:
         """Follow aliases to the page a URL ends at."""
@@ -202,10 +216,15 @@ def _file_page(scan: _Scan, model: SiteModel, rec: PageRecord, key: str, info: P
     """An article goes to the compact article list; the homepage and list-like pages keep
     their summary."""
     if info.article:
-        model.articles.append(article_ref(rec, key, info))
-        scan.article_titles[key] = (info.title, info.page_date, info.breadcrumb)
-        if info.breadcrumb:
-            scan.article_cols.append((info.breadcrumb, info.crumb_links))
+        crumbs = scan.shared_crumbs(info.breadcrumb)
+        ref = article_ref(rec, key, info)
+        ref.column = scan.shared_path(ref.column)
+        model.articles.append(ref)
+        scan.article_titles[key] = (info.title, info.page_date, crumbs)
+        if info.shown_date:
+            scan.article_shown[key] = info.shown_date
+        if crumbs:
+            scan.article_cols.setdefault((tuple(crumbs), tuple(info.crumb_links)), (crumbs, info.crumb_links))
         return
     if key == scan.home_key:
         scan.infos[key] = info  # the homepage: its items are homepage items, not a column
@@ -215,6 +234,27 @@ def _file_page(scan: _Scan, model: SiteModel, rec: PageRecord, key: str, info: P
         scan.infos[key] = info
         if info.frame and not info.items and info.content_length < CONTENT_PAGE_CHARS:
             scan.framed[key] = info.frame
+
+
+def _menu_articles(scan: _Scan, syn: Synonyms) -> None:
+    """A menu entry that opens an article (机构职能, 公开指南 kept as one page) is a column: the
+    article is its page and its content. The menu names it; the article's breadcrumb only
+    when it agrees (a page filed elsewhere and linked from the menu). A headline in a menu
+    (its text the article's title, or long) is no column."""
+    for key in [k for k in scan.anchor_names if k in scan.article_titles and k not in scan.infos
+                and k != scan.home_key]:
+        title, pd, crumbs = scan.article_titles[key]
+        labels = Counter({k: v for k, v in scan.anchor_names[key].items()
+                          if k not in HOME_NAMES and 2 <= len(k) <= 12 and k != title})
+        if not labels:
+            continue
+        label = labels.most_common(1)[0][0]
+        agrees = bool(crumbs) and bool(syn.score(label, crumbs[-1]))
+        scan.infos[key] = PageInfo(url=key, title=title, breadcrumb=list(crumbs) if agrees else [], crumb_links=[],
+                                   column_name="", items=[], nav=[], links=[], phones=[], pagination=[],
+                                   listish=True, article=True, page_date=pd, content_length=CONTENT_PAGE_CHARS,
+                                   shown_date=scan.article_shown.get(key))
+        scan.n_list += 1
 
 
 # ------------------------------------------------------------------------------------------
@@ -439,7 +479,7 @@ def _platform(scan: _Scan, paths: _ColumnPaths, syn: Synonyms) -> tuple[str, ...
     pages show hang below it. Returns its path, () for an ordinary portal."""
     home_rec = scan.home_rec
     if home_rec is None or not home_rec.ok or any(
-            syn.is_disclosure_root(n) for p in [*paths.path_of.values(), *(c for c, _ in scan.article_cols)]
+            syn.is_disclosure_root(n) for p in [*paths.path_of.values(), *(c for c, _ in scan.article_cols.values())]
             for n in p):
         return ()
     pname = _platform_name(home_rec, syn)
@@ -447,8 +487,10 @@ def _platform(scan: _Scan, paths: _ColumnPaths, syn: Synonyms) -> tuple[str, ...
         return ()
     platform = (pname[:40],)
     paths.path_of = {k: (*platform, *v) for k, v in paths.path_of.items()}
-    scan.article_cols = [([*platform, *c], lk) for c, lk in scan.article_cols]
-    scan.article_titles = {k: (t, d, [*platform, *c] if c else c) for k, (t, d, c) in scan.article_titles.items()}
+    scan.article_cols = {k: ([*platform, *c], lk) for k, (c, lk) in scan.article_cols.items()}
+    moved: dict[tuple[str, ...], list[str]] = {}  # shared again: one list per distinct breadcrumb
+    scan.article_titles = {k: (t, d, moved.setdefault(tuple(c), [*platform, *c]) if c else c)
+                           for k, (t, d, c) in scan.article_titles.items()}
     return platform
 
 
@@ -490,7 +532,7 @@ class _Tree:
 def _columns_from_breadcrumbs(tree: _Tree, scan: _Scan, groups: dict[str, list[str]],
                               platform: tuple[str, ...]) -> None:
     """Breadcrumb links give the URLs of ancestors; article breadcrumbs prove columns exist."""
-    for crumbs, links in scan.article_cols:
+    for crumbs, links in scan.article_cols.values():
         col = tree.node(tuple(crumbs))
         col.sources.add("breadcrumb")
         _attach_crumb_urls(crumbs, links, tree.node, scan.resolve)
@@ -533,9 +575,15 @@ def _attach_items(model: SiteModel, tree: _Tree, scan: _Scan, groups: dict[str, 
                 if iu in col.item_urls:
                     continue
                 col.item_urls.add(iu)
+                dead = infos[m].openable is not None and iu in infos[m].openable  # type: ignore[operator]
+                if dead:
+                    col.not_openable += 1
+                pd = scan.page_dates.get(iu)
+                if raw and pd and not raw.startswith("--") and not pd.startswith("--") and raw[:10] != pd[:10]:
+                    col.date_disagreements += 1  # the list's date counts (what a person reads)
                 d = _item_date(raw, iu, scan.page_dates, as_of)
                 item_dates[iu] = d
-                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path))
+                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path, openable=not dead))
         col.items = max([len(col.item_urls), *(infos[m].list_total or 0 for m in members)])
         ds = [item_dates[u] for u in col.item_urls if item_dates.get(u)]
         col.newest = max(ds) if ds else None  # type: ignore[type-var]
@@ -550,6 +598,9 @@ def _attach_items(model: SiteModel, tree: _Tree, scan: _Scan, groups: dict[str, 
         # a column landing page that shows text instead of a list (联系方式, 机构职能)
         if col.items == 0 and infos[rep].content_length >= CONTENT_PAGE_CHARS:
             col.content_page = True
+            # a single-article column is dated by the article, as a person reads it
+            shown = infos[rep].shown_date or infos[rep].page_date
+            col.newest = _resolve_date(shown, "", as_of) if shown else None
 
 
 def _article_pages(model: SiteModel, tree: _Tree, scan: _Scan, as_of: date) -> None:
@@ -563,11 +614,16 @@ def _article_pages(model: SiteModel, tree: _Tree, scan: _Scan, as_of: date) -> N
             if col is not None and (not col.fetched or col.url == key or resolve(col.url) == key):
                 col.content_page = col.items == 0
                 col.fetched = col.fetched or col.url == key or resolve(col.url) == key
+                if col.content_page:  # dated by its article(s), as a person reads them
+                    shown = scan.article_shown.get(key) or _d
+                    when = _resolve_date(shown, "", as_of) if shown else None
+                    if when and (col.newest is None or when > col.newest):
+                        col.newest = when
     listed = {i.url for i in model.items}
     for key, (title, d, crumbs) in scan.article_titles.items():
         if key not in listed and title:
             model.items.append(SiteItem(title=title, url=key, date=_resolve_date(d, key, as_of),
-                                        column=tuple(crumbs)))
+                                        column=scan.shared_path(tuple(crumbs))))
 
 
 def _homepage_items(model: SiteModel, tree: _Tree, scan: _Scan, platform: tuple[str, ...], as_of: date) -> None:

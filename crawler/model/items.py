@@ -25,9 +25,14 @@ class ItemIndex:
         for t in norm:
             self._starts.append(pos)
             pos += len(t) + 1
-        self._by_column: dict[tuple[str, ...], list[int]] = {}
+        by_column: dict[tuple[str, ...], list[int]] = {}
         for k, it in enumerate(items):
-            self._by_column.setdefault(it.column, []).append(k)
+            by_column.setdefault(it.column, []).append(k)
+        # every prefix of every column path → the positions of the items below it
+        self._below: dict[tuple[str, ...], list[int]] = {}
+        for path, ks in by_column.items():
+            for n in range(len(path) + 1):
+                self._below.setdefault(path[:n], []).extend(ks)
 
     def containing(self, word: str) -> set[int]:
         """Positions of the items whose normalized title contains `word` (already normalized)."""
@@ -58,13 +63,10 @@ class ItemIndex:
 
     def under(self, prefixes: Iterable[tuple[str, ...]]) -> list[int]:
         """Positions (in site order) of the items listed under any of the column paths."""
-        pxs = list(prefixes)
-        out: list[int] = []
-        for path, ks in self._by_column.items():
-            if any(path[: len(px)] == px for px in pxs):
-                out.extend(ks)
-        out.sort()
-        return out
+        found: set[int] = set()
+        for px in prefixes:
+            found.update(self._below.get(tuple(px), ()))
+        return sorted(found)
 
 
 def item_index(site: SiteModel) -> ItemIndex:

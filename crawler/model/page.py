@@ -30,6 +30,8 @@ class ListItem:
     url: str
     title: str
     date: str | None = None  # ISO yyyy-mm-dd, or None when the page gave none
+    openable: bool = True  # False: the entry has no link a person can follow (javascript:, onclick, no
+    # href, plain text); `url` is then the list page's own URL with a "#entry-N" fragment
 
 
 @dataclass(slots=True)

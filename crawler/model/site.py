@@ -38,6 +38,7 @@ class SiteItem:
     url: str
     date: date | None
     column: tuple[str, ...]  # the column path it was listed under (may be ())
+    openable: bool = True  # False: listed without a link a person can follow
 
 
 @dataclass
@@ -55,6 +56,8 @@ class Column:
     nav_order: list[str] = field(default_factory=list)  # child names as the page's menu orders them
     links: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (text, url) on its first page
     phones: list[str] = field(default_factory=list)  # contact numbers its page shows
+    not_openable: int = 0  # entries a person reads but cannot open (javascript:, onclick, no link)
+    date_disagreements: int = 0  # entries whose list date differs from their article's PubDate
 
     @property
     def name(self) -> str:

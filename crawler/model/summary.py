@@ -35,6 +35,8 @@ class PageInfo:
     content_length: int = 0
     frame: str = ""  # a same-host <iframe> that shows this page's list (canonical), "" if none
     list_total: int | None = None  # entries the list says it has (Hanweb <totalrecord>), may exceed `items`
+    shown_date: str | None = None  # the date a person reads on the page when it differs from page_date
+    openable: dict[str, bool] | None = None  # item key → False for entries that do not open (None: all open)
 
 
 def clean_crumbs(crumbs: list[str], home_texts: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -77,7 +79,7 @@ def summarise(rec: PageRecord) -> PageInfo:
         breadcrumb=clean_crumbs(rec.breadcrumb, home_texts),
         crumb_links=crumb_links,
         column_name=(rec.meta.get("ColumnName") or rec.meta.get("columnname") or "").strip(),
-        items=[(canonical_url(i.url), i.title, i.date) for i in rec.items],
+        items=[(item_key(i.url, i.openable), i.title, i.date) for i in rec.items],
         nav=nav,
         links=[(lk.text.strip(), lk.url) for lk in rec.links
                if lk.kind in ("page", "attachment", "external") and lk.text.strip()],
@@ -89,7 +91,18 @@ def summarise(rec: PageRecord) -> PageInfo:
         content_length=int(rec.text_facts.get("content_length") or 0),
         list_total=_int_or_none(rec.text_facts.get("list_total")),
         frame=canonical_url(str(rec.text_facts["frame"])) if rec.text_facts.get("frame") else "",
+        shown_date=str(rec.text_facts["shown_date"])[:10] if rec.text_facts.get("shown_date") else None,
+        openable={item_key(i.url, False): False for i in rec.items if not i.openable} or None,
     )
+
+
+def item_key(url: str, openable: bool) -> str:
+    """An entry's key: its canonical URL; an entry that does not open keeps the "#entry-N"
+    fragment its list page's URL was given, so each stays one entry."""
+    key = canonical_url(url)
+    if not openable and "#" in url:
+        key += "#" + url.rsplit("#", 1)[1]
+    return key
 
 
 def _int_or_none(v: Any) -> int | None:

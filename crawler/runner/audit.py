@@ -14,6 +14,7 @@ from crawler.ruleset.loader import AuditRule
 from crawler.judge.evaluate import Finding, findings_document, write_findings
 from crawler.judge.evaluate import evaluate as run_checks
 from crawler.model.build import SiteModel, build_site_model
+from crawler.model.linkresults import compact_link_results
 from crawler.store.crawls import CrawlStore
 
 
@@ -63,7 +64,7 @@ def load_site(store: CrawlStore, crawl_id: int, as_of: date, *,
     info = store.crawl_info(crawl_id)
     if info is None:
         raise LookupError(f"存储中没有编号为 {crawl_id} 的抓取记录")
-    links = list(store.iter_link_results(crawl_id))
+    links = compact_link_results(store.iter_link_results(crawl_id))  # shared strings: half the memory
     facts = store.get_facts(crawl_id) if hasattr(store, "get_facts") else {}
     probes = load_probes(probe_store if probe_store is not None else store,
                          [info.site, *info.start_urls]) or None

@@ -177,7 +177,9 @@ class CrawlStore:
                     stats="{}",
                 )
             )
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_crawl(self, crawl_id: int, stats: dict[str, Any] | None = None) -> None:
         with self.engine.begin() as conn:
@@ -281,6 +283,13 @@ class CrawlStore:
             )
             conn.execute(insert(link_checks), rows)
         return len(rows)
+
+    def delete_link_results(self, crawl_id: int, urls: Iterable[str]) -> None:
+        keys = [_key(u) for u in urls]
+        with self.engine.begin() as conn:
+            for i in range(0, len(keys), 500):
+                conn.execute(link_checks.delete().where(link_checks.c.crawl_id == crawl_id,
+                                                        link_checks.c.url_key.in_(keys[i:i + 500])))
 
     def iter_link_results(self, crawl_id: int) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as conn:

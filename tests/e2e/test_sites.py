@@ -246,7 +246,7 @@ def test_each_crawl_of_a_run_keeps_its_own_settings():
     second = crawl_settings(store="b.db", max_pages=7, obey_robots=False, resume=False)
     runner = AsyncCrawlerRunner(process_settings(first))
     s = runner.create_crawler(Crawler(SiteSpider, second)).settings
-    assert s.get("GOVAUDIT_STORE") == "b.db" and s.getint("GOVAUDIT_MAX_PAGES") == 7
+    assert s.get("GOVAUDIT_STORE") == "b.db" and s.getint("CLOSESPIDER_PAGECOUNT") == 7
     assert s.getlist("GOVAUDIT_EXTRA_HOSTS") == [] and s.getfloat("DOWNLOAD_DELAY") == 0.5
     assert s.getbool("ROBOTSTXT_OBEY") is False and s.getbool("GOVAUDIT_RESUME") is False
     assert s.get("LOG_LEVEL") == "INFO"  # logging is process-wide: the first job's

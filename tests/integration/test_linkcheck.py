@@ -274,7 +274,11 @@ rules:
     ("document_validity", "{}"), ("publish_delay", "{}"), ("personal_data", "{}"), ("interaction_channel", "{}")])
 
 
-def test_end_to_end_crawl_verify_report(tmp_path):
+@pytest.mark.parametrize("during_crawl", [False, True], ids=["after-crawl", "during-crawl"])
+def test_end_to_end_crawl_verify_report(tmp_path, during_crawl):
+    """Crawl, verify, evaluate, report. With GOVAUDIT_VERIFY_LINKS the images, attachments
+    and off-site links are verified by the crawl's own requests as they are found; the
+    findings are the same."""
     import json
     import subprocess
     import sys
@@ -293,7 +297,7 @@ def test_end_to_end_crawl_verify_report(tmp_path):
     with LinkServer(gov_site_routes()) as srv:
         code = ("import sys; from crawler.crawl.run import run_crawl; "
                 f"print(run_crawl([{srv.url!r}], {db!r}, max_pages=200, settings={{'DOWNLOAD_DELAY': 0, "
-                "'AUTOTHROTTLE_ENABLED': False, 'LOG_LEVEL': 'ERROR'}))")
+                f"'AUTOTHROTTLE_ENABLED': False, 'LOG_LEVEL': 'ERROR', 'GOVAUDIT_VERIFY_LINKS': {during_crawl}}}))")
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                            cwd=str(ROOT))
         assert r.returncode == 0, r.stderr[-3000:]
@@ -339,6 +343,16 @@ def test_end_to_end_crawl_verify_report(tmp_path):
         assert not any(secret.encode() in b for b in blobs), secret
     html_text = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="links"' in html_text and "假图片" in html_text and result.failed
+    check = doc["site_facts"]["link_check"]
+    if during_crawl:  # media, attachments, off-site links: all verified by the crawl
+        assert check["during_crawl"] >= 8 and check["verified"] == check["during_crawl"], check
+        assert stderr_warnings(r.stderr) == []
+    else:
+        assert check["during_crawl"] == 0 and check["verified"] >= 8, check
+
+
+def stderr_warnings(stderr: str) -> list[str]:
+    return [ln for ln in stderr.splitlines() if "Warning" in ln or "WARNING" in ln]
 
 
 def test_refusal_from_a_server_that_answered_is_a_flap(tmp_path):

@@ -76,6 +76,7 @@ def _comparable(doc: dict[str, Any], origin: str) -> Any:
 
     def canon(v: Any) -> Any:
         if isinstance(v, dict):
+            # timings (the link check's "seconds" among the site facts) differ from run to run
             return {k: canon(x) for k, x in v.items()
                     if k not in ("fetched_at", "checked_at", "elapsed", "key", "seconds")}
         if isinstance(v, list):

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from twisted.python.failure import Failure
 
-from crawler.model.page import PageRecord
 from crawler.crawl.spider import (
     SiteSpider,
     classify_failure,
@@ -28,6 +27,7 @@ from crawler.crawl.spider import (
     normalize_start_url,
     split_arg,
 )
+from crawler.model.page import PageRecord
 from crawler.store.crawls import CrawlStore
 from tests.support import FIXTURES, ROOT
 
@@ -309,15 +309,21 @@ def test_unreachable_site_is_recorded(tmp_path: Path) -> None:
 
 
 # -- offline pieces ----------------------------------------------------------------------------
-def test_spider_arguments() -> None:
-    sp = SiteSpider(start_urls="www.example.gov.cn, http://www.example.gov.cn/zwgk/",
-                    allowed_hosts="xxgk.example.gov.cn", max_pages="7", max_depth=3)
+def test_spider_options_are_settings() -> None:
+    from scrapy.crawler import Crawler
+
+    from crawler.crawl.run import crawl_settings
+
+    settings = crawl_settings(extra_hosts=["xxgk.example.gov.cn"], max_pages=7, max_depth=3)
+    sp = SiteSpider.from_crawler(Crawler(SiteSpider, settings),
+                                 start_urls="www.example.gov.cn, http://www.example.gov.cn/zwgk/")
     assert sp.start_urls == ["http://www.example.gov.cn/", "http://www.example.gov.cn/zwgk/"]
     assert sp.audited_hosts == ["www.example.gov.cn", "xxgk.example.gov.cn"]
-    assert (sp.max_pages, sp.max_depth) == (7, 3)
+    assert (sp.crawl_options["max_pages"], sp.max_depth) == (7, 3)
     assert sp.host_allowed("https://example.gov.cn/a.html")  # www. and scheme do not matter
     assert sp.host_allowed("http://XXGK.example.gov.cn:8080/")
     assert not sp.host_allowed("http://www.other.gov.cn/")
+    assert not sp.host_allowed("http://other.example.gov.cn/")  # another office's subdomain
     assert not sp.host_allowed("ftp://www.example.gov.cn/")
     with pytest.raises(ValueError):
         SiteSpider(start_urls="")
@@ -346,8 +352,8 @@ def test_helpers() -> None:
 
 
 def test_sibling_disclosure_platform_is_adopted_only_when_named_as_such():
-    from crawler.model.page import Link, PageRecord
     from crawler.crawl.spider import SiteSpider, parent_domain
+    from crawler.model.page import Link, PageRecord
 
     assert parent_domain("xxgk.example.gov.cn") == "example.gov.cn"
     assert parent_domain("example.gov.cn") == "example.gov.cn"
@@ -362,3 +368,35 @@ def test_sibling_disclosure_platform_is_adopted_only_when_named_as_such():
     assert spider.host_allowed("http://xxgk.example.gov.cn/fdzdgknr/")
     assert not spider.host_allowed("http://fgw.example.gov.cn/")
     assert not spider.host_allowed("http://xxgk.other.gov.cn/")
+
+
+def test_crawl_prints_no_warning_and_opens_no_port(site: _SiteServer, tmp_path: Path) -> None:
+    """A normal crawl prints no (deprecation) warning, and no telnet console or remote
+    control server (Scrapy 2.19 runs Python sent to it) is started."""
+    from crawler.crawl.run import crawl_settings
+
+    s = crawl_settings()
+    assert s.getbool("TELNETCONSOLE_ENABLED") is False and s.getbool("REMOTE_CONTROL_ENABLED") is False
+    code = ("import sys\nfrom crawler.crawl.run import run_crawl\n"
+            "run_crawl([sys.argv[1]], sys.argv[2], max_depth=1, settings={'DOWNLOAD_DELAY': 0, 'LOG_LEVEL': 'INFO'})\n")
+    proc = subprocess.run([sys.executable, "-W", "default", "-c", code, site.url, str(tmp_path / "c.db")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Warning" not in proc.stderr, proc.stderr[-3000:]
+    assert "Telnet console listening" not in proc.stderr and "remote control" not in proc.stderr.lower()
+    assert "Spider closed (finished)" in proc.stderr  # the log was there to be read
+
+
+def test_page_budget_counts_the_pages_of_the_interrupted_run(site: _SiteServer, tmp_path: Path) -> None:
+    """CLOSESPIDER_PAGECOUNT bounds the whole crawl: pages stored by an interrupted first run
+    count against it when the crawl is continued."""
+    db = tmp_path / "crawl.db"
+    first = crawl(db, [site.url], max_pages=9, settings={"CLOSESPIDER_ITEMCOUNT": 4, "CONCURRENT_REQUESTS": 1})
+    partial = stored(db, first)
+    assert 4 <= len(partial) < 9
+    second = crawl(db, [site.url], max_pages=9)
+    assert second == first
+    pages = stored(db, first)
+    assert len(pages) == 9 and set(partial) < set(pages)
+    info = CrawlStore(db).crawl_info(first)
+    assert info is not None and info.state == "finished" and info.stats["truncated"] > 0
