@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     # the audited hosts, including hosts adopted during the crawl, not allowed_domains
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.crawl.middlewares.HostScopeMiddleware": 50,
+    # verification during the crawl stops at GOVAUDIT_LINK_BUDGET (what is queued is dropped)
+    "crawler.crawl.verify.LinkBudgetMiddleware": 60,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.crawl.middlewares.QuietRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.exceptions import StopDownload
+from scrapy.exceptions import IgnoreRequest, StopDownload
 
 from crawler.collect import links as lc
 from crawler.crawl.extensions import VERIFY_META
@@ -78,6 +78,28 @@ def _answer(response: Response) -> lc._Response:
     return lc._Response(response.status, headers, body, response.url, headers["content-type"], total)
 
 
+class OverLinkBudget(IgnoreRequest):
+    """A verification request reached the downloader after GOVAUDIT_LINK_BUDGET had run out."""
+
+
+class LinkBudgetMiddleware:
+    """Drops verification requests still queued when the link budget has run out; their
+    URLs are left to the post-crawl verifier (and its own bound)."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LinkBudgetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Any) -> None:
+        if request.meta.get(VERIFY_META):
+            verifier = getattr(getattr(self.crawler, "spider", None), "verifier", None)
+            if verifier is not None and verifier.over_budget():
+                raise OverLinkBudget("link budget spent")
+
+
 class CrawlLinkVerifier:
     """The spider's helper: verification requests for a page's links, and their answers."""
 
@@ -91,6 +113,10 @@ class CrawlLinkVerifier:
         self.answered: set[str] = set()  # host:port that answered (a refusal there is a flap)
         self.on_answer = self.answer  # stored bound methods (see SiteSpider._on_page)
         self.on_failure = self.failure
+
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.started is not None \
+            and time.monotonic() - self.started >= self.budget
 
     # -- which links -------------------------------------------------------------------------
     def requests_for(self, rec: PageRecord, *, followed: bool) -> Iterator[Any]:
@@ -126,7 +152,7 @@ class CrawlLinkVerifier:
             now = time.monotonic()
             if self.started is None:
                 self.started = now
-            elif self.budget is not None and now - self.started >= self.budget:
+            elif self.over_budget():
                 spider.crawler.stats.inc_value("govaudit/links/over_budget")
                 continue
             self.issued += 1
@@ -218,6 +244,9 @@ class CrawlLinkVerifier:
         yield self._done(url, lc.make_result(res, state, r, reason, **extra))
 
     def failure(self, failure: Failure) -> Iterator[Any]:
+        if failure.check(OverLinkBudget):
+            self.spider.crawler.stats.inc_value("govaudit/links/over_budget")
+            return  # left to the post-crawl verifier
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         kind, url = meta[VERIFY_META], meta["ga_url"]
