@@ -13,9 +13,7 @@ from datetime import date
 from typing import Any
 
 from crawler.judge.status import STATUS_CN
-from crawler.net.challenge import challenge_label
-from crawler.net.failures import FAILURE_CN
-from crawler.net.failures import failure_label as code_label
+from crawler.net.failures import failure_reason
 
 STATUS_ORDER = {"fail": 0, "pending": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 GAP_STATUSES = ("fail", "pending", "unknown", "waived")  # what goes into the 整改清单
@@ -458,14 +456,8 @@ def _tree(columns: list[dict[str, Any]]) -> list[TreeRow]:
 
 def failure_label(p: dict) -> str:
     """Why a page could not be audited, in the inspector's words ('请求超时', 'HTTP 404', a WAF
-    challenge) — never a bare code (crawler.net.failures, crawler.net.challenge)."""
-    err = str(p.get("error") or "")
-    if err.startswith("challenge:"):
-        return f"防护验证页面（{challenge_label(err.split(':', 1)[1])}），非站点故障"
-    if err:
-        return code_label(err) if err in FAILURE_CN else err
-    status = p.get("status")
-    return f"HTTP {status}" if status else "无响应"
+    challenge) — never a bare code (crawler.net.failures.failure_reason)."""
+    return failure_reason(str(p.get("error") or ""), p.get("status"))
 
 
 def completion_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,8 @@ from crawler.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     InputError,
+    check_limits,
+    check_store_driver,
     check_url,
     crawl_overrides,
     load_rules,
@@ -24,6 +25,9 @@ from crawler.cli.common import (
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    check_limits(args)
+    if getattr(args, "store", None):
+        check_store_driver(args.store)
     if getattr(args, "distributed", False) and not getattr(args, "sites", None):
         raise InputError("--distributed 需与 --sites 一起使用（如 govaudit audit --sites sites.yaml --distributed --store postgresql://…）")
     if getattr(args, "sites", None):
@@ -41,26 +45,40 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit(urls, rules, as_of, out_dir, store_spec, args)
 
 
-INTERRUPTED = "已中断：已抓取的页面保存在抓取库中，重新运行同一命令将继续抓取。"
-
-
 def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
               args: argparse.Namespace) -> int:
     """Crawl, judge and report one site as a recorded run (OUT/history.db or --history):
-    outputs go to OUT/<site>/<date>-<run>/ (OUT/<site>/latest → newest) and are copied to OUT."""
-    from crawler.runner.history import begin_run, history_spec, open_results, site_key
+    outputs go to OUT/<site>/<date>-<run>/ (OUT/<site>/latest → newest) and are copied to OUT.
+    One audit per store at a time (crawler.store.lock); progress on a terminal; SIGINT/SIGTERM
+    stop every phase promptly, keeping what was gathered (crawler.runner.stop)."""
+    from crawler.runner.progress import make_progress
+    from crawler.runner.stop import StopFlag
+    from crawler.store.lock import StoreError, store_lock
 
     waivers = load_waivers(args, rules)
     probe_spec = probe_store_spec(args)
-    extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
     settings = crawl_overrides(args, urls)
+    progress = make_progress()
+    stop = StopFlag()
+    stop.notice = progress.message
+    try:
+        with store_lock(store_spec, urls[0]):
+            return _run_recorded(urls, rules, as_of, out_dir, store_spec, args, waivers=waivers,
+                                 probe_spec=probe_spec, settings=settings, progress=progress, stop=stop)
+    except StoreError as e:
+        raise InputError(str(e)) from None
+    finally:
+        stop.uninstall()
+        progress.close()
+
+
+def _run_recorded(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
+                  args: argparse.Namespace, **kw: Any) -> int:
+    """The audit as a run of the results database (none with --no-history)."""
+    from crawler.runner.history import begin_run, history_spec, open_results, site_key
+
     if getattr(args, "no_history", False):
-        try:
-            return _audit_run(urls, rules, as_of, out_dir, store_spec, args, results=None, site="", run_id=0,
-                              settings=settings, extra_hosts=extra_hosts, waivers=waivers, probe_spec=probe_spec)
-        except KeyboardInterrupt:
-            print(INTERRUPTED, file=sys.stderr)
-            return 130
+        return _run_locked(urls, rules, as_of, out_dir, store_spec, args, results=None, site="", run_id=0, **kw)
     results = open_results(history_spec(args, out_dir))
     site = site_key(urls, getattr(args, "site", None))
     try:
@@ -70,46 +88,95 @@ def run_audit(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, sto
         results.close()
         raise
     try:
-        return _audit_run(urls, rules, as_of, out_dir, store_spec, args, results=results, site=site,
-                          run_id=run_id, settings=settings, extra_hosts=extra_hosts, waivers=waivers,
-                          probe_spec=probe_spec)
-    except KeyboardInterrupt:
-        results.fail_run(run_id, "已中断")
-        print(INTERRUPTED, file=sys.stderr)
-        return 130
+        return _run_locked(urls, rules, as_of, out_dir, store_spec, args, results=results, site=site,
+                           run_id=run_id, **kw)
     except BaseException as e:
-        results.fail_run(run_id, f"{type(e).__name__}: {e}")
+        results.fail_run(run_id, "已中断" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}")
         raise
     finally:
         results.close()
 
 
-def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
-               args: argparse.Namespace, *, results: Any, site: str, run_id: int, settings: dict[str, Any],
-               extra_hosts: list[str], waivers: list[Any], probe_spec: str | None) -> int:
+def resume_hint(store_spec: str) -> str:
+    return (f"已取得的结果保存在抓取库 {safe_store(store_spec)} 中；重新运行同一命令将从中断处继续"
+            "（加 --fresh 则重新开始）。")
+
+
+def safe_store(spec: str) -> str:
+    from crawler.runner.audit import _safe_store_url
+
+    return _safe_store_url(spec) if "://" in spec else spec
+
+
+def _run_locked(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
+                args: argparse.Namespace, *, results: Any, site: str, run_id: int, waivers: list[Any],
+                probe_spec: str | None, settings: dict[str, Any], progress: Any, stop: Any) -> int:
     from crawler.crawl.run import run_crawl
-    from crawler.runner.audit import evaluate_store, post_crawl
+    from crawler.runner.audit import (
+        clear_stopped,
+        evaluate_store,
+        mark_stopped,
+        post_crawl,
+        stopped_crawl,
+    )
     from crawler.runner.history import finish_and_publish, site_slug
+    from crawler.runner.progress import PHASE_EVAL, crawl_feed
+    from crawler.runner.stop import AuditStopped
     from crawler.store.crawls import CrawlStore
 
-    crawl_id = run_crawl(
-        urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages, max_depth=args.max_depth,
-        obey_robots=not args.ignore_robots, resume=not args.fresh,
-        settings=settings or None,
-    )
+    def stopped(phase: str) -> None:
+        progress.message(f"已停止（{phase}阶段）：{resume_hint(store_spec)}")
+        if results is not None:
+            results.fail_run(run_id, f"已停止（{phase}阶段）")
+
+    extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
+    crawl_id: int | None = None
+    if not args.fresh and ("://" in store_spec or Path(store_spec).is_file()):
+        store = CrawlStore(store_spec)
+        try:
+            crawl_id = stopped_crawl(store, urls)
+        finally:
+            store.close()
+        if crawl_id is not None:
+            progress.message(f"继续上次中断的检查（抓取编号 {crawl_id}，抓取已完成，从核验与评估继续）…")
+    resumed = crawl_id is not None
+    if crawl_id is None:
+        try:
+            with crawl_feed(progress):
+                crawl_id = run_crawl(
+                    urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages,
+                    max_depth=args.max_depth, obey_robots=not args.ignore_robots, resume=not args.fresh,
+                    settings=settings or None,
+                )
+        except KeyboardInterrupt:
+            stopped("抓取")
+            return 130
     if results is not None:
         results.update_run(run_id, crawl_id=crawl_id)
+    stop.install()
     store = CrawlStore(store_spec)
     probe_store = open_probe_store(probe_spec)
     try:
-        post_crawl(store, crawl_id, verify_links=not args.no_verify_links,
-                   timeout=getattr(args, "timeout", None))
         info = {k: v for k, v in (("name", getattr(args, "site_name", None)), ("unit", getattr(args, "unit", None)))
                 if v}
         if info:
             info.update(urls=list(urls), slug=site or "")
-        result = evaluate_store(store, crawl_id, rules, as_of, None, waivers=waivers,
-                                probe_store=probe_store, site_info=info or None, profile=profile_option(args))
+        try:
+            post_crawl(store, crawl_id, verify_links=not args.no_verify_links,
+                       timeout=getattr(args, "timeout", None), delay=getattr(args, "delay", None),
+                       max_links=getattr(args, "max_links", None), budget=getattr(args, "link_budget", None),
+                       stop=stop, progress=progress, resume=resumed)
+            progress.phase(PHASE_EVAL, unit="项")
+            clear_stopped(store, crawl_id)
+            result = stop.run(PHASE_EVAL, evaluate_store, store, crawl_id, rules, as_of, None,
+                              waivers=waivers, probe_store=probe_store, site_info=info or None,
+                              profile=profile_option(args))
+            progress.done()
+        except AuditStopped as e:
+            progress.done()
+            mark_stopped(store, crawl_id, e.phase)
+            stopped(e.phase)
+            return e.exit_code
     finally:
         store.close()
         if probe_store is not None:
@@ -121,6 +188,7 @@ def _audit_run(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, st
     else:
         runs_dir = Path(args.runs_dir) if getattr(args, "runs_dir", None) else out_dir / site_slug(site)
         result.outputs = finish_and_publish(results, run_id, result.document, rules, runs_dir, mirror=out_dir)
+    progress.close()
     print_summary(result, out_dir)
     return EXIT_FAIL if result.failed else EXIT_OK
 
@@ -135,6 +203,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     waivers = load_waivers(args, rules)
     probe_spec = probe_store_spec(args)
     spec = args.store
+    check_store_driver(spec)
     if "://" not in spec and not Path(spec).is_file():
         raise InputError(f"抓取库 “{spec}” 不存在（请给出 govaudit audit 生成的 crawl.db 路径）")
     store = CrawlStore(spec)
@@ -189,6 +258,7 @@ def pick_crawl(store: Any, spec: str, crawl: int | None, site: str | None) -> An
 def cmd_demo(args: argparse.Namespace) -> int:
     import json
 
+    check_limits(args)
     from crawler.demo.server import SITE_DIR, serve_sample_site
     from rules import RULES_DIR
 
@@ -224,6 +294,9 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore-robots", action="store_true", help="不遵守 robots.txt（仅在获得授权时使用）")
     p.add_argument("--fresh", action="store_true", help="重新抓取，不续抓未完成的抓取")
     p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
+    p.add_argument("--max-links", type=int, help=f"最多核验的链接数（抓取中与抓取后合计，默认 {D.GOVAUDIT_MAX_LINKS}，超出部分在报告中注明未核验）")
+    p.add_argument("--link-budget", type=float,
+                   help="链接核验的最长秒数（抓取中与抓取后各计；默认不限；到时未核验的链接在报告中注明）")
     p.add_argument("--verbose", action="store_true", help="显示抓取日志")
     p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
     p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")

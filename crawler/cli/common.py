@@ -20,6 +20,59 @@ def error(msg: str) -> None:
     print(f"govaudit: 错误：{msg}", file=sys.stderr)
 
 
+# Optional dependencies: the module a feature imports → (pip extra, what needs it).
+OPTIONAL_MODULES = {
+    "psycopg": ("postgres", "PostgreSQL 抓取库（postgresql:// 地址）"),
+    "psycopg2": ("postgres", "PostgreSQL 抓取库（postgresql:// 地址）"),
+    "celery": ("distributed", "--distributed 分布式检查"),
+    "kombu": ("distributed", "--distributed 分布式检查"),
+    "redis": ("distributed", "--distributed 分布式检查"),
+    "playwright": ("render", "--render auto 浏览器渲染"),
+    "scrapy_playwright": ("render", "--render auto 浏览器渲染"),
+}
+
+
+def missing_dependency(e: ImportError) -> str | None:
+    """One line naming the pip extra for a missing optional module, or None (a real bug)."""
+    name = (getattr(e, "name", None) or "").split(".")[0]
+    if name not in OPTIONAL_MODULES:
+        return None
+    extra, what = OPTIONAL_MODULES[name]
+    return f"{what}需要未安装的 Python 包 {name}：请运行 pip install 'govaudit[{extra}]'"
+
+
+def check_store_driver(spec: str) -> None:
+    """Fail before crawling when the store's database driver is not installed."""
+    if "://" not in spec:
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        create_engine(spec).dispose()  # imports the DBAPI module, connects to nothing
+    except ImportError as e:
+        msg = missing_dependency(e)
+        if msg is None:
+            raise
+        raise InputError(msg) from None
+    except ArgumentError:
+        raise InputError(f"抓取库地址 “{spec.split('@')[-1]}” 无效（应为 SQLite 文件路径或 postgresql://用户@主机/库名）") from None
+
+
+def check_limits(args: argparse.Namespace) -> None:
+    """--max-pages ≥ 1, --max-depth/--max-links ≥ 0, --link-budget > 0: else one line, exit 2."""
+    checks = (("--max-pages", "max_pages", 1, "如 --max-pages 500"), ("--max-depth", "max_depth", 0, "如 --max-depth 5"),
+              ("--max-links", "max_links", 0, "如 --max-links 5000"))
+    for opt, attr, low, example in checks:
+        v = getattr(args, attr, None)
+        if v is not None and v < low:
+            least = "正整数" if low == 1 else "不小于 0 的整数"
+            raise InputError(f"{opt} {v} 无效（应为{least}，{example}）")
+    budget = getattr(args, "link_budget", None)
+    if budget is not None and not budget > 0:
+        raise InputError(f"--link-budget {budget:g} 无效（应为大于 0 的秒数，如 --link-budget 600）")
+
+
 def parse_as_of(value: str | None) -> date:
     if not value:
         return date.today()
@@ -116,7 +169,7 @@ def print_summary(result: Any, out_dir: Path) -> None:
     s = doc["summary"]
     site = doc["site"]
     if not site["reachable"]:
-        print(f"注意：站点无法访问（{site['unreachable_reason']}），相关检查结论为“无法判断”。")
+        print(f"未能检查：站点无法访问（{site['unreachable_reason'] or '首页未能打开'}），不计分，相关检查结论为“无法判断”。")
     prof = site.get("profile") or {}
     if prof:
         print(f"站点类型：{prof.get('kind') or '未确定'}；所属地区：{prof.get('region') or '未确定'}"
@@ -181,6 +234,11 @@ def crawl_overrides(args: argparse.Namespace, urls: list[str] | None = None) -> 
             except re.error as e:
                 raise InputError(f"--exclude “{pat}” 不是有效的正则表达式（{e}）") from None
         settings["GOVAUDIT_EXCLUDE"] = exclude
+    # link verification bounds, as settings too (verification may run inside the crawl)
+    if getattr(args, "max_links", None) is not None:
+        settings["GOVAUDIT_MAX_LINKS"] = args.max_links
+    if getattr(args, "link_budget", None) is not None:
+        settings["GOVAUDIT_LINK_BUDGET"] = args.link_budget
     if hasattr(args, "no_verify_links") and not args.no_verify_links:
         settings["GOVAUDIT_VERIFY_LINKS"] = True  # links verified as the crawl finds them
     render = getattr(args, "render", None) or "off"

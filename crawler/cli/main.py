@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from crawler.cli import audit, history, probe, rules, schedule
-from crawler.cli.common import EXIT_INPUT, InputError, Parser, error
+from crawler.cli.common import EXIT_INPUT, InputError, Parser, error, missing_dependency
 
 COMMANDS = (audit, rules, probe, history, schedule)  # each module adds its subcommands with register()
 
@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except InputError as e:
         error(str(e))
+        return EXIT_INPUT
+    except ImportError as e:  # an optional dependency (psycopg, celery, playwright) is missing
+        msg = missing_dependency(e)
+        if msg is None:
+            raise
+        error(msg)
         return EXIT_INPUT
     except KeyboardInterrupt:
         error("已中断")

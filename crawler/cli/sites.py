@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from crawler.cli.common import (
     probe_store_spec,
 )
 from crawler.ruleset.sites import SitesFileError, SiteSpec, load_sites
+from crawler.runner.progress import make_progress
 from crawler.runner.sites import (
     CrawlFunc,
     CrawlJob,
@@ -27,6 +29,8 @@ from crawler.runner.sites import (
     evaluate_sites,
     write_index,
 )
+from crawler.runner.stop import StopFlag
+from crawler.store.lock import StoreError, store_lock
 
 
 def _crawl_options(args: argparse.Namespace, urls: list[str], site: SiteSpec | None = None) -> dict[str, Any]:
@@ -96,20 +100,67 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
 
     jobs = [CrawlJob(slug=s.slug, urls=s.urls, store=str(out_dir / s.slug / "crawl.db"),
                      extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls, s)) for s in sites]
+    with ExitStack() as held:
+        try:  # one audit per store at a time (crawler.store.lock)
+            for j in jobs:
+                held.enter_context(store_lock(j.store, j.urls[0]))
+        except StoreError as e:
+            raise InputError(str(e)) from None
+        progress = held.enter_context(closing(make_progress()))
+        stop = StopFlag()
+        stop.notice = progress.message
+        held.callback(stop.uninstall)
+        return _crawl_and_evaluate(args, sites, jobs, crawl, site_rules, waivers, as_of, out_dir, probe_spec,
+                                   progress=progress, stop=stop)
+
+
+def _crawl_and_evaluate(args: argparse.Namespace, sites: list[SiteSpec], jobs: list[CrawlJob],
+                        crawl: CrawlFunc | None, site_rules: dict[str, list[Any]], waivers: list[Any],
+                        as_of: Any, out_dir: Path, probe_spec: str | None, *, progress: Any, stop: Any) -> int:
+    from crawler.runner.audit import stopped_crawl
+    from crawler.runner.progress import crawl_feed
+    from crawler.runner.stop import AuditStopped
+    from crawler.store.crawls import CrawlStore
+
+    fresh = getattr(args, "fresh", False)
+    resumed: dict[str, int] = {}
     for j in jobs:
         Path(j.store).parent.mkdir(parents=True, exist_ok=True)
-        if getattr(args, "fresh", False) and Path(j.store).exists():
+        if fresh and Path(j.store).exists():
             Path(j.store).unlink()
+        elif Path(j.store).exists():  # an audit stopped after its crawl: continue with verification
+            store = CrawlStore(j.store)
+            try:
+                found = stopped_crawl(store, j.urls)
+            finally:
+                store.close()
+            if found is not None:
+                resumed[j.slug] = found
+                progress.message(f"{j.slug}：继续上次中断的检查（抓取编号 {found}，抓取已完成，从核验与评估继续）…")
     print(f"正在检查 {len(sites)} 个网站（检查日期 {as_of}）…")
+    to_crawl = [j for j in jobs if j.slug not in resumed]
     try:
-        crawled = (crawl or crawl_jobs)(jobs)
+        with crawl_feed(progress):
+            crawled: dict[str, int | BaseException] = dict((crawl or crawl_jobs)(to_crawl)) if to_crawl else {}
     except KeyboardInterrupt:
-        print("已中断：已抓取的页面保存在各网站的抓取库中，重新运行同一命令将继续抓取。", file=sys.stderr)
+        progress.message("已停止（抓取阶段）：已抓取的页面保存在各网站的抓取库中；重新运行同一命令将从中断处继续"
+                         "（加 --fresh 则重新开始）。")
         return 130
-    entries, failed = evaluate_sites(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
-                                     verify_links=not getattr(args, "no_verify_links", False),
-                                     probe_store=probe_spec, timeout=getattr(args, "timeout", None),
-                                     history=getattr(args, "history", None))
+    crawled.update(resumed)
+    stop.install()
+    link_options = {"delay": getattr(args, "delay", None), "max_links": getattr(args, "max_links", None),
+                    "budget": getattr(args, "link_budget", None)}
+    try:
+        entries, failed = evaluate_sites(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
+                                         verify_links=not getattr(args, "no_verify_links", False),
+                                         probe_store=probe_spec, timeout=getattr(args, "timeout", None),
+                                         stop=stop, progress=progress, link_options=link_options,
+                                         resumed=set(resumed), history=getattr(args, "history", None))
+    except AuditStopped as e:
+        progress.message(f"已停止（{e.phase}阶段）：已取得的结果保存在各网站的抓取库（{out_dir}/<站点>/crawl.db）中；"
+                         "重新运行同一命令将从中断处继续（加 --fresh 则重新开始）。")
+        return e.exit_code
+    progress.close()
     index = write_index(entries, out_dir)
     print(f"汇总页：{index.resolve()}")
     return EXIT_FAIL if failed else EXIT_OK
@@ -138,6 +189,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
     options: dict[str, Any] = {
         "max_pages": getattr(args, "max_pages", None), "max_depth": getattr(args, "max_depth", None),
         "timeout": getattr(args, "timeout", None), "delay": getattr(args, "delay", None),
+        "max_links": getattr(args, "max_links", None), "link_budget": getattr(args, "link_budget", None),
         "render": getattr(args, "render", None) if getattr(args, "render", "off") != "off" else None,
         "ignore_robots": getattr(args, "ignore_robots", False), "fresh": getattr(args, "fresh", False),
         "no_verify_links": getattr(args, "no_verify_links", False), "verbose": getattr(args, "verbose", False),
@@ -193,7 +245,8 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
         run_id = begin_run(hist, s.slug, s.urls, srules, as_of, crawl_store=store_url or "",
                            crawl_id=r.get("crawl_id") if isinstance(r.get("crawl_id"), int) else None)
         finish_and_publish(hist, run_id, doc, srules, out_dir / s.slug, mirror=out_dir / s.slug)
-        failed = failed or any(f.get("status") == "fail" for f in doc.get("findings") or [])
+        failed = failed or not (doc.get("site") or {}).get("reachable", True) \
+            or any(f.get("status") == "fail" for f in doc.get("findings") or [])
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=doc))
     hist.close()
     index = write_index(entries, out_dir)

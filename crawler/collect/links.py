@@ -690,15 +690,24 @@ def verify_crawl_links(
     external_delay: float | None = None,
     max_retry_after: float = MAX_RETRY_AFTER,
     backoff: float = 1.0,
+    budget: float | None = None,
+    stop: Any = None,
+    progress: Any = None,
+    resume: bool = False,
     reuse: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Verify every link/image/video/audio/attachment of a stored crawl; store and count the results.
 
     URLs the crawl fetched as pages take the crawl's answer; URLs verified during the crawl
     (GOVAUDIT_VERIFY_LINKS) take that answer; only the rest is checked here, with httpx.
-    `max_links` bounds the URLs verified during and after the crawl together.
-    `reuse` (URL → an earlier result, e.g. of the crawl a 复查 continues): those URLs are not
-    requested again; their earlier result is stored with the places they are found on now."""
+    Bounds: at most `max_links` URLs (GOVAUDIT_MAX_LINKS; the URLs verified during and after
+    the crawl together) and `budget` seconds (GOVAUDIT_LINK_BUDGET); what a bound leaves
+    unverified is stored as skipped and counted in ``skipped_by_bound`` with the ``bound``
+    reached. `stop` (a threading.Event) ends the verification early, keeping the results so
+    far; with `resume`, URLs already verified in this crawl are not checked again. `progress`
+    (crawler.runner.progress) is told the total and each URL done. `reuse` (URL → an earlier
+    result, e.g. of the crawl a 复查 continues): those URLs are not requested again; their
+    earlier result is stored with the places they are found on now."""
     t0 = time.monotonic()
     info = store.crawl_info(crawl_id)
     if info is None:
@@ -712,6 +721,10 @@ def verify_crawl_links(
                              "external": 0, "external_broken": 0, "media_checked": 0, "media_bad": 0,
                              "pii_attachments": 0, "homepage": home_page or ""}
     pending: list[dict[str, Any]] = []
+    earlier: dict[str, str] = {}
+    if resume:  # results of an earlier, stopped verification of this crawl
+        earlier = {str(r.get("url")): str(r.get("state")) for r in store.iter_link_results(crawl_id)
+                   if r.get("state") != "skipped" and r.get("source") != "crawl" and not r.get("pending")}
 
     def emit(t: _Target, res: dict[str, Any]) -> None:
         state = res["state"]
@@ -768,6 +781,10 @@ def verify_crawl_links(
             stats["verified"] += 1
             stats["during_crawl"] += 1
             emit(t, {k: v for k, v in d.items() if k not in ("url", "pending", "kind")})
+        elif pii.redact_ids(t.url) in earlier:
+            state = earlier[pii.redact_ids(t.url)]
+            stats["verified"] += 1
+            stats[state] = stats.get(state, 0) + 1
         elif reuse is not None and t.url in reuse:
             stats["reused"] = stats.get("reused", 0) + 1
             emit(t, {**{k: v for k, v in reuse[t.url].items()
@@ -784,32 +801,62 @@ def verify_crawl_links(
         emit(t, {"state": "skipped", "status": 0, "reason": f"超出核验数量上限（{max_links}），未核验",
                  "source": "none"})
     stats["skipped"] = len(skipped)
+    bounds = ["max_links"] if skipped else []
+    stats["skipped_by_bound"] = len(skipped)
+    if progress is not None:
+        progress.update(total=len(to_verify), done=0)
 
     if to_verify:
         d_int = DEFAULT_DELAY if delay is None else delay
-        d_ext = EXTERNAL_DELAY if external_delay is None else external_delay
+        d_ext = max(EXTERNAL_DELAY if external_delay is None else external_delay, d_int)
+        deadline = t0 + budget if budget else None
         results = asyncio.run(_verify_all(to_verify, per_host=per_host, timeout=timeout, retries=retries,
                                           delay=d_int, external_delay=d_ext, max_retry_after=max_retry_after,
                                           backoff=backoff, guard=NetGuard(info.start_urls),
-                                          answered={_netloc(c.final_url) for c in crawled.values() if c.status}))
+                                          answered={_netloc(c.final_url) for c in crawled.values() if c.status},
+                                          deadline=deadline, stop=stop, progress=progress))
         for t, res in zip(to_verify, results):
-            stats["verified"] += 1
+            if not res:  # not reached: the verification was stopped or ran out of time
+                if stop is not None and stop.is_set():
+                    stats["stopped"] = True
+                    res = {"state": "skipped", "status": 0, "reason": "核验被中止，未核验（重新运行将继续）",
+                           "source": "none"}
+                else:
+                    if "link_budget" not in bounds:
+                        bounds.append("link_budget")
+                    stats["skipped_by_bound"] += 1
+                    res = {"state": "skipped", "status": 0, "source": "none",
+                           "reason": f"超出核验时间上限（{budget:g} 秒），未核验"}
+                stats["skipped"] += 1
+            else:
+                stats["verified"] += 1
             emit(t, res)
+    if bounds:
+        stats["bound"] = bounds[0]
+        stats["bounds"] = bounds
     if pending:
         store.add_link_results(crawl_id, pending)
         pending.clear()
     stats["seconds"] = round(time.monotonic() - t0, 2)
     store.set_fact(crawl_id, "link_check", {**stats, "include_external": include_external,
-                                            "max_links": max_links})
+                                            "max_links": max_links, "budget": budget})
     log.info("链接核验完成：%s", {k: stats[k] for k in ("links", "ok", "broken", "blocked", "transient")})
     return stats
 
 
 async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, retries: int, delay: float,
                       external_delay: float, max_retry_after: float, backoff: float,
-                      guard: NetGuard | None = None, answered: set[str] | None = None) -> list[dict[str, Any]]:
+                      guard: NetGuard | None = None, answered: set[str] | None = None,
+                      deadline: float | None = None, stop: Any = None, progress: Any = None,
+                      ) -> list[dict[str, Any]]:
     """Check targets: each host has its own queue worked by `per_host` workers (one gate per
-    host: requests spaced by the host's delay), at most MAX_CONCURRENCY hosts at once."""
+    host: requests spaced by the host's delay), at most MAX_CONCURRENCY hosts at once.
+    When `stop` is set or `deadline` (time.monotonic) passes, the checks in flight are
+    cancelled; targets not reached keep an empty result."""
+
+    def halted() -> bool:
+        return (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() >= deadline)
+
     per_host = max(1, per_host)
     limits = httpx.Limits(max_connections=MAX_CONCURRENCY * per_host, max_keepalive_connections=16)
     results: list[dict[str, Any]] = [{} for _ in targets]
@@ -827,7 +874,7 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
         host_slots = asyncio.Semaphore(MAX_CONCURRENCY)
 
         async def host_worker(idx: list[int], gate: _HostGate) -> None:
-            while idx:
+            while idx and not halted():
                 i = idx.pop(0)
                 t = targets[i]
                 try:
@@ -835,6 +882,8 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
                 except Exception as e:
                     kind_err, reason = _net_error(e)
                     results[i] = {"state": "transient", "status": 0, "reason": reason, "error": kind_err}
+                if progress is not None:
+                    progress.advance()
 
         async def run_host(idx: list[int]) -> None:
             t0 = targets[idx[0]]
@@ -842,5 +891,15 @@ async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, 
             async with host_slots:
                 await asyncio.gather(*(host_worker(idx, gate) for _ in range(min(per_host, len(idx)))))
 
-        await asyncio.gather(*(run_host(idx) for idx in queues.values()))
+        everything = asyncio.ensure_future(asyncio.gather(*(run_host(idx) for idx in queues.values())))
+        while not everything.done():
+            await asyncio.wait({everything}, timeout=0.2)
+            if not everything.done() and halted():
+                everything.cancel()  # the checks in flight end now; their targets stay unverified
+                try:
+                    await everything
+                except asyncio.CancelledError:
+                    pass
+        if not halted():
+            everything.result()  # a bug in a worker surfaces (results are per URL otherwise)
     return results

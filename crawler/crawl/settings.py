@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     # the audited hosts, including hosts adopted during the crawl, not allowed_domains
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.crawl.middlewares.HostScopeMiddleware": 50,
+    # verification during the crawl stops at GOVAUDIT_LINK_BUDGET (what is queued is dropped)
+    "crawler.crawl.verify.LinkBudgetMiddleware": 60,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.crawl.middlewares.QuietRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -84,6 +86,8 @@ EXTENSIONS = {
     "scrapy.extensions.closespider.CloseSpider": None,
     "crawler.crawl.extensions.PageBudget": 0,  # CloseSpider, CLOSESPIDER_PAGECOUNT as page budget
     "crawler.crawl.extensions.CrawlStats": 0,
+    "crawler.crawl.progress.CrawlProgress": 500,  # pages done/queued for the progress display
+    "crawler.crawl.stopping.PromptClose": 510,  # a stop drops requests only queued in the downloader
 }
 
 # A meta-refresh stub is a page of its own (refresh_to): the spider follows it, on the
@@ -118,3 +122,4 @@ GOVAUDIT_EXCLUDE: list[str] = []  # URL regexes never followed (sites.yaml `excl
 # pages … verified as they are found, through the same downloader (the audit turns it on)
 GOVAUDIT_VERIFY_LINKS = False
 GOVAUDIT_MAX_LINKS = 20000  # URLs verified per audit (during and after the crawl); -1: no limit
+GOVAUDIT_LINK_BUDGET: float | None = None  # seconds of verification, during and after the crawl each; None: no limit

@@ -105,8 +105,8 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, start_urls: Iterable[str] | str | None = None, *, max_depth: int = D.GOVAUDIT_MAX_DEPTH,
                  max_list_pages: int = D.GOVAUDIT_MAX_LIST_PAGES, extra_hosts: Iterable[str] = (),
                  render_mode: str = "off", render_max: int = D.GOVAUDIT_RENDER_MAX, verify_links: bool = False,
-                 max_links: int = D.GOVAUDIT_MAX_LINKS, retries: int = 2, exclude: Iterable[str] = (),
-                 **kwargs: Any) -> None:
+                 max_links: int = D.GOVAUDIT_MAX_LINKS, link_budget: float | None = D.GOVAUDIT_LINK_BUDGET,
+                 retries: int = 2, exclude: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         urls = [normalize_start_url(u) for u in split_arg(start_urls)]
         if not urls:
@@ -137,7 +137,8 @@ class SiteSpider(scrapy.Spider):
         # URLs turned into Requests lately: nav and footer links repeat on every page, and
         # the dupefilter would drop them again; a bounded cache spares building the Request
         self._recent: dict[Any, None] = {}
-        self.verifier = CrawlLinkVerifier(self, max_links=max_links, retries=retries) if verify_links else None
+        self.verifier = CrawlLinkVerifier(self, max_links=max_links, retries=retries,
+                                          budget=link_budget) if verify_links else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -150,6 +151,8 @@ class SiteSpider(scrapy.Spider):
         kwargs.setdefault("verify_links", s.getbool("GOVAUDIT_VERIFY_LINKS", D.GOVAUDIT_VERIFY_LINKS))
         kwargs.setdefault("max_links", s.getint("GOVAUDIT_MAX_LINKS", D.GOVAUDIT_MAX_LINKS))
         kwargs.setdefault("exclude", _patterns(s.get("GOVAUDIT_EXCLUDE")))
+        budget = s.get("GOVAUDIT_LINK_BUDGET")
+        kwargs.setdefault("link_budget", float(budget) if budget else None)
         kwargs.setdefault("retries", s.getint("RETRY_TIMES", D.RETRY_TIMES) if s.getbool("RETRY_ENABLED") else 0)
         spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
         if spider.verifier is not None:

@@ -15,19 +15,21 @@ as `LinkCheck` items, which the store pipeline writes to the link table;
 `verify_crawl_links` after the crawl adds where each URL was found and verifies only
 what the crawl did not.
 
-At most GOVAUDIT_MAX_LINKS URLs are verified per crawl; further ones are counted
-(``govaudit/links/over_bound``) and left to the bound of the post-crawl step, which
-reports them as skipped.
+At most GOVAUDIT_MAX_LINKS URLs are verified per crawl, and none are asked for once
+GOVAUDIT_LINK_BUDGET seconds have passed since the first; further ones are counted
+(``govaudit/links/over_bound``, ``govaudit/links/over_budget``) and left to the bounds
+of the post-crawl step, which reports what they leave unverified as skipped.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.exceptions import StopDownload
+from scrapy.exceptions import IgnoreRequest, StopDownload
 
 from crawler.collect import links as lc
 from crawler.crawl.extensions import VERIFY_META
@@ -76,17 +78,45 @@ def _answer(response: Response) -> lc._Response:
     return lc._Response(response.status, headers, body, response.url, headers["content-type"], total)
 
 
+class OverLinkBudget(IgnoreRequest):
+    """A verification request reached the downloader after GOVAUDIT_LINK_BUDGET had run out."""
+
+
+class LinkBudgetMiddleware:
+    """Drops verification requests still queued when the link budget has run out; their
+    URLs are left to the post-crawl verifier (and its own bound)."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LinkBudgetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Any) -> None:
+        if request.meta.get(VERIFY_META):
+            verifier = getattr(getattr(self.crawler, "spider", None), "verifier", None)
+            if verifier is not None and verifier.over_budget():
+                raise OverLinkBudget("link budget spent")
+
+
 class CrawlLinkVerifier:
     """The spider's helper: verification requests for a page's links, and their answers."""
 
-    def __init__(self, spider: Any, *, max_links: int, retries: int) -> None:
+    def __init__(self, spider: Any, *, max_links: int, retries: int, budget: float | None = None) -> None:
         self.spider = spider
         self.max_links = max_links
+        self.budget = budget if budget and budget > 0 else None
+        self.started: float | None = None  # time.monotonic() of the first verification request
         self.retries = retries
         self.issued = 0
         self.answered: set[str] = set()  # host:port that answered (a refusal there is a flap)
         self.on_answer = self.answer  # stored bound methods (see SiteSpider._on_page)
         self.on_failure = self.failure
+
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.started is not None \
+            and time.monotonic() - self.started >= self.budget
 
     # -- which links -------------------------------------------------------------------------
     def requests_for(self, rec: PageRecord, *, followed: bool) -> Iterator[Any]:
@@ -118,6 +148,12 @@ class CrawlLinkVerifier:
                 req.dont_filter = True  # registered with the dupefilter just now
             if self.max_links >= 0 and self.issued >= self.max_links:
                 spider.crawler.stats.inc_value("govaudit/links/over_bound")
+                continue
+            now = time.monotonic()
+            if self.started is None:
+                self.started = now
+            elif self.over_budget():
+                spider.crawler.stats.inc_value("govaudit/links/over_budget")
                 continue
             self.issued += 1
             spider.crawler.stats.inc_value("govaudit/links/requested")
@@ -208,6 +244,9 @@ class CrawlLinkVerifier:
         yield self._done(url, lc.make_result(res, state, r, reason, **extra))
 
     def failure(self, failure: Failure) -> Iterator[Any]:
+        if failure.check(OverLinkBudget):
+            self.spider.crawler.stats.inc_value("govaudit/links/over_budget")
+            return  # left to the post-crawl verifier
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         kind, url = meta[VERIFY_META], meta["ga_url"]

@@ -274,6 +274,7 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
                  "blocked": [row(r) for r in by.get("blocked", [])[:1000]],
                  "transient": [row(r) for r in by.get("transient", [])[:1000]],
                  "media_bad": [row(r) for r in media if not r.get("media_ok")][:1000]}
+        links.update(link_bounds(site.facts.get("link_check")))
     # entries listed without a link a person can follow (javascript:, onclick, no href)
     dead = [i for i in site.items if not i.openable]
     links["dead_entries"] = [{"page": i.url.split("#", 1)[0], "title": i.title, "column": list(i.column)}
@@ -287,6 +288,23 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
         relations = {"error": f"{type(e).__name__}: {e}"}
     return {"links": links, "site_facts": facts, "personal_data": personal_data_entries(site)[:2000],
             "relations": relations}
+
+
+def link_bounds(check: Any) -> dict[str, Any]:
+    """What a verification bound left unverified (--max-links, --link-budget), and whether
+    the verification was stopped: {"skipped_by_bound": N, "bound": "max_links", "bound_limit": …}."""
+    if not isinstance(check, dict):
+        return {}
+    out: dict[str, Any] = {}
+    if check.get("skipped_by_bound") and check.get("bound"):
+        bound = str(check["bound"])
+        limit = check.get("budget") if bound == "link_budget" else check.get("max_links")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        out = {"skipped_by_bound": int(check["skipped_by_bound"]), "bound": bound, "bound_limit": limit}
+    if check.get("stopped"):
+        out["stopped"] = True
+    return out
 
 
 def write_findings(doc: dict[str, Any], out_dir: Path) -> Path:

@@ -54,6 +54,7 @@ from crawler.model.summary import (
     summarise,
 )
 from crawler.net.challenge import challenge_label
+from crawler.net.failures import failure_reason
 from crawler.text.names import Synonyms, default_synonyms
 
 __all__ = [
@@ -270,7 +271,7 @@ def _homepage(model: SiteModel, home_rec: PageRecord | None) -> None:
             model.challenged = home_rec.challenge
             model.unreachable_reason = f"首页返回防护验证页面（{challenge_label(home_rec.challenge)}），非站点故障"
         else:
-            model.unreachable_reason = home_rec.error or f"HTTP {home_rec.status}"
+            model.unreachable_reason = failure_reason(home_rec.error, home_rec.status)
     else:
         model.homepage_url = home_rec.url
         model.facts.setdefault("homepage", {}).update(home_rec.text_facts or {})

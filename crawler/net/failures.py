@@ -38,10 +38,11 @@ from typing import Any
 
 import httpx
 
+from crawler.net.challenge import challenge_label
 from crawler.net.guard import REFUSED as REFUSED_PRIVATE
 
 __all__ = ["FAILURE_CN", "REFUSED_PRIVATE", "certificate_problem", "classify", "classify_failure",
-           "describe", "dns_available", "failure_label"]
+           "describe", "dns_available", "failure_label", "failure_reason"]
 
 FAILURE_CN = {
     "dns": "域名无法解析", "dns-temp": "域名解析暂时失败", "refused": "连接被拒绝", "timeout": "请求超时",
@@ -63,6 +64,20 @@ def failure_label(code: str | None) -> str:
     if not code:
         return ""
     return FAILURE_CN.get(code, FAILURE_CN["other"])
+
+
+def failure_reason(code: str | None, status: int | None = 0) -> str:
+    """Why a page (the homepage of an unreachable site, a failed page in the report) could not
+    be fetched: '域名无法解析', 'HTTP 500', a WAF challenge — never a bare code such as `dns`.
+    A stored sentence (not a code) is returned as it is."""
+    c = (code or "").strip()
+    if c.startswith("challenge:"):
+        return f"防护验证页面（{challenge_label(c.split(':', 1)[1])}），非站点故障"
+    if c:
+        return FAILURE_CN.get(c, FAILURE_CN["other"] if c.isascii() and " " not in c else c)
+    if status:
+        return f"HTTP {status}"
+    return "无响应"
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

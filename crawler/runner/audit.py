@@ -27,7 +27,20 @@ class AuditResult:
 
     @property
     def failed(self) -> bool:
-        return any(f.status == "fail" for f in self.findings)
+        """Something fails, or the site could not be audited at all (exit code 1)."""
+        return self.unaudited or any(f.status == "fail" for f in self.findings)
+
+    @property
+    def unaudited(self) -> bool:
+        return not self.site.reachable
+
+
+def mark_unaudited(doc: dict[str, Any], reason: str) -> None:
+    """A site that could not be audited gets no score: its verdict says why, in Chinese."""
+    v = doc.setdefault("verdict", {})
+    v["verdict"] = "无法判断"
+    v["score"] = None
+    v["reason"] = f"站点无法访问（{reason or '首页未能打开'}），未能检查，不计分；请确认网址和网络后重新检查。"
 
 
 def load_probes(store: CrawlStore, urls: list[str]) -> list[dict[str, Any]]:
@@ -101,6 +114,8 @@ def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_
         doc["site"].update({k: v for k, v in site_info.items() if (k != "name" or v) and k not in ("profile", "region")})
     if waiver_section is not None:
         doc["waivers"] = waiver_section
+    if not site.reachable:
+        mark_unaudited(doc, site.unreachable_reason)
     result = AuditResult(site=site, findings=findings, document=doc)
     if out_dir is not None:
         result.outputs = write_outputs(doc, out_dir)
@@ -120,29 +135,92 @@ def write_outputs(doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
 
 
 def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
-               timeout: float | None = None) -> None:
+               timeout: float | None = None, delay: float | None = None, max_links: int | None = None,
+               budget: float | None = None, stop: Any = None, progress: Any = None,
+               resume: bool = False) -> None:
     """Measurements that follow a crawl: site properties, then link/media verification.
     Both store their results (facts, link_checks) so a re-evaluation needs no network.
     A failure of either is stored as an error fact (the checks then say they cannot
-    judge) and never stops the audit."""
+    judge) and never stops the audit.
+
+    `stop` (crawler.runner.stop.StopFlag) ends either phase promptly: AuditStopped is
+    raised and what was verified so far stays stored (`resume` continues it). `delay`,
+    `max_links` and `budget` (seconds) bound link verification (--delay, --max-links,
+    --link-budget; GOVAUDIT_MAX_LINKS, GOVAUDIT_LINK_BUDGET); `progress`
+    (crawler.runner.progress) shows each phase."""
     import logging
 
     from crawler.collect.links import verify_crawl_links
     from crawler.collect.properties import measure_site
+    from crawler.runner.progress import PHASE_LINKS, PHASE_PROPS, NullProgress
+    from crawler.runner.stop import AuditStopped, StopFlag
     from crawler.text.pii import redact
 
     log = logging.getLogger(__name__)
+    stop = stop if stop is not None else StopFlag()
+    progress = progress if progress is not None else NullProgress()
+    progress.phase(PHASE_PROPS, unit="项")
     try:
-        measure_site(store, crawl_id, **({"timeout": timeout} if timeout else {}))
+        stop.run(PHASE_PROPS, measure_site, store, crawl_id, **({"timeout": timeout} if timeout else {}))
+    except AuditStopped:
+        raise
     except Exception as e:
         log.warning("站点属性测量失败：%s", redact(str(e)))
         store.set_fact(crawl_id, "measure_error", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+    progress.done()
     if verify_links:
+        progress.phase(PHASE_LINKS, unit="个")
+        opts: dict[str, Any] = {"stop": stop.event, "progress": progress, "resume": resume}
+        if timeout:
+            opts["timeout"] = timeout
+        if delay is not None:
+            opts["delay"] = delay
+        if max_links is not None:
+            opts["max_links"] = max_links
+        if budget:
+            opts["budget"] = budget
         try:
-            verify_crawl_links(store, crawl_id, timeout=timeout or 15.0)
+            stop.run(PHASE_LINKS, verify_crawl_links, store, crawl_id, grace=5.0, **opts)
+        except AuditStopped:
+            raise
         except Exception as e:
             log.warning("链接核验失败：%s", redact(str(e)))
             store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+        progress.done()
+
+
+STOPPED_FACT = "audit_stopped"
+
+
+def mark_stopped(store: CrawlStore, crawl_id: int, phase: str) -> None:
+    """Remember that the audit of this crawl stopped after the crawl (a rerun resumes there)."""
+    from datetime import UTC, datetime
+
+    store.set_fact(crawl_id, STOPPED_FACT, {"phase": phase, "at": datetime.now(UTC).isoformat(timespec="seconds")})
+
+
+def clear_stopped(store: CrawlStore, crawl_id: int) -> None:
+    from crawler.store.crawls import facts
+
+    with store.engine.begin() as conn:
+        conn.execute(facts.delete().where(facts.c.crawl_id == crawl_id, facts.c.key == STOPPED_FACT))
+
+
+def stopped_crawl(store: CrawlStore, start_urls: list[str]) -> int | None:
+    """The newest crawl of these start URLs when it finished but its audit was stopped
+    in a later phase (link verification, site properties, evaluation): resume it."""
+    import json
+
+    from sqlalchemy import select
+
+    from crawler.store.crawls import crawls
+
+    with store.engine.connect() as conn:
+        row = conn.execute(select(crawls.c.id, crawls.c.state).where(
+            crawls.c.start_urls == json.dumps(start_urls)).order_by(crawls.c.id.desc()).limit(1)).first()
+    if row is None or row.state != "finished":
+        return None
+    return int(row.id) if STOPPED_FACT in store.get_facts(int(row.id)) else None
 
 
 def _safe_store_url(url: str) -> str:

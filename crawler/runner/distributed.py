@@ -83,7 +83,8 @@ app.conf.update(
 
 # Crawl options a task passes on to `govaudit audit` (values) and switches (flags).
 _VALUE_OPTIONS = {"max_pages": "--max-pages", "max_depth": "--max-depth", "timeout": "--timeout",
-                  "delay": "--delay", "render": "--render", "probe_store": "--probe-store"}
+                  "delay": "--delay", "render": "--render", "probe_store": "--probe-store",
+                  "max_links": "--max-links", "link_budget": "--link-budget"}
 _SWITCH_OPTIONS = {"ignore_robots": "--ignore-robots", "fresh": "--fresh",
                    "no_verify_links": "--no-verify-links", "verbose": "--verbose"}
 _OTHER_OPTIONS = {"waivers", "task_timeout"}
@@ -167,7 +168,8 @@ def run_site_audit(site: dict[str, Any], rules: list[str], as_of: str, store_url
         cmd = audit_command(site, rules, as_of, store, str(out), opts)
     except (ValueError, FileNotFoundError) as e:
         return {**result, "error": str(e)}
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "GOVAUDIT_PROGRESS": "0"}  # the stderr tail reports errors, not progress lines
     limit = float(opts.get("task_timeout") or TASK_TIME_LIMIT)
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=limit, check=False)

@@ -52,11 +52,16 @@ def bundled_rules() -> list[str]:
 def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
                    *, verify_links: bool = True, probe_store: str | None = None,
-                   timeout: float | None = None, history: str | None = None) -> tuple[list[Any], bool]:
+                   timeout: float | None = None, stop: Any = None, progress: Any = None,
+                   link_options: dict[str, Any] | None = None,
+                   resumed: set[str] | None = None, history: str | None = None) -> tuple[list[Any], bool]:
     """Evaluate each crawled site into out/<slug>/ (and its run folder out/<slug>/<date>-<run>/,
     recorded in the results database `history`, default out/history.db); returns (dashboard
     entries, anything failed). `probe_store`: the store of the availability probes (default:
-    each site's crawl store)."""
+    each site's crawl store). `stop` (crawler.runner.stop.StopFlag) ends the run promptly
+    (AuditStopped, the stopped site's store remembers the phase); `link_options` (delay,
+    max_links, budget) bound link verification; `resumed`: slugs whose earlier audit stopped
+    after the crawl."""
     from crawler.runner.history import HISTORY_FILE, open_results
     from crawler.store.crawls import CrawlStore
 
@@ -64,7 +69,9 @@ def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
     probes = CrawlStore(probe_store) if probe_store else None
     try:
         return _evaluate_each(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
-                              verify_links=verify_links, probes=probes, timeout=timeout, results=results)
+                              verify_links=verify_links, probes=probes, timeout=timeout, stop=stop,
+                              progress=progress, link_options=link_options or {}, resumed=resumed or set(),
+                              results=results)
     finally:
         results.close()
         if probes is not None:
@@ -73,13 +80,18 @@ def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
 
 def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[str, int | BaseException],
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
-                   *, verify_links: bool, probes: Any, timeout: float | None = None,
-                   results: Any = None) -> tuple[list[Any], bool]:
-    from crawler.runner.audit import evaluate_store, post_crawl
+                   *, verify_links: bool, probes: Any, timeout: float | None = None, stop: Any = None,
+                   progress: Any = None, link_options: dict[str, Any],
+                   resumed: set[str], results: Any = None) -> tuple[list[Any], bool]:
+    from crawler.runner.audit import clear_stopped, evaluate_store, mark_stopped, post_crawl
     from crawler.runner.history import begin_run, finish_and_publish
+    from crawler.runner.progress import PHASE_EVAL, NullProgress
+    from crawler.runner.stop import AuditStopped, StopFlag
     from crawler.store.crawls import CrawlStore
     from reports.dashboard import SiteEntry
 
+    stop = stop if stop is not None else StopFlag()
+    progress = progress if progress is not None else NullProgress()
     entries: list[SiteEntry] = []
     failed = False
     for s, job in zip(sites, jobs, strict=True):
@@ -95,11 +107,20 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
         store = CrawlStore(job.store)
         run_id = begin_run(results, s.slug, s.urls, site_rules[s.slug], as_of, crawl_store=job.store, crawl_id=res)
         try:
-            post_crawl(store, res, verify_links=verify_links, timeout=timeout)
-            result = evaluate_store(store, res, site_rules[s.slug], as_of, None,
-                                    waivers=waivers, site_info=s.info(), probe_store=probes)
+            post_crawl(store, res, verify_links=verify_links, timeout=timeout, stop=stop, progress=progress,
+                       resume=s.slug in resumed, **link_options)
+            progress.phase(f"{PHASE_EVAL}（{s.name}）", unit="项")
+            clear_stopped(store, res)
+            result = stop.run(PHASE_EVAL, evaluate_store, store, res, site_rules[s.slug], as_of, None,
+                              waivers=waivers, site_info=s.info(), probe_store=probes)
             result.outputs = finish_and_publish(results, run_id, result.document, site_rules[s.slug],
                                                 out_dir / s.slug, mirror=out_dir / s.slug)
+            progress.done()
+        except AuditStopped as e:
+            progress.done()
+            mark_stopped(store, res, e.phase)
+            results.fail_run(run_id, f"已停止（{e.phase}阶段）")
+            raise
         except BaseException as e:  # one broken site must not lose the others
             results.fail_run(run_id, f"{type(e).__name__}: {e}")
             if not isinstance(e, Exception):
@@ -113,10 +134,14 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
             store.close()
         v = result.document.get("verdict") or {}
         score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
-        done = "；".join(f"{c['document']} 已完成 {c['done']} / 应完成 {c['due']}，逾期 {c['overdue']}"
-                        for c in result.document.get("completion") or [])
-        print(f"  {s.name}：国家检查指标 {v.get('verdict', '')}{score}" + (f"；工作要点落实：{done}" if done else "")
-              + f" → {out_dir / s.slug / 'report.html'}")
+        if result.unaudited:
+            print(f"  {s.name}：未能检查（站点无法访问：{result.site.unreachable_reason or '首页未能打开'}），不计分"
+                  f" → {out_dir / s.slug / 'report.html'}")
+        else:
+            done = "；".join(f"{c['document']} 已完成 {c['done']} / 应完成 {c['due']}，逾期 {c['overdue']}"
+                            for c in result.document.get("completion") or [])
+            print(f"  {s.name}：国家检查指标 {v.get('verdict', '')}{score}"
+                  + (f"；工作要点落实：{done}" if done else "") + f" → {out_dir / s.slug / 'report.html'}")
         failed = failed or result.failed
         entries.append(SiteEntry(name=s.name, slug=s.slug, urls=s.urls, unit=s.unit, doc=result.document))
     return entries, failed
