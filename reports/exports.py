@@ -140,31 +140,52 @@ def _gap_views(doc: dict[str, Any]) -> dict[str, list[FindingView]]:
     return {g.unit: g.items for g in r.by_unit}
 
 
+def _put(ws: Any, row: int, col: int, value: Any) -> Any:
+    cell = ws.cell(row=row, column=col, value=safe_cell(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # never a formula, whatever the text
+    return cell
+
+
+_WRAP_TOP = {"wrap_text": True, "vertical": "top"}
+
+
 def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = False) -> Path:
+    """整改台账.xlsx: a 汇总 sheet (one row per site, then one per unit) and a sheet per unit."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
-    summary = wb.active
     taken: set[str] = set()
+    summary = wb.active
     summary.title = sheet_title("汇总", taken)
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDE6F0")
-    wrap = Alignment(wrap_text=True, vertical="top")
+    per_unit, row0 = _summary_sheet(summary, docs)
+    columns = list(XLSX_COLUMNS)
+    if with_site:
+        columns.insert(1, ("网站", 20))
+    units = sorted(per_unit, key=lambda u: (-sum(1 for _, f in per_unit[u] if f.status == "fail"), u))
+    for k, unit in enumerate(units, 1):
+        ws = wb.create_sheet(sheet_title(unit, taken))
+        entries = sorted(per_unit[unit], key=lambda x: gap_order(x[1]))
+        _unit_sheet(ws, entries, columns, with_site)
+        fails = sum(1 for _, f in entries if f.status == "fail")
+        for c, val in enumerate([unit, ws.title, len(entries), fails], 1):
+            _put(summary, row0 + k, c, val)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
 
-    def put(ws: Any, row: int, col: int, value: Any) -> Any:
-        cell = ws.cell(row=row, column=col, value=safe_cell(value))
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # never a formula, whatever the text
-        return cell
 
-    # 汇总: one row per site, then one row per unit
+def _summary_sheet(summary: Any, docs: list[dict[str, Any]]
+                   ) -> tuple[dict[str, list[tuple[dict[str, Any], FindingView]]], int]:
+    """One row per site; returns each unit's items and the row where the unit table starts."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    bold, wrap = Font(bold=True), Alignment(**_WRAP_TOP)
     s_head = ["网站", "网址", "检查日期", "国家检查指标结论", "指标得分", "理由", *(STATUS_CN[s] for s in _COUNTED),
               "工作要点落实"]
     for c, h in enumerate(s_head, 1):
-        put(summary, 1, c, h).font = bold
+        _put(summary, 1, c, h).font = bold
     per_unit: dict[str, list[tuple[dict[str, Any], FindingView]]] = {}
     for i, doc in enumerate(docs, 2):
         r = build_report(doc)
@@ -174,7 +195,7 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
         site_vals = [r.site_name, r.site_url, r.as_of, verdict.verdict, "—" if score is None else score, verdict.reason,
                      *counts.values(), "\n".join(f"{c['document']}：{c['text']}" for c in r.completion)]
         for c, val in enumerate(site_vals, 1):
-            put(summary, i, c, val).alignment = wrap
+            _put(summary, i, c, val).alignment = wrap
         for unit, items in _gap_views(doc).items():
             per_unit.setdefault(unit, []).extend((doc, f) for f in items)
     for c, w in enumerate([24, 34, 12, 10, 8, 50, 8, 8, 8, 8, 8, 50], 1):
@@ -182,66 +203,68 @@ def write_xlsx(docs: list[dict[str, Any]], path: Path, *, with_site: bool = Fals
     summary.freeze_panes = "A2"
     summary.auto_filter.ref = f"A1:{get_column_letter(len(s_head))}{max(summary.max_row, 2)}"
     row0 = summary.max_row + 2
-    put(summary, row0, 1, "责任单位").font = bold
-    put(summary, row0, 2, "工作表").font = bold
-    put(summary, row0, 3, "事项数").font = bold
-    put(summary, row0, 4, "不通过").font = bold
+    for c, h in enumerate(["责任单位", "工作表", "事项数", "不通过"], 1):
+        _put(summary, row0, c, h).font = bold
+    return per_unit, row0
 
-    columns = list(XLSX_COLUMNS)
-    if with_site:
-        columns.insert(1, ("网站", 20))
-    units = sorted(per_unit, key=lambda u: (-sum(1 for _, f in per_unit[u] if f.status == "fail"), u))
-    for k, unit in enumerate(units, 1):
-        ws = wb.create_sheet(sheet_title(unit, taken))
-        for c, (h, width) in enumerate(columns, 1):
-            cell = put(ws, 1, c, h)
-            cell.font, cell.fill = bold, head_fill
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-            ws.column_dimensions[get_column_letter(c)].width = width
-        entries = sorted(per_unit[unit], key=lambda x: gap_order(x[1]))
-        names = [h for h, _ in columns]
-        state_col = get_column_letter(names.index("整改状态") + 1)
-        done_col = get_column_letter(names.index("完成日期") + 1)
-        link_idx = names.index("链接") + 1
-        dv = DataValidation(type="list", formula1='"' + ",".join(FIX_STATES) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="整改状态", error="请从列表中选择：" + "、".join(FIX_STATES))
-        dv.prompt, dv.promptTitle, dv.showInputMessage = "请选择整改状态", "整改状态", True
-        ws.add_data_validation(dv)
-        dates = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
-                               showErrorMessage=True, errorTitle="完成日期", error="请填写日期，如 2023-06-30")
-        ws.add_data_validation(dates)
-        for n, (doc, v) in enumerate(entries, 1):
-            href = v.where.href if v.where and v.where.href else next(
-                (e.href for e in [*v.evidence, *v.evidence_more] if e.href), "")
-            vals: list[Any] = [n, _requirement(v), _basis(v), "、".join(v.units), _due_text(v), _status_text(v),
-                               _evidence(v), "", v.rule_id, v.where.text if v.where else "", href,
-                               "未整改" if v.status == "fail" else "", ""]
-            if with_site:
-                site = doc.get("site") or {}
-                vals.insert(1, site.get("name") or site.get("url") or "")
-            for c, val in enumerate(vals, 1):
-                put(ws, n + 1, c, val).alignment = wrap
-            if href:
-                cell = ws.cell(row=n + 1, column=link_idx)
-                cell.hyperlink = href
-                cell.style = "Hyperlink"
-                cell.alignment = wrap
-        if entries:
-            dv.add(f"{state_col}2:{state_col}{len(entries) + 1}")
-            dates.add(f"{done_col}2:{done_col}{len(entries) + 1}")
-            for row_n in range(2, len(entries) + 2):
-                ws[f"{done_col}{row_n}"].number_format = "yyyy-mm-dd"
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(entries) + 1}"
-        ws.print_title_rows = "1:1"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        fails = sum(1 for _, f in entries if f.status == "fail")
-        for c, val in enumerate([unit, ws.title, len(entries), fails], 1):
-            put(summary, row0 + k, c, val)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+
+def _unit_sheet(ws: Any, entries: list[tuple[dict[str, Any], FindingView]], columns: list[tuple[str, int]],
+                with_site: bool) -> None:
+    """One unit's items: header, one row per item, the 整改状态/完成日期 inputs, print setup."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold, head_fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDE6F0"), Alignment(**_WRAP_TOP)
+    for c, (h, width) in enumerate(columns, 1):
+        cell = _put(ws, 1, c, h)
+        cell.font, cell.fill = bold, head_fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(c)].width = width
+    names = [h for h, _ in columns]
+    link_idx = names.index("链接") + 1
+    for n, (doc, v) in enumerate(entries, 1):
+        href = v.where.href if v.where and v.where.href else next(
+            (e.href for e in [*v.evidence, *v.evidence_more] if e.href), "")
+        vals: list[Any] = [n, _requirement(v), _basis(v), "、".join(v.units), _due_text(v), _status_text(v),
+                           _evidence(v), "", v.rule_id, v.where.text if v.where else "", href,
+                           "未整改" if v.status == "fail" else "", ""]
+        if with_site:
+            site = doc.get("site") or {}
+            vals.insert(1, site.get("name") or site.get("url") or "")
+        for c, val in enumerate(vals, 1):
+            _put(ws, n + 1, c, val).alignment = wrap
+        if href:
+            cell = ws.cell(row=n + 1, column=link_idx)
+            cell.hyperlink = href
+            cell.style = "Hyperlink"
+            cell.alignment = wrap
+    _fix_inputs(ws, names, len(entries))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(entries) + 1}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+
+
+def _fix_inputs(ws: Any, names: list[str], n_rows: int) -> None:
+    """The 整改状态 dropdown and the 完成日期 date check on the item rows."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    state_col = get_column_letter(names.index("整改状态") + 1)
+    done_col = get_column_letter(names.index("完成日期") + 1)
+    dv = DataValidation(type="list", formula1='"' + ",".join(FIX_STATES) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="整改状态", error="请从列表中选择：" + "、".join(FIX_STATES))
+    dv.prompt, dv.promptTitle, dv.showInputMessage = "请选择整改状态", "整改状态", True
+    ws.add_data_validation(dv)
+    dates = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
+                           showErrorMessage=True, errorTitle="完成日期", error="请填写日期，如 2023-06-30")
+    ws.add_data_validation(dates)
+    if n_rows:
+        dv.add(f"{state_col}2:{state_col}{n_rows + 1}")
+        dates.add(f"{done_col}2:{done_col}{n_rows + 1}")
+        for row_n in range(2, n_rows + 2):
+            ws[f"{done_col}{row_n}"].number_format = "yyyy-mm-dd"
 
 
 def write_exports(doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
