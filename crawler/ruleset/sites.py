@@ -38,6 +38,7 @@ finding fails or a site could not be audited, 2 on bad input.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,6 +265,9 @@ def _schedule_fields(p: Path, raw: Any, defaults: dict[str, Any] | None, prefix:
     return out
 
 
+_Err = Callable[[str | None, str], SitesFileError]
+
+
 def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, Any] | None = None) -> SiteSpec:
     if not isinstance(raw, dict):
         raise SitesFileError(p, None, f"第 {index} 个网站应为映射（name, urls, unit, rules, extra_hosts）")
@@ -279,6 +283,25 @@ def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, An
         m = difflib.get_close_matches(unknown[0], SITE_KEYS, n=1)
         hint = f"，是否应为 “{m[0]}”？" if m else ""
         raise err(unknown[0], f"未知的键 “{unknown[0]}”{hint}（可用：{', '.join(SITE_KEYS)}）")
+    name, urls, unit = _site_identity(raw, err)
+    slug = raw.get("slug")
+    if slug is not None:
+        if not isinstance(slug, str) or not _SLUG_RE.match(slug) or slug in (".", ".."):
+            raise err("slug", "slug 只能包含字母、数字、点、下划线和连字符（用作输出目录名）")
+    else:
+        slug = default_slug(urls[0])
+    profile, region = _site_profile(raw, err)
+    sched = _schedule_fields(p, raw, defaults, f"第 {index} 个网站：")
+    max_pages, delay, exclude = _site_crawl_limits(raw, err)
+    return SiteSpec(name=name, urls=urls, slug=slug, unit=unit, rules=_site_rules(raw, err, base),
+                    extra_hosts=_site_hosts(raw, err), line=line, profile=profile, region=region,
+                    schedule=sched["schedule"], probe_interval=sched["probe_interval"], misfire=sched["misfire"],
+                    notify=sched["notify"], max_pages=max_pages, delay=delay,
+                    waivers=_site_waivers(raw, err, base), exclude=exclude)
+
+
+def _site_identity(raw: dict[str, Any], err: _Err) -> tuple[str, list[str], str]:
+    """name, start URLs and unit (required name and URLs)."""
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise err("name" if "name" in raw else None, "缺少必填字段 “name”（网站名称）")
@@ -295,32 +318,39 @@ def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, An
         unit = ""
     if not isinstance(unit, str):
         raise err("unit", "unit 应为单位名称（字符串）")
+    return name.strip(), urls, unit.strip()
+
+
+def _site_rules(raw: dict[str, Any], err: _Err, base: Path) -> list[str]:
     rules: list[str] = []
-    if raw.get("rules") is not None:
-        try:
-            entries = _str_list(raw["rules"])
-        except ValueError:
-            raise err("rules", "rules 应为规则文件或目录的列表") from None
-        for n in entries:
-            rp = resolve_rule_path(n, base)
-            if rp is None:
-                raise err("rules", f"规则文件 “{n}” 不存在（相对于站点清单所在目录或内置 rules/）")
-            rules.append(str(rp))
-    hosts: list[str] = []
-    if raw.get("extra_hosts") is not None:
-        try:
-            hosts = [h.strip().lower() for h in _str_list(raw["extra_hosts"]) if h.strip()]
-        except ValueError:
-            raise err("extra_hosts", "extra_hosts 应为主机名列表，如 [xxgk.example.gov.cn]") from None
-        for h in hosts:
-            if "/" in h or ":" in h.replace("::", "") or " " in h:
-                raise err("extra_hosts", f"extra_hosts 中的 “{h}” 应为主机名（不带 http:// 和路径）")
-    slug = raw.get("slug")
-    if slug is not None:
-        if not isinstance(slug, str) or not _SLUG_RE.match(slug) or slug in (".", ".."):
-            raise err("slug", "slug 只能包含字母、数字、点、下划线和连字符（用作输出目录名）")
-    else:
-        slug = default_slug(urls[0])
+    if raw.get("rules") is None:
+        return rules
+    try:
+        entries = _str_list(raw["rules"])
+    except ValueError:
+        raise err("rules", "rules 应为规则文件或目录的列表") from None
+    for n in entries:
+        rp = resolve_rule_path(n, base)
+        if rp is None:
+            raise err("rules", f"规则文件 “{n}” 不存在（相对于站点清单所在目录或内置 rules/）")
+        rules.append(str(rp))
+    return rules
+
+
+def _site_hosts(raw: dict[str, Any], err: _Err) -> list[str]:
+    if raw.get("extra_hosts") is None:
+        return []
+    try:
+        hosts = [h.strip().lower() for h in _str_list(raw["extra_hosts"]) if h.strip()]
+    except ValueError:
+        raise err("extra_hosts", "extra_hosts 应为主机名列表，如 [xxgk.example.gov.cn]") from None
+    for h in hosts:
+        if "/" in h or ":" in h.replace("::", "") or " " in h:
+            raise err("extra_hosts", f"extra_hosts 中的 “{h}” 应为主机名（不带 http:// 和路径）")
+    return hosts
+
+
+def _site_profile(raw: dict[str, Any], err: _Err) -> tuple[str, str]:
     from crawler.judge.applicability import ProfileError, normalize_kind, region_levels
 
     profile = raw.get("profile") or ""
@@ -331,7 +361,11 @@ def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, An
     region = raw.get("region") or ""
     if not isinstance(region, str) or (region.strip() and not region_levels(region)):
         raise err("region", f"region “{region}” 无效（应为行政区划名称，如 重庆市渝中区）")
-    sched = _schedule_fields(p, raw, defaults, f"第 {index} 个网站：")
+    return profile, region.strip()
+
+
+def _site_crawl_limits(raw: dict[str, Any], err: _Err) -> tuple[int | None, float | None, list[str]]:
+    """The site's own max_pages, delay and exclude patterns."""
     max_pages = raw.get("max_pages")
     if max_pages is not None and (isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1):
         raise err("max_pages", f"max_pages “{max_pages}” 无效（应为正整数，如 3000）")
@@ -340,21 +374,6 @@ def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, An
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
             raise err("delay", f"delay “{delay}” 无效（应为不小于 0 的秒数，如 1.0）")
         delay = float(delay)
-    waivers = ""
-    if raw.get("waivers") is not None:
-        if not isinstance(raw["waivers"], str):
-            raise err("waivers", "waivers 应为豁免清单文件路径")
-        wp = Path(raw["waivers"])
-        wp = wp if wp.is_absolute() else base / wp
-        if not wp.is_file():
-            raise err("waivers", f"豁免清单 “{raw['waivers']}” 不存在（相对于站点清单所在目录）")
-        from crawler.ruleset.waivers import WaiverFileError, load_waivers
-
-        try:
-            load_waivers(str(wp))
-        except WaiverFileError as e:
-            raise _located(str(e)) from None
-        waivers = str(wp)
     exclude: list[str] = []
     if raw.get("exclude") is not None:
         try:
@@ -366,10 +385,25 @@ def _load_site(p: Path, raw: Any, index: int, base: Path, defaults: dict[str, An
                 re.compile(pat)
             except re.error as e:
                 raise err("exclude", f"exclude 中的 “{pat}” 不是有效的正则表达式（{e}）") from None
-    return SiteSpec(name=name.strip(), urls=urls, slug=slug, unit=unit.strip(), rules=rules,
-                    extra_hosts=hosts, line=line, profile=profile, region=region.strip(), schedule=sched["schedule"],
-                    probe_interval=sched["probe_interval"], misfire=sched["misfire"], notify=sched["notify"],
-                    max_pages=max_pages, delay=delay, waivers=waivers, exclude=exclude)
+    return max_pages, delay, exclude
+
+
+def _site_waivers(raw: dict[str, Any], err: _Err, base: Path) -> str:
+    if raw.get("waivers") is None:
+        return ""
+    if not isinstance(raw["waivers"], str):
+        raise err("waivers", "waivers 应为豁免清单文件路径")
+    wp = Path(raw["waivers"])
+    wp = wp if wp.is_absolute() else base / wp
+    if not wp.is_file():
+        raise err("waivers", f"豁免清单 “{raw['waivers']}” 不存在（相对于站点清单所在目录）")
+    from crawler.ruleset.waivers import WaiverFileError, load_waivers
+
+    try:
+        load_waivers(str(wp))
+    except WaiverFileError as e:
+        raise _located(str(e)) from None
+    return str(wp)
 
 
 # -- crawling ------------------------------------------------------------------------------
