@@ -98,121 +98,138 @@ def _item(f: dict[str, Any]) -> dict[str, Any]:
             "message": f.get("message", "")}
 
 
-def compute_verdict(findings: list[dict[str, Any]], *, full_score: float = FULL_SCORE,
-                    pass_score: float = PASS_SCORE) -> Verdict:
-    """Judge a site from its findings (the dicts of findings.json, waivers applied)."""
-    vetoes: list[dict[str, Any]] = []
-    unknown_vetoes: list[dict[str, Any]] = []
-    warnings: list[dict[str, Any]] = []
-    bonuses: list[dict[str, Any]] = []
-    waived: list[dict[str, Any]] = []
-    unscored: list[dict[str, Any]] = []
-    unknown_ded: list[dict[str, Any]] = []
-    notes: list[str] = []
-    by_indicator: dict[str, list[dict[str, Any]]] = {}
-    caps: dict[str, float] = {}  # declared max_points per indicator
-    fixed_caps: dict[str, float] = {}  # largest points per indicator
-    rubric_items = 0
-    seen_warn: set[str] = set()
+@dataclass
+class _Tally:
+    """The rubric findings sorted by what they do to the verdict."""
+    vetoes: list[dict[str, Any]] = field(default_factory=list)
+    unknown_vetoes: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    bonuses: list[dict[str, Any]] = field(default_factory=list)
+    waived: list[dict[str, Any]] = field(default_factory=list)
+    unscored: list[dict[str, Any]] = field(default_factory=list)
+    unknown_ded: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    by_indicator: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    caps: dict[str, float] = field(default_factory=dict)  # declared max_points per indicator
+    fixed_caps: dict[str, float] = field(default_factory=dict)  # largest points per indicator
+    rubric_items: int = 0
+    seen_warn: set[str] = field(default_factory=set)
 
-    for f in findings:
+    def warn(self, f: dict[str, Any]) -> None:
+        if f.get("rule_id") not in self.seen_warn:
+            self.seen_warn.add(f.get("rule_id", ""))
+            self.warnings.append(_item(f))
+
+    def add(self, f: dict[str, Any]) -> None:
         status = f.get("status", "")
         rb = f.get("rubric") or None
-        if f.get("warning") and status not in ("waived",) and f.get("rule_id") not in seen_warn:
-            seen_warn.add(f.get("rule_id", ""))
-            warnings.append(_item(f))
+        if f.get("warning") and status not in ("waived",):
+            self.warn(f)
         if not rb:
-            continue
-        rubric_items += 1
+            return
+        self.rubric_items += 1
         cat = rb.get("category")
         indicator = rb.get("indicator") or f.get("title", "")
         points = _num(rb.get("points")) or 0.0
         max_points = _num(rb.get("max_points"))
         if cat == "deduct":
             if max_points is not None:
-                caps[indicator] = max(caps.get(indicator, 0.0), max_points)
+                self.caps[indicator] = max(self.caps.get(indicator, 0.0), max_points)
             if points > 0:
-                fixed_caps[indicator] = max(fixed_caps.get(indicator, 0.0), points)
+                self.fixed_caps[indicator] = max(self.fixed_caps.get(indicator, 0.0), points)
         if status == "waived":
-            waived.append(_item(f))
-            continue
-        if status == "pending":
-            continue
-        if cat == "veto":
+            self.waived.append(_item(f))
+        elif status == "pending":
+            return
+        elif cat == "veto":
             if status == "fail":
-                vetoes.append(_item(f))
+                self.vetoes.append(_item(f))
             elif status == "unknown":
-                unknown_vetoes.append(_item(f))
+                self.unknown_vetoes.append(_item(f))
         elif cat == "deduct":
-            computed = _num(f.get("deduction"))
-            if status == "fail":
-                if computed is not None:
-                    pts, basis = max(computed, 0.0), "check"
-                elif points > 0:
-                    pts, basis = points, "rubric"
-                else:
-                    unscored.append(_item(f))
-                    continue
-                by_indicator.setdefault(indicator, []).append(
-                    {**_item(f), "points": _r(pts), "basis": basis, "uncapped": f.get("deduction_uncapped")})
-            elif status == "unknown":
-                unknown_ded.append({**_item(f), "points": max_points if max_points is not None else points})
+            self._deduct(f, status, indicator, points, max_points)
         elif cat == "warn":
-            if status == "fail" and f.get("rule_id") not in seen_warn:
-                seen_warn.add(f.get("rule_id", ""))
-                warnings.append(_item(f))
+            if status == "fail":
+                self.warn(f)
         elif cat == "bonus" and status == "pass":
-            bonuses.append({**_item(f), "points": points})
+            self.bonuses.append({**_item(f), "points": points})
 
-    deductions: list[Deduction] = []
-    for indicator, items in by_indicator.items():
-        raw = _r(sum(i["points"] for i in items))
-        cap: float | None = caps.get(indicator)
-        if cap is None:
-            cap = fixed_caps.get(indicator)
-            by_check = [i for i in items if i["basis"] == "check"]
-            uncapped = max((_num(i.get("uncapped")) or 0.0 for i in by_check), default=0.0)
-            if cap is not None and by_check and max(raw, uncapped) > cap:
-                notes.append(f"扣分指标“{indicator}”未规定扣分上限，检查计算的扣分 {max(raw, uncapped):g} 分"
-                             f"按该指标分值封顶为 {cap:g} 分。")
-        deductions.append(Deduction(indicator=indicator, points=_r(min(raw, cap) if cap is not None else raw),
-                                    raw=raw, cap=cap, items=items))
-    deductions.sort(key=lambda d: (-d.points, d.indicator))
+    def _deduct(self, f: dict[str, Any], status: str, indicator: str, points: float,
+                max_points: float | None) -> None:
+        if status == "unknown":
+            self.unknown_ded.append({**_item(f), "points": max_points if max_points is not None else points})
+            return
+        if status != "fail":
+            return
+        computed = _num(f.get("deduction"))
+        if computed is not None:
+            pts, basis = max(computed, 0.0), "check"
+        elif points > 0:
+            pts, basis = points, "rubric"
+        else:
+            self.unscored.append(_item(f))
+            return
+        self.by_indicator.setdefault(indicator, []).append(
+            {**_item(f), "points": _r(pts), "basis": basis, "uncapped": f.get("deduction_uncapped")})
+
+    def deductions(self) -> list[Deduction]:
+        out: list[Deduction] = []
+        for indicator, items in self.by_indicator.items():
+            raw = _r(sum(i["points"] for i in items))
+            cap: float | None = self.caps.get(indicator)
+            if cap is None:
+                cap = self.fixed_caps.get(indicator)
+                by_check = [i for i in items if i["basis"] == "check"]
+                uncapped = max((_num(i.get("uncapped")) or 0.0 for i in by_check), default=0.0)
+                if cap is not None and by_check and max(raw, uncapped) > cap:
+                    self.notes.append(f"扣分指标“{indicator}”未规定扣分上限，检查计算的扣分 {max(raw, uncapped):g} 分"
+                                      f"按该指标分值封顶为 {cap:g} 分。")
+            out.append(Deduction(indicator=indicator, points=_r(min(raw, cap) if cap is not None else raw),
+                                 raw=raw, cap=cap, items=items))
+        out.sort(key=lambda d: (-d.points, d.indicator))
+        return out
+
+    def conclusion(self, score: float | None, worst: float, pass_score: float) -> tuple[str, str]:
+        """(verdict, reason), the first rule that decides."""
+        if not self.rubric_items:
+            self.notes.append("如需评定是否合格，请同时使用国家检查指标规则（内置的 national-rubric-2019.yaml）。")
+            return UNDECIDED, "本次未使用国家检查指标规则，未按《政府网站与政务新媒体检查指标》评定。"
+        if self.vetoes:
+            names = "、".join(dict.fromkeys(v["indicator"] for v in self.vetoes))
+            return UNQUALIFIED, f"触发单项否决：{names}。"
+        if score is not None and score < pass_score:
+            return UNQUALIFIED, f"得分 {score:g} 分，低于 {pass_score:g} 分。"
+        if self.unknown_vetoes:
+            names = "、".join(f"“{n}”" for n in dict.fromkeys(v["indicator"] for v in self.unknown_vetoes))
+            return UNDECIDED, f"单项否决指标 {names} 缺少判断依据（结论为无法判断），需补充核查后才能判定是否合格。"
+        if self.unknown_ded and worst < pass_score:
+            return UNDECIDED, (f"得分 {score:g} 分，但 {len(self.unknown_ded)} 项扣分指标无法判断，"
+                               f"若均不通过得分可能降至 {worst:g} 分，需人工核查。")
+        return QUALIFIED, f"未触发单项否决，得分 {score:g} 分。"
+
+
+def compute_verdict(findings: list[dict[str, Any]], *, full_score: float = FULL_SCORE,
+                    pass_score: float = PASS_SCORE) -> Verdict:
+    """Judge a site from its findings (the dicts of findings.json, waivers applied)."""
+    t = _Tally()
+    for f in findings:
+        t.add(f)
+    deductions = t.deductions()
     total = _r(sum(d.points for d in deductions))
-    score: float | None = _r(max(full_score - total, 0.0)) if rubric_items else None
+    score: float | None = _r(max(full_score - total, 0.0)) if t.rubric_items else None
     # the worst the score could still get if every unknown deduction item failed
-    unknown_pts = sum(_num(u.get("points")) or 0.0 for u in unknown_ded)
+    unknown_pts = sum(_num(u.get("points")) or 0.0 for u in t.unknown_ded)
     worst = _r(max((score or 0.0) - unknown_pts, 0.0))
-
-    if unscored:
-        notes.append(f"{len(unscored)} 项扣分指标不通过但规则未给出分值，未计入得分，请人工核定扣分。")
-    if bonuses:
-        notes.append("加分指标仅适用于门户网站且得分 80 分以上时计入，本报告列出但未加分。")
-    if waived:
-        notes.append(f"{len(waived)} 项指标已豁免，未计入结论。")
-
-    if not rubric_items:
-        verdict, reason = UNDECIDED, "本次未使用国家检查指标规则，未按《政府网站与政务新媒体检查指标》评定。"
-        notes.append("如需评定是否合格，请同时使用国家检查指标规则（内置的 national-rubric-2019.yaml）。")
-    elif vetoes:
-        names = "、".join(dict.fromkeys(v["indicator"] for v in vetoes))
-        verdict, reason = UNQUALIFIED, f"触发单项否决：{names}。"
-    elif score is not None and score < pass_score:
-        verdict, reason = UNQUALIFIED, f"得分 {score:g} 分，低于 {pass_score:g} 分。"
-    elif unknown_vetoes:
-        names = "、".join(f"“{n}”" for n in dict.fromkeys(v["indicator"] for v in unknown_vetoes))
-        verdict = UNDECIDED
-        reason = f"单项否决指标 {names} 缺少判断依据（结论为无法判断），需补充核查后才能判定是否合格。"
-    elif unknown_ded and worst < pass_score:
-        verdict = UNDECIDED
-        reason = (f"得分 {score:g} 分，但 {len(unknown_ded)} 项扣分指标无法判断，"
-                  f"若均不通过得分可能降至 {worst:g} 分，需人工核查。")
-    else:
-        verdict = QUALIFIED
-        reason = f"未触发单项否决，得分 {score:g} 分。"
-    if unknown_ded and verdict != UNDECIDED:
-        notes.append(f"{len(unknown_ded)} 项扣分指标无法判断，未计入得分。")
-    return Verdict(verdict=verdict, score=score, reason=reason, vetoes=vetoes, unknown_vetoes=unknown_vetoes,
-                   deductions=deductions, total_deduction=total, unscored=unscored,
-                   unknown_deductions=unknown_ded, warnings=warnings, bonuses=bonuses, waived=waived,
-                   notes=notes, full_score=full_score, pass_score=pass_score, rubric_items=rubric_items)
+    if t.unscored:
+        t.notes.append(f"{len(t.unscored)} 项扣分指标不通过但规则未给出分值，未计入得分，请人工核定扣分。")
+    if t.bonuses:
+        t.notes.append("加分指标仅适用于门户网站且得分 80 分以上时计入，本报告列出但未加分。")
+    if t.waived:
+        t.notes.append(f"{len(t.waived)} 项指标已豁免，未计入结论。")
+    verdict, reason = t.conclusion(score, worst, pass_score)
+    if t.unknown_ded and verdict != UNDECIDED:
+        t.notes.append(f"{len(t.unknown_ded)} 项扣分指标无法判断，未计入得分。")
+    return Verdict(verdict=verdict, score=score, reason=reason, vetoes=t.vetoes, unknown_vetoes=t.unknown_vetoes,
+                   deductions=deductions, total_deduction=total, unscored=t.unscored,
+                   unknown_deductions=t.unknown_ded, warnings=t.warnings, bonuses=t.bonuses, waived=t.waived,
+                   notes=t.notes, full_score=full_score, pass_score=pass_score, rubric_items=t.rubric_items)
