@@ -100,6 +100,19 @@ def process_settings(first: Settings) -> Settings:
     return s
 
 
+class _Process(AsyncCrawlerProcess):
+    """Remembers that a shutdown signal arrived. A signal that comes before a crawler's
+    engine runs stops the reactor without closing that spider: no finish reason, nothing
+    fetched, and the crawl must not pass for a finished one (its audit would call the site
+    unreachable)."""
+
+    signalled = False
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+        super()._signal_shutdown(signum, frame)
+
+
 def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
     """Crawl several sites concurrently in one process; return their crawl ids in order.
 
@@ -137,7 +150,7 @@ def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
 
     # Process-wide settings (logging, reactor) come from the first job; per-job settings
     # stay each crawler's own (see process_settings).
-    process = AsyncCrawlerProcess(process_settings(prepared[0][0]))
+    process = _Process(process_settings(prepared[0][0]))
     crawlers: list[Crawler] = []
     for s, kwargs in prepared:
         crawler = Crawler(SiteSpider, s)
@@ -146,15 +159,19 @@ def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
     process.start()
 
     ids: list[int] = []
-    interrupted = False
+    interrupted = process.signalled
     for crawler, (_, kwargs) in zip(crawlers, prepared):
         spider = getattr(crawler, "spider", None)
         crawl_id = getattr(spider, "crawl_id", None)
         stats = crawler.stats.get_stats() if getattr(crawler, "stats", None) else {}
-        if stats.get("finish_reason") == "shutdown":
+        reason = stats.get("finish_reason")
+        if reason == "shutdown" or (reason is None and interrupted):
             interrupted = True
+            continue
         if crawl_id is None:
             raise RuntimeError(f"抓取 {kwargs['start_urls'][0]} 未能启动（抓取库无法打开？请查看日志）")
+        if reason is None:  # the spider never closed: the crawl did not end
+            raise RuntimeError(f"抓取 {kwargs['start_urls'][0]} 未正常结束（请查看日志）")
         ids.append(int(crawl_id))
     if interrupted:
         raise KeyboardInterrupt

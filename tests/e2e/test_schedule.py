@@ -141,7 +141,8 @@ sites:
 
     # the notice: site c down, to the site's own unit, via the webhook
     downs = [b for b in hook.bodies if b["site"]["down"]]
-    assert downs and all(b["site"]["url"].startswith(servers[2].url.rstrip("/")) for b in downs), hook.bodies
+    assert downs and all(b["site"]["url"].startswith(servers[2].url.rstrip("/")) for b in downs), \
+        [(b["site"], b.get("run_id"), b.get("triggers")) for b in hook.bodies]
     assert {b["unit"] for b in downs} == {"丙县办公室"}
     assert "down" in downs[0]["triggers"]
     # the probes of c recorded it down (and up before)
