@@ -349,40 +349,37 @@ class ResultsStore:
         cur = self.run(run_id)
         if cur is None:
             raise LookupError(f"no run {run_id}")
-        site, day = cur.site, cur.as_of
         prev = self.previous_run(run_id)
+        top = _keyed_findings(cur.site, doc)
+        earlier = self._latest_records(cur.site, run_id, list(top))
+        rows, counts = _finding_rows(run_id, top, earlier, cur.as_of, prev is not None)
+        item_rows, item_counts = self._item_rows(run_id, cur.site, top, cur.as_of, prev is not None)
+        rows += item_rows
+        with self.engine.begin() as conn:
+            for i in range(0, len(rows), _IN_CHUNK):
+                conn.execute(insert(findings_t), rows[i:i + _IN_CHUNK])
+        history = _history_section(run_id, cur, prev, doc, counts, item_counts)
+        self._mark_finished(run_id, doc, history, out_dir)
+        history["trend"] = self.trend(cur.site, upto=run_id)
+        doc["history"] = history
+        return history
+
+    def _item_rows(self, run_id: int, site: str, top: dict[str, dict[str, Any]], day: str, has_prev: bool
+                   ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """Rows of the items (each broken link) followed inside the findings judged now, and
+        their change counts; each such finding gets its "item_changes" when there is history."""
         rows: list[dict[str, Any]] = []
-        top: dict[str, dict[str, Any]] = {}
-        for f in doc.get("findings") or []:
-            subject = str(f.get("subject") or f"规则：{f.get('rule_id')}")
-            f["subject"] = subject
-            key = finding_key(site, str(f.get("rule_id")), subject)
-            if key in top:  # the same rule twice (two rule files): keep the first
-                continue
-            f["key"] = key
-            top[key] = f
-        earlier = self._latest_records(site, run_id, list(top))
-        counts = {c: 0 for c in CHANGES}
         item_counts = {c: 0 for c in ("new", "open", "fixed", "regressed")}
-        for key, f in top.items():
-            status = str(f.get("status"))
-            change, first_seen, open_runs = _classify(status, earlier.get(key), day, prev is not None)
-            f["change"], f["first_seen"], f["open_runs"] = change, first_seen, open_runs
-            if change:
-                counts[change] += 1
-            rows.append(_row(run_id, key, None, f, status, change, first_seen, open_runs))
-        # items (each broken link): followed inside a finding that was judged now
         parents = [k for k, f in top.items() if f.get("check") in ITEM_LISTS and f.get("status") in ("pass", "fail")]
         old_items = self._latest_item_records(site, run_id, parents)
         for pkey in parents:
             f = top[pkey]
-            now_items = _items_of(f)
             ic: dict[str, list[str]] = {"new": [], "open": [], "fixed": [], "regressed": []}
             seen = set()
-            for subj in now_items:
+            for subj in _items_of(f):
                 ikey = finding_key(site, str(f.get("rule_id")), subj)
                 seen.add(ikey)
-                change, first_seen, open_runs = _classify("fail", old_items.get(ikey), day, prev is not None)
+                change, first_seen, open_runs = _classify("fail", old_items.get(ikey), day, has_prev)
                 if change:
                     ic[change].append(subj.removeprefix("链接："))
                 rows.append(_row(run_id, ikey, pkey, {**f, "message": "", "subject": subj}, "fail", change,
@@ -392,38 +389,26 @@ class ResultsStore:
                     ic["fixed"].append(old["subject"].removeprefix("链接："))
                     rows.append(_row(run_id, ikey, pkey, {**f, "message": "", "subject": old["subject"]}, "pass",
                                      "fixed", None, 0))
-            if prev is not None:
+            if has_prev:
                 f["item_changes"] = ic
                 for c, v in ic.items():
                     item_counts[c] += len(v)
-        with self.engine.begin() as conn:
-            for i in range(0, len(rows), _IN_CHUNK):
-                conn.execute(insert(findings_t), rows[i:i + _IN_CHUNK])
+        return rows, item_counts
+
+    def _mark_finished(self, run_id: int, doc: dict[str, Any], history: dict[str, Any], out_dir: str | None
+                       ) -> None:
         verdict = (doc.get("verdict") or {}).get("verdict")
         score = (doc.get("verdict") or {}).get("score")
-        site_down = not (doc.get("site") or {}).get("reachable", True)
-        history: dict[str, Any] = {
-            "run_id": run_id, "kind": cur.kind, "base_run": cur.base_run,
-            "previous_run": ({"id": prev.id, "date": prev.as_of, "verdict": prev.verdict, "score": prev.score,
-                              "kind": prev.kind} if prev else None),
-            "verdict_changed": bool(prev is not None and prev.verdict != verdict),
-            "site_down": site_down,
-            "changes": {k: counts[k] for k in ("new", "fixed", "regressed", "open")} | {"waived": counts["waived"]},
-            "item_changes": item_counts,
-        }
         summary = dict(doc.get("summary") or {})
         with self.engine.begin() as conn:
             values: dict[str, Any] = {
                 "state": "finished", "finished_at": _now(), "verdict": verdict,
                 "score": float(score) if isinstance(score, (int, float)) else None,
                 "summary": json.dumps(summary, ensure_ascii=False), "changes": json.dumps(history["changes"]),
-                "site_down": site_down}
+                "site_down": history["site_down"]}
             if out_dir is not None:
                 values["out_dir"] = out_dir
             conn.execute(update(runs_t).where(runs_t.c.id == run_id).values(**values))
-        history["trend"] = self.trend(site, upto=run_id)
-        doc["history"] = history
-        return history
 
     def trend(self, site: str, *, upto: int | None = None, limit: int = 60) -> list[dict[str, Any]]:
         """The site's finished runs (oldest first, at most `limit`): date, failures, score, verdict."""
@@ -549,6 +534,51 @@ def _fold(out: dict[str, dict[str, Any]], rec: dict[str, Any]) -> None:
     if rec["status"] == "fail":
         cur["ever_failed"] = True
     cur["parent"] = rec["parent"]
+
+
+def _keyed_findings(site: str, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The document's findings by key (subject filled in, "key" added); the same rule twice
+    (two rule files): the first is kept."""
+    top: dict[str, dict[str, Any]] = {}
+    for f in doc.get("findings") or []:
+        subject = str(f.get("subject") or f"规则：{f.get('rule_id')}")
+        f["subject"] = subject
+        key = finding_key(site, str(f.get("rule_id")), subject)
+        if key in top:
+            continue
+        f["key"] = key
+        top[key] = f
+    return top
+
+
+def _finding_rows(run_id: int, top: dict[str, dict[str, Any]], earlier: dict[str, dict[str, Any]], day: str,
+                  has_prev: bool) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """A row per finding with its change against `earlier` (set on the finding too), and the counts."""
+    rows: list[dict[str, Any]] = []
+    counts = {c: 0 for c in CHANGES}
+    for key, f in top.items():
+        status = str(f.get("status"))
+        change, first_seen, open_runs = _classify(status, earlier.get(key), day, has_prev)
+        f["change"], f["first_seen"], f["open_runs"] = change, first_seen, open_runs
+        if change:
+            counts[change] += 1
+        rows.append(_row(run_id, key, None, f, status, change, first_seen, open_runs))
+    return rows, counts
+
+
+def _history_section(run_id: int, cur: RunRow, prev: RunRow | None, doc: dict[str, Any], counts: dict[str, int],
+                     item_counts: dict[str, int]) -> dict[str, Any]:
+    """The document's "history" section (without its trend)."""
+    verdict = (doc.get("verdict") or {}).get("verdict")
+    return {
+        "run_id": run_id, "kind": cur.kind, "base_run": cur.base_run,
+        "previous_run": ({"id": prev.id, "date": prev.as_of, "verdict": prev.verdict, "score": prev.score,
+                          "kind": prev.kind} if prev else None),
+        "verdict_changed": bool(prev is not None and prev.verdict != verdict),
+        "site_down": not (doc.get("site") or {}).get("reachable", True),
+        "changes": {k: counts[k] for k in ("new", "fixed", "regressed", "open")} | {"waived": counts["waived"]},
+        "item_changes": item_counts,
+    }
 
 
 def _classify(status: str, old: dict[str, Any] | None, day: str,
