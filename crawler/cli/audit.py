@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -103,57 +104,88 @@ def resume_hint(store_spec: str) -> str:
 
 
 def safe_store(spec: str) -> str:
-    from crawler.runner.audit import _safe_store_url
+    from crawler.runner.audit import safe_store_url
 
-    return _safe_store_url(spec) if "://" in spec else spec
+    return safe_store_url(spec) if "://" in spec else spec
 
 
 def _run_locked(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, store_spec: str,
                 args: argparse.Namespace, *, results: Any, site: str, run_id: int, waivers: list[Any],
                 probe_spec: str | None, settings: dict[str, Any], progress: Any, stop: Any) -> int:
-    from crawler.crawl.run import run_crawl
-    from crawler.runner.audit import (
-        clear_stopped,
-        evaluate_store,
-        mark_stopped,
-        post_crawl,
-        stopped_crawl,
-    )
-    from crawler.runner.history import finish_and_publish, site_slug
-    from crawler.runner.progress import PHASE_EVAL, crawl_feed
+    """The audit with its store locked: continue a stopped one or crawl, then verify links and
+    evaluate, then write the outputs (and record the run unless `results` is None)."""
     from crawler.runner.stop import AuditStopped
-    from crawler.store.crawls import CrawlStore
 
-    def stopped(phase: str) -> None:
-        progress.message(f"已停止（{phase}阶段）：{resume_hint(store_spec)}")
-        if results is not None:
-            results.fail_run(run_id, f"已停止（{phase}阶段）")
-
-    extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
-    crawl_id: int | None = None
-    if not args.fresh and ("://" in store_spec or Path(store_spec).is_file()):
-        store = CrawlStore(store_spec)
-        try:
-            crawl_id = stopped_crawl(store, urls)
-        finally:
-            store.close()
-        if crawl_id is not None:
-            progress.message(f"继续上次中断的检查（抓取编号 {crawl_id}，抓取已完成，从核验与评估继续）…")
+    crawl_id = _stopped_crawl(urls, store_spec, args, progress)
     resumed = crawl_id is not None
     if crawl_id is None:
         try:
-            with crawl_feed(progress):
-                crawl_id = run_crawl(
-                    urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages,
-                    max_depth=args.max_depth, obey_robots=not args.ignore_robots, resume=not args.fresh,
-                    settings=settings or None,
-                )
+            crawl_id = _crawl(urls, store_spec, args, settings, progress)
         except KeyboardInterrupt:
-            stopped("抓取")
+            _stopped(progress, results, run_id, store_spec, "抓取")
             return 130
     if results is not None:
         results.update_run(run_id, crawl_id=crawl_id)
     stop.install()
+    try:
+        result = _verify_and_evaluate(crawl_id, urls, rules, as_of, store_spec, args, site=site, waivers=waivers,
+                                      probe_spec=probe_spec, progress=progress, stop=stop, resumed=resumed,
+                                      on_stop=lambda phase: _stopped(progress, results, run_id, store_spec, phase))
+    except AuditStopped as e:
+        return e.exit_code
+    _write_outputs(result, results, run_id, rules, args, out_dir, site)
+    progress.close()
+    print_summary(result, out_dir)
+    return EXIT_FAIL if result.failed else EXIT_OK
+
+
+def _stopped(progress: Any, results: Any, run_id: int, store_spec: str, phase: str) -> None:
+    progress.message(f"已停止（{phase}阶段）：{resume_hint(store_spec)}")
+    if results is not None:
+        results.fail_run(run_id, f"已停止（{phase}阶段）")
+
+
+def _stopped_crawl(urls: list[str], store_spec: str, args: argparse.Namespace, progress: Any) -> int | None:
+    """The finished crawl of these URLs whose audit was stopped after it (none with --fresh)."""
+    from crawler.runner.audit import stopped_crawl
+    from crawler.store.crawls import CrawlStore
+
+    if args.fresh or not ("://" in store_spec or Path(store_spec).is_file()):
+        return None
+    store = CrawlStore(store_spec)
+    try:
+        crawl_id = stopped_crawl(store, urls)
+    finally:
+        store.close()
+    if crawl_id is not None:
+        progress.message(f"继续上次中断的检查（抓取编号 {crawl_id}，抓取已完成，从核验与评估继续）…")
+    return crawl_id
+
+
+def _crawl(urls: list[str], store_spec: str, args: argparse.Namespace, settings: dict[str, Any],
+           progress: Any) -> int:
+    from crawler.crawl.run import run_crawl
+    from crawler.runner.progress import crawl_feed
+
+    extra_hosts = [h.strip().lower() for h in (args.extra_host or []) if h.strip()]
+    with crawl_feed(progress):
+        return run_crawl(
+            urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages,
+            max_depth=args.max_depth, obey_robots=not args.ignore_robots, resume=not args.fresh,
+            settings=settings or None,
+        )
+
+
+def _verify_and_evaluate(crawl_id: int, urls: list[str], rules: list[Any], as_of: date, store_spec: str,
+                         args: argparse.Namespace, *, site: str, waivers: list[Any], probe_spec: str | None,
+                         progress: Any, stop: Any, resumed: bool, on_stop: Callable[[str], None]) -> Any:
+    """Post-crawl collectors (link verification …) and the evaluation of the stored crawl.
+    A stop (AuditStopped) marks the crawl stopped, calls `on_stop(phase)` and is raised again."""
+    from crawler.runner.audit import clear_stopped, evaluate_store, mark_stopped, post_crawl
+    from crawler.runner.progress import PHASE_EVAL
+    from crawler.runner.stop import AuditStopped
+    from crawler.store.crawls import CrawlStore
+
     store = CrawlStore(store_spec)
     probe_store = open_probe_store(probe_spec)
     try:
@@ -175,22 +207,27 @@ def _run_locked(urls: list[str], rules: list[Any], as_of: date, out_dir: Path, s
         except AuditStopped as e:
             progress.done()
             mark_stopped(store, crawl_id, e.phase)
-            stopped(e.phase)
-            return e.exit_code
+            on_stop(e.phase)
+            raise
     finally:
         store.close()
         if probe_store is not None:
             probe_store.close()
+    return result
+
+
+def _write_outputs(result: Any, results: Any, run_id: int, rules: list[Any], args: argparse.Namespace,
+                   out_dir: Path, site: str) -> None:
+    """findings.json, the reports (…) in OUT; a recorded run also in its run folder."""
     if results is None:  # --no-history: OUT only, nothing recorded
         from crawler.runner.audit import write_outputs
 
         result.outputs = write_outputs(result.document, out_dir)
     else:
+        from crawler.runner.history import finish_and_publish, site_slug
+
         runs_dir = Path(args.runs_dir) if getattr(args, "runs_dir", None) else out_dir / site_slug(site)
         result.outputs = finish_and_publish(results, run_id, result.document, rules, runs_dir, mirror=out_dir)
-    progress.close()
-    print_summary(result, out_dir)
-    return EXIT_FAIL if result.failed else EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -106,7 +106,7 @@ def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_
             findings, waivers, as_of=as_of, names=[str(info_in.get("name", "")), site_name(site)],
             urls=[site.site_url, site.homepage_url, *(info_in.get("urls") or [])])
     info = store.crawl_info(crawl_id)
-    crawl = {"id": crawl_id, "store": _safe_store_url(store.url), "state": info.state if info else "",
+    crawl = {"id": crawl_id, "store": safe_store_url(store.url), "state": info.state if info else "",
              "started_at": info.started_at if info else "", "finished_at": info.finished_at if info else "",
              "stats": info.stats if info else {}}
     doc = findings_document(site, findings, as_of, crawl=crawl, profile=prof)
@@ -223,7 +223,7 @@ def stopped_crawl(store: CrawlStore, start_urls: list[str]) -> int | None:
     return int(row.id) if STOPPED_FACT in store.get_facts(int(row.id)) else None
 
 
-def _safe_store_url(url: str) -> str:
+def safe_store_url(url: str) -> str:
     """The store URL without its password (findings.json is mailed to offices)."""
     from sqlalchemy.engine import make_url
 
