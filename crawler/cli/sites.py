@@ -175,9 +175,6 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
                           site_rules: dict[str, list[Any]] | None = None) -> int:
     """`--sites FILE --distributed`: one `audit_site` task per site on the Celery workers,
     crawling into the shared `--store`; then the same out/<slug>/ reports and index."""
-    from crawler.runner.history import begin_run, finish_and_publish, history_spec, open_results
-    from reports.dashboard import SiteEntry
-
     try:
         from crawler.runner import distributed as dist
     except ImportError:
@@ -186,18 +183,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
     if not wait > 0:
         raise InputError(f"--wait {wait:g} 无效（应为大于 0 的秒数）")
     store_url = getattr(args, "store", None) or ""
-    options: dict[str, Any] = {
-        "max_pages": getattr(args, "max_pages", None), "max_depth": getattr(args, "max_depth", None),
-        "timeout": getattr(args, "timeout", None), "delay": getattr(args, "delay", None),
-        "max_links": getattr(args, "max_links", None), "link_budget": getattr(args, "link_budget", None),
-        "render": getattr(args, "render", None) if getattr(args, "render", "off") != "off" else None,
-        "ignore_robots": getattr(args, "ignore_robots", False), "fresh": getattr(args, "fresh", False),
-        "no_verify_links": getattr(args, "no_verify_links", False), "verbose": getattr(args, "verbose", False),
-        "probe_store": _abs(probe_spec) if probe_spec else None,
-        "waivers": _abs(args.waivers) if getattr(args, "waivers", None) else None,
-        "task_timeout": wait,
-    }
-    options = {k: v for k, v in options.items() if v is not None and v is not False and v != ""}  # keep 0
+    options = _task_options(args, probe_spec, wait)
     jobs = [{"site": {**s.info(), "extra_hosts": s.extra_hosts}, "rules": [_abs(r) for r in rule_paths[s.slug]],
              "as_of": as_of.isoformat(), "store_url": store_url,
              "out_dir": str((out_dir / s.slug).resolve()), "options": options} for s in sites]
@@ -210,18 +196,8 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
               file=sys.stderr)
     names = {s.slug: s.name for s in sites}
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    def report(r: dict[str, Any]) -> None:
-        name = names.get(r.get("slug", ""), r.get("slug", ""))
-        if r.get("error"):
-            print(f"  {name}：无法检查（{r['error']}）", file=sys.stderr)
-            return
-        v = r.get("verdict") or {}
-        score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
-        print(f"  {name}：{v.get('verdict', '')}{score}（worker {r.get('worker', '')}，抓取编号 {r.get('crawl_id')}）")
-
     try:
-        results = dist.run_distributed(jobs, wait=wait, report=report)
+        results = dist.run_distributed(jobs, wait=wait, report=lambda r: _print_task_result(r, names))
     except KeyboardInterrupt:
         print("已中断：已分发的任务仍在 worker 上运行，结果保存在抓取库中。", file=sys.stderr)
         return 130
@@ -229,6 +205,44 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
         print(f"govaudit: 错误：无法分发任务（{dist.redact_url(dist.BROKER)}）：{type(e).__name__}: {e}",
               file=sys.stderr)
         return EXIT_FAIL
+    failed = _record_task_results(args, sites, results, as_of, out_dir, store_url, site_rules or {})
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def _task_options(args: argparse.Namespace, probe_spec: str | None, wait: float) -> dict[str, Any]:
+    """The audit options a worker's `audit_site` task takes (only those given; 0 is kept)."""
+    options: dict[str, Any] = {
+        "max_pages": getattr(args, "max_pages", None), "max_depth": getattr(args, "max_depth", None),
+        "timeout": getattr(args, "timeout", None), "delay": getattr(args, "delay", None),
+        "max_links": getattr(args, "max_links", None), "link_budget": getattr(args, "link_budget", None),
+        "render": getattr(args, "render", None) if getattr(args, "render", "off") != "off" else None,
+        "ignore_robots": getattr(args, "ignore_robots", False), "fresh": getattr(args, "fresh", False),
+        "no_verify_links": getattr(args, "no_verify_links", False), "verbose": getattr(args, "verbose", False),
+        "probe_store": _abs(probe_spec) if probe_spec else None,
+        "waivers": _abs(args.waivers) if getattr(args, "waivers", None) else None,
+        "task_timeout": wait,
+    }
+    return {k: v for k, v in options.items() if v is not None and v is not False and v != ""}
+
+
+def _print_task_result(r: dict[str, Any], names: dict[str, str]) -> None:
+    """One line as a site's task ends: its verdict and score, or why it could not be checked."""
+    name = names.get(r.get("slug", ""), r.get("slug", ""))
+    if r.get("error"):
+        print(f"  {name}：无法检查（{r['error']}）", file=sys.stderr)
+        return
+    v = r.get("verdict") or {}
+    score = f"，得分 {v['score']:g}" if v.get("score") is not None else ""
+    print(f"  {name}：{v.get('verdict', '')}{score}（worker {r.get('worker', '')}，抓取编号 {r.get('crawl_id')}）")
+
+
+def _record_task_results(args: argparse.Namespace, sites: list[SiteSpec], results: dict[str, dict[str, Any]], as_of: Any,
+                         out_dir: Path, store_url: str, site_rules: dict[str, list[Any]]) -> bool:
+    """Each site's findings recorded once, here, in the results database; its run folder,
+    out/<slug>/ and the index rendered here. Whether any site failed or was not checked."""
+    from crawler.runner.history import begin_run, finish_and_publish, history_spec, open_results
+    from reports.dashboard import SiteEntry
+
     entries: list[SiteEntry] = []
     failed = False
     hist = open_results(history_spec(args, out_dir))
@@ -240,8 +254,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
                                      error=str(r.get("error") or "未返回结果")))
             failed = True
             continue
-        # recorded here, once, in the results database; the run folder and out/<slug>/ rendered here
-        srules = (site_rules or {}).get(s.slug, [])
+        srules = site_rules.get(s.slug, [])
         run_id = begin_run(hist, s.slug, s.urls, srules, as_of, crawl_store=store_url or "",
                            crawl_id=r.get("crawl_id") if isinstance(r.get("crawl_id"), int) else None)
         finish_and_publish(hist, run_id, doc, srules, out_dir / s.slug, mirror=out_dir / s.slug)
@@ -251,6 +264,6 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
     hist.close()
     index = write_index(entries, out_dir)
     print(f"汇总页：{index.resolve()}")
-    return EXIT_FAIL if failed else EXIT_OK
+    return failed
 
 
