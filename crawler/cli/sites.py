@@ -236,8 +236,8 @@ def _print_task_result(r: dict[str, Any], names: dict[str, str]) -> None:
     print(f"  {name}：{v.get('verdict', '')}{score}（worker {r.get('worker', '')}，抓取编号 {r.get('crawl_id')}）")
 
 
-def _record_task_results(args: argparse.Namespace, sites: list[SiteSpec], results: dict[str, dict[str, Any]], as_of: Any,
-                         out_dir: Path, store_url: str, site_rules: dict[str, list[Any]]) -> bool:
+def _record_task_results(args: argparse.Namespace, sites: list[SiteSpec], results: dict[str, dict[str, Any]],
+                         as_of: Any, out_dir: Path, store_url: str, site_rules: dict[str, list[Any]]) -> bool:
     """Each site's findings recorded once, here, in the results database; its run folder,
     out/<slug>/ and the index rendered here. Whether any site failed or was not checked."""
     from crawler.runner.history import begin_run, finish_and_publish, history_spec, open_results
