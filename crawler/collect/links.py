@@ -532,94 +532,120 @@ class _Verifier:
 
     async def _check(self, t: _Target) -> dict[str, Any]:
         res: dict[str, Any] = {"method": "HEAD"}
-        kind = t.kind
-        ref = t.found_on[0][0] if t.found_on else None
         host = _host_of(t.url)
         if host.endswith(SPECIAL_TLDS) or host in ("invalid", "test", "example"):
             # RFC 6761 special-use names never resolve: no DNS query is needed to know
             return {**res, "method": "none", "state": "broken", "status": 0, "error": "dns",
                     "reason": "域名无法解析（保留的顶级域名，不存在）", "content_type": "", "final_url": t.url}
+        ref = t.found_on[0][0] if t.found_on else None
         # 1. HEAD: enough for a non-HTML page link; a 404/405/5xx/error falls back to GET
-        head: _Response | None = None
-        head_err: tuple[str, str] | None = None
-        try:
-            head = await self.fetch("HEAD", t.url, 0, referer=ref)
-        except Exception as e:
-            head = None
-            head_err = _net_error(e)
-            res["head_error"] = head_err[1]
+        head, head_err = await self._head(t, ref, res)
         if head is not None:
-            ch = detect_challenge(head.status, head.headers)
-            if ch in ("wzws", "jsluid"):
-                return make_result(res, "blocked", head, f"防护验证（{ch}），未计为错链", challenge=ch)
-            ct = head.content_type.lower()
-            if 200 <= head.status < 300 and kind in ("page", "external") and ct and "html" not in ct \
-                    and "xml" not in ct and not ct.startswith("text/"):
-                return make_result(res, "ok", head, f"HTTP {head.status}")
+            done = _head_result(t.kind, head, res)
+            if done is not None:
+                return done
         # 2. GET (streamed; a Range request for video/audio), retried when transient
         res["method"] = "GET"
         if head is not None and (head.status in (429, 503)):
             wait = _retry_after(head.headers, self.max_retry_after)
             await asyncio.sleep(wait if wait is not None else self.backoff)
-        if kind in ("video", "audio"):
-            rng: int | None = RANGE_BYTES
-            limit = RANGE_BYTES
-        elif kind == "attachment" and _ext(t.url) in TEXT_EXTS:
-            rng, limit = None, TEXT_ATTACHMENT_BYTES
-        elif kind in MEDIA_KINDS:
-            rng, limit = None, MEDIA_BYTES
-        else:
-            rng, limit = None, PAGE_BYTES
         # a HEAD that timed out was the first try: a server that hangs is not waited for again and again
         attempt = 1 if head_err is not None and head_err[0] == "timeout" else 0
-        last: tuple[str, str] | None = None
+        return await self._get(t, ref, res, attempt)
+
+    async def _head(self, t: _Target, ref: str | None, res: dict[str, Any]
+                    ) -> tuple[_Response | None, tuple[str, str] | None]:
+        """The HEAD answer, or the failure (code, reason) noted in `res` as "head_error"."""
+        try:
+            return await self.fetch("HEAD", t.url, 0, referer=ref), None
+        except Exception as e:
+            head_err = _net_error(e)
+            res["head_error"] = head_err[1]
+            return None, head_err
+
+    async def _get(self, t: _Target, ref: str | None, res: dict[str, Any], attempt: int) -> dict[str, Any]:
+        """GET the start of the target (a Range request for video/audio) until an answer that
+        is not transient, a failure that is final, or `retries` retries (`attempt`: tries so far)."""
+        rng, limit = _read_size(t)
         while True:
+            failure: tuple[str, str] | None = None
+            r: _Response | None = None
             try:
                 r = await self.fetch("GET", t.url, limit, rng, referer=ref)
                 if rng and r.status in (416, 400, 501):
                     if r.status == 416 and (r.total == 0 or "*/0" in r.headers.get("content-range", "")):
-                        return make_result(res, "broken", r, f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）",
-                                            media=(False, f"{KIND_CN.get(kind, '文件')}为空文件（0 字节）"))
+                        why = f"{KIND_CN.get(t.kind, '文件')}为空文件（0 字节）"
+                        return make_result(res, "broken", r, why, media=(False, why))
                     rng = None  # the server does not do ranges: read the start of a plain GET
                     r = await self.fetch("GET", t.url, limit, None, referer=ref)
-                last = None
             except Exception as e:
-                kind_err, reason = _net_error(e)
-                last = (kind_err, reason)
+                failure = _net_error(e)
                 r = None
             if r is not None:
                 state, reason, extra = self._classify(t, r)
                 if state != "transient" or attempt >= self.retries:
-                    if state == "transient" and attempt:
-                        reason += f"（重试 {attempt} 次后仍失败）"
                     res["attempts"] = attempt + 1
-                    return make_result(res, state, r, reason, **extra)
+                    return make_result(res, state, r, _after_retries(state, reason, attempt), **extra)
                 wait = _retry_after(r.headers, self.max_retry_after)
             else:
-                assert last is not None
-                kind_err, reason = last
-                if (kind_err == "dns" and not _host_of(t.url).endswith(SPECIAL_TLDS)
-                        and not await asyncio.to_thread(dns_available)):
-                    kind_err, reason = "dns-temp", "本机无法进行域名解析（网络或 DNS 不可用），无法核验"
-                final_now = kind_err in ("dns", "redirect-loop", "tls", REFUSED_PRIVATE) or attempt >= self.retries
-                if final_now:
-                    state = "broken" if kind_err in ("dns", "refused", "redirect-loop") else "transient"
-                    if kind_err == "refused" and _netloc(t.url) in self.answered:
-                        state = "transient"  # the server answered before: it is flapping, not gone
-                        reason = "连接被拒绝，但该服务器此前有响应（服务时断时续）"
-                    if kind_err == REFUSED_PRIVATE:
-                        state = "skipped"
-                    if state == "transient" and attempt:
-                        reason += f"（重试 {attempt} 次后仍失败）"
-                    res["attempts"] = attempt + 1
-                    return {**res, "state": state, "status": 0, "reason": reason, "error": kind_err,
-                            "content_type": "", "final_url": t.url}
+                assert failure is not None
+                done = await self._failure_result(t, failure, attempt, res)
+                if done is not None:
+                    return done
                 wait = None
             attempt += 1
             await asyncio.sleep(wait if wait is not None else min(8.0, self.backoff * (2 ** (attempt - 1))))
 
+    async def _failure_result(self, t: _Target, failure: tuple[str, str], attempt: int, res: dict[str, Any]
+                              ) -> dict[str, Any] | None:
+        """The result of a request that got no answer, or None when it is to be tried again."""
+        kind_err, reason = failure
+        if (kind_err == "dns" and not _host_of(t.url).endswith(SPECIAL_TLDS)
+                and not await asyncio.to_thread(dns_available)):
+            kind_err, reason = "dns-temp", "本机无法进行域名解析（网络或 DNS 不可用），无法核验"
+        if kind_err not in ("dns", "redirect-loop", "tls", REFUSED_PRIVATE) and attempt < self.retries:
+            return None
+        state = "broken" if kind_err in ("dns", "refused", "redirect-loop") else "transient"
+        if kind_err == "refused" and _netloc(t.url) in self.answered:
+            state = "transient"  # the server answered before: it is flapping, not gone
+            reason = "连接被拒绝，但该服务器此前有响应（服务时断时续）"
+        if kind_err == REFUSED_PRIVATE:
+            state = "skipped"
+        res["attempts"] = attempt + 1
+        return {**res, "state": state, "status": 0, "reason": _after_retries(state, reason, attempt),
+                "error": kind_err, "content_type": "", "final_url": t.url}
+
     def _classify(self, t: _Target, r: _Response) -> tuple[str, str, dict[str, Any]]:
         return classify_response(t.kind, t.url, r)
+
+
+def _head_result(kind: str, head: _Response, res: dict[str, Any]) -> dict[str, Any] | None:
+    """The result a HEAD answer settles (a wzws/jsluid challenge; a page link answering with
+    something other than HTML, XML or text), or None when a GET must follow."""
+    ch = detect_challenge(head.status, head.headers)
+    if ch in ("wzws", "jsluid"):
+        return make_result(res, "blocked", head, f"防护验证（{ch}），未计为错链", challenge=ch)
+    ct = head.content_type.lower()
+    if 200 <= head.status < 300 and kind in ("page", "external") and ct and "html" not in ct \
+            and "xml" not in ct and not ct.startswith("text/"):
+        return make_result(res, "ok", head, f"HTTP {head.status}")
+    return None
+
+
+def _read_size(t: _Target) -> tuple[int | None, int]:
+    """(Range bytes or None, bytes read) of the GET that verifies the target."""
+    if t.kind in ("video", "audio"):
+        return RANGE_BYTES, RANGE_BYTES
+    if t.kind == "attachment" and _ext(t.url) in TEXT_EXTS:
+        return None, TEXT_ATTACHMENT_BYTES
+    if t.kind in MEDIA_KINDS:
+        return None, MEDIA_BYTES
+    return None, PAGE_BYTES
+
+
+def _after_retries(state: str, reason: str, attempt: int) -> str:
+    """A transient failure's reason says how many retries it survived."""
+    return reason + f"（重试 {attempt} 次后仍失败）" if state == "transient" and attempt else reason
 
 
 def classify_response(kind: str, url: str, r: _Response) -> tuple[str, str, dict[str, Any]]:
@@ -714,35 +740,58 @@ def verify_crawl_links(
         raise LookupError(f"存储中没有编号为 {crawl_id} 的抓取记录")
     hosts = _host_set(info.hosts, info.start_urls)
     targets, crawled, home_page = collect(store.iter_pages(crawl_id), hosts, set(info.start_urls[:1]))
-    from crawler.model.build import canonical_url
+    run = _Results(store, crawl_id, _new_stats(len(targets), home_page))
+    earlier = _earlier_states(store, crawl_id) if resume else {}
+    during = _take_during_crawl(store, crawl_id)
+    to_verify = _known_answers(run, targets, crawled, during, earlier, reuse, include_external)
+    to_verify = _within_max_links(run, to_verify, max_links)
+    if progress is not None:
+        progress.update(total=len(to_verify), done=0)
+    if to_verify:
+        d_int = DEFAULT_DELAY if delay is None else delay
+        d_ext = max(EXTERNAL_DELAY if external_delay is None else external_delay, d_int)
+        deadline = t0 + budget if budget else None
+        results = asyncio.run(_verify_all(to_verify, per_host=per_host, timeout=timeout, retries=retries,
+                                          delay=d_int, external_delay=d_ext, max_retry_after=max_retry_after,
+                                          backoff=backoff, guard=NetGuard(info.start_urls),
+                                          answered={_netloc(c.final_url) for c in crawled.values() if c.status},
+                                          deadline=deadline, stop=stop, progress=progress))
+        _emit_verified(run, to_verify, results, stop=stop, budget=budget)
+    stats = run.finish()
+    stats["seconds"] = round(time.monotonic() - t0, 2)
+    store.set_fact(crawl_id, "link_check", {**stats, "include_external": include_external,
+                                            "max_links": max_links, "budget": budget})
+    log.info("链接核验完成：%s", {k: stats[k] for k in ("links", "ok", "broken", "blocked", "transient")})
+    return stats
 
-    stats: dict[str, Any] = {"links": len(targets), "from_crawl": 0, "verified": 0, "skipped": 0,
-                             "excluded_external": 0, "ok": 0, "broken": 0, "blocked": 0, "transient": 0,
-                             "external": 0, "external_broken": 0, "media_checked": 0, "media_bad": 0,
-                             "pii_attachments": 0, "homepage": home_page or ""}
-    pending: list[dict[str, Any]] = []
-    earlier: dict[str, str] = {}
-    if resume:  # results of an earlier, stopped verification of this crawl
-        earlier = {str(r.get("url")): str(r.get("state")) for r in store.iter_link_results(crawl_id)
-                   if r.get("state") != "skipped" and r.get("source") != "crawl" and not r.get("pending")}
 
-    def emit(t: _Target, res: dict[str, Any]) -> None:
-        state = res["state"]
-        found = t.found_on if state != "ok" else t.found_on[:MAX_FOUND_ON_OK]
-        out = {"url": pii.redact_ids(t.url), "state": state, "status": int(res.get("status") or 0),
-               "reason": pii.redact(str(res.get("reason") or "")), "kind": t.kind, "external": t.external,
-               "content_type": res.get("content_type", ""), "homepage": t.homepage, "refs": t.refs,
-               "found_on": [{"page": p, "text": x} for p, x in found],
-               "source": res.get("source", "verify"),
-               "checked_at": datetime.now(UTC).isoformat(timespec="seconds")}
-        for k in ("method", "final_url", "challenge", "media_ok", "media_reason", "format", "attempts", "error",
-                  "soft_404", "pii", "head_error"):
-            if k in res:
-                out[k] = pii.redact_ids(res[k]) if isinstance(res[k], str) else res[k]
-        if t.kind in MEDIA_KINDS and state in ("ok", "broken") and "media_ok" not in out \
-                and out["source"] == "verify":
-            out["media_ok"] = state == "ok"
-            out["media_reason"] = out["reason"]
+def _new_stats(links: int, home_page: str | None) -> dict[str, Any]:
+    return {"links": links, "from_crawl": 0, "verified": 0, "skipped": 0,
+            "excluded_external": 0, "ok": 0, "broken": 0, "blocked": 0, "transient": 0,
+            "external": 0, "external_broken": 0, "media_checked": 0, "media_bad": 0,
+            "pii_attachments": 0, "homepage": home_page or ""}
+
+
+class _Results:
+    """A verification's results: stored BATCH at a time, counted in `stats`."""
+
+    def __init__(self, store: CrawlStore, crawl_id: int, stats: dict[str, Any]) -> None:
+        self.store = store
+        self.crawl_id = crawl_id
+        self.stats = stats
+        self.pending: list[dict[str, Any]] = []
+        self.bounds: list[str] = []  # the bounds that left URLs unverified, in the order reached
+
+    def emit(self, t: _Target, res: dict[str, Any]) -> None:
+        out = _result_row(t, res)
+        self._count(t, out)
+        self.pending.append(out)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def _count(self, t: _Target, out: dict[str, Any]) -> None:
+        stats = self.stats
+        state = out["state"]
         stats[state] = stats.get(state, 0) + 1
         if t.external:
             stats["external"] += 1
@@ -754,94 +803,161 @@ def verify_crawl_links(
                 stats["media_bad"] += 1
         if out.get("pii"):
             stats["pii_attachments"] += 1
-        pending.append(out)
-        if len(pending) >= BATCH:
-            store.add_link_results(crawl_id, pending)
-            pending.clear()
 
-    # verified during the crawl (crawler.crawl.verify): stored without where they were found
+    def flush(self) -> None:
+        if self.pending:
+            self.store.add_link_results(self.crawl_id, self.pending)
+            self.pending.clear()
+
+    def finish(self) -> dict[str, Any]:
+        """The stats, with the bounds reached; everything emitted is stored."""
+        if self.bounds:
+            self.stats["bound"] = self.bounds[0]
+            self.stats["bounds"] = self.bounds
+        self.flush()
+        return self.stats
+
+
+_RESULT_FACTS = ("method", "final_url", "challenge", "media_ok", "media_reason", "format", "attempts", "error",
+                 "soft_404", "pii", "head_error")
+
+
+def _result_row(t: _Target, res: dict[str, Any]) -> dict[str, Any]:
+    """The stored result of a target: `res` (state, status, reason …) with where it is found
+    (all places for a problem, a few for a link that is ok), identifiers in URLs masked."""
+    state = res["state"]
+    found = t.found_on if state != "ok" else t.found_on[:MAX_FOUND_ON_OK]
+    out = {"url": pii.redact_ids(t.url), "state": state, "status": int(res.get("status") or 0),
+           "reason": pii.redact(str(res.get("reason") or "")), "kind": t.kind, "external": t.external,
+           "content_type": res.get("content_type", ""), "homepage": t.homepage, "refs": t.refs,
+           "found_on": [{"page": p, "text": x} for p, x in found],
+           "source": res.get("source", "verify"),
+           "checked_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    for k in _RESULT_FACTS:
+        if k in res:
+            out[k] = pii.redact_ids(res[k]) if isinstance(res[k], str) else res[k]
+    if t.kind in MEDIA_KINDS and state in ("ok", "broken") and "media_ok" not in out \
+            and out["source"] == "verify":
+        out["media_ok"] = state == "ok"
+        out["media_reason"] = out["reason"]
+    return out
+
+
+def _earlier_states(store: CrawlStore, crawl_id: int) -> dict[str, str]:
+    """URL → state of an earlier, stopped verification of this crawl (what `resume` keeps)."""
+    return {str(r.get("url")): str(r.get("state")) for r in store.iter_link_results(crawl_id)
+            if r.get("state") != "skipped" and r.get("source") != "crawl" and not r.get("pending")}
+
+
+def _take_during_crawl(store: CrawlStore, crawl_id: int) -> dict[str, dict[str, Any]]:
+    """URL → result of the verification during the crawl (crawler.crawl.verify), taken out of
+    the store: it was stored without where the URL is found, and is stored again with it."""
     during = {r["url"]: r for r in store.iter_link_results(crawl_id) if r.get("pending")}
     store.delete_link_results(crawl_id, list(during))
-    stats["during_crawl"] = 0
+    return during
+
+
+def _known_answers(run: _Results, targets: dict[str, _Target], crawled: dict[str, _Crawled],
+                   during: dict[str, dict[str, Any]], earlier: dict[str, str],
+                   reuse: dict[str, dict[str, Any]] | None, include_external: bool) -> list[_Target]:
+    """Emit the targets whose result is known without a request, from the first source that
+    has one: the crawl's own answer, the verification during the crawl, an earlier stopped
+    verification (`earlier`: counted, already stored), an earlier run's result (`reuse`).
+    Returns the rest, to verify (external targets are left out without `include_external`)."""
+    from crawler.model.build import canonical_url
+
+    run.stats["during_crawl"] = 0
     to_verify: list[_Target] = []
     for url, t in targets.items():
         if t.external and not include_external:
-            stats["excluded_external"] += 1
+            run.stats["excluded_external"] += 1
             continue
         c = crawled.get(url) or crawled.get(canonical_url(url))
-        got = _from_crawl(c, t.kind) if c is not None else None
-        d = during.get(url)
-        if c is not None and got is not None:
-            state, status, reason = got
-            stats["from_crawl"] += 1
-            emit(t, {"state": state, "status": status, "reason": reason, "content_type": c.content_type[:100],
-                     "source": "crawl", "final_url": c.final_url, "method": "crawl",
-                     **({"challenge": c.challenge} if c.challenge else {})})
-        elif d is not None and _same_check(str(d.get("kind")), t.kind):
-            stats["verified"] += 1
-            stats["during_crawl"] += 1
-            emit(t, {k: v for k, v in d.items() if k not in ("url", "pending", "kind")})
-        elif pii.redact_ids(t.url) in earlier:
-            state = earlier[pii.redact_ids(t.url)]
-            stats["verified"] += 1
-            stats[state] = stats.get(state, 0) + 1
-        elif reuse is not None and t.url in reuse:
-            stats["reused"] = stats.get("reused", 0) + 1
-            emit(t, {**{k: v for k, v in reuse[t.url].items()
-                        if k not in ("url", "kind", "external", "homepage", "refs", "found_on", "checked_at")},
-                     "source": "reuse"})
-        else:
+        if not (_crawl_answer(run, t, c) or _during_answer(run, t, during.get(url))
+                or _earlier_answer(run, t, earlier) or _reused_answer(run, t, reuse)):
             to_verify.append(t)
+    return to_verify
+
+
+def _crawl_answer(run: _Results, t: _Target, c: _Crawled | None) -> bool:
+    got = _from_crawl(c, t.kind) if c is not None else None
+    if c is None or got is None:
+        return False
+    state, status, reason = got
+    run.stats["from_crawl"] += 1
+    run.emit(t, {"state": state, "status": status, "reason": reason, "content_type": c.content_type[:100],
+                 "source": "crawl", "final_url": c.final_url, "method": "crawl",
+                 **({"challenge": c.challenge} if c.challenge else {})})
+    return True
+
+
+def _during_answer(run: _Results, t: _Target, d: dict[str, Any] | None) -> bool:
+    if d is None or not _same_check(str(d.get("kind")), t.kind):
+        return False
+    run.stats["verified"] += 1
+    run.stats["during_crawl"] += 1
+    run.emit(t, {k: v for k, v in d.items() if k not in ("url", "pending", "kind")})
+    return True
+
+
+def _earlier_answer(run: _Results, t: _Target, earlier: dict[str, str]) -> bool:
+    state = earlier.get(pii.redact_ids(t.url))
+    if state is None:
+        return False
+    run.stats["verified"] += 1
+    run.stats[state] = run.stats.get(state, 0) + 1
+    return True
+
+
+_NOT_REUSED = ("url", "kind", "external", "homepage", "refs", "found_on", "checked_at")
+
+
+def _reused_answer(run: _Results, t: _Target, reuse: dict[str, dict[str, Any]] | None) -> bool:
+    if reuse is None or t.url not in reuse:
+        return False
+    run.stats["reused"] = run.stats.get("reused", 0) + 1
+    run.emit(t, {**{k: v for k, v in reuse[t.url].items() if k not in _NOT_REUSED}, "source": "reuse"})
+    return True
+
+
+def _within_max_links(run: _Results, to_verify: list[_Target], max_links: int) -> list[_Target]:
+    """The targets to verify, most important first, cut to `max_links` (less those verified
+    during the crawl); the rest are emitted as skipped."""
     # homepage first, then media and attachments of the site, then other pages, external last
     to_verify.sort(key=lambda t: (not t.homepage, t.external, t.kind not in MEDIA_KINDS, -t.refs))
-    room = max(0, max_links - stats["during_crawl"]) if max_links >= 0 else -1
+    room = max(0, max_links - run.stats["during_crawl"]) if max_links >= 0 else -1
     skipped = to_verify[room:] if room >= 0 else []
     to_verify = to_verify[:room] if room >= 0 else to_verify
     for t in skipped:
-        emit(t, {"state": "skipped", "status": 0, "reason": f"超出核验数量上限（{max_links}），未核验",
-                 "source": "none"})
-    stats["skipped"] = len(skipped)
-    bounds = ["max_links"] if skipped else []
-    stats["skipped_by_bound"] = len(skipped)
-    if progress is not None:
-        progress.update(total=len(to_verify), done=0)
+        run.emit(t, {"state": "skipped", "status": 0, "reason": f"超出核验数量上限（{max_links}），未核验",
+                     "source": "none"})
+    run.stats["skipped"] = len(skipped)
+    if skipped:
+        run.bounds.append("max_links")
+    run.stats["skipped_by_bound"] = len(skipped)
+    return to_verify
 
-    if to_verify:
-        d_int = DEFAULT_DELAY if delay is None else delay
-        d_ext = max(EXTERNAL_DELAY if external_delay is None else external_delay, d_int)
-        deadline = t0 + budget if budget else None
-        results = asyncio.run(_verify_all(to_verify, per_host=per_host, timeout=timeout, retries=retries,
-                                          delay=d_int, external_delay=d_ext, max_retry_after=max_retry_after,
-                                          backoff=backoff, guard=NetGuard(info.start_urls),
-                                          answered={_netloc(c.final_url) for c in crawled.values() if c.status},
-                                          deadline=deadline, stop=stop, progress=progress))
-        for t, res in zip(to_verify, results):
-            if not res:  # not reached: the verification was stopped or ran out of time
-                if stop is not None and stop.is_set():
-                    stats["stopped"] = True
-                    res = {"state": "skipped", "status": 0, "reason": "核验被中止，未核验（重新运行将继续）",
-                           "source": "none"}
-                else:
-                    if "link_budget" not in bounds:
-                        bounds.append("link_budget")
-                    stats["skipped_by_bound"] += 1
-                    res = {"state": "skipped", "status": 0, "source": "none",
-                           "reason": f"超出核验时间上限（{budget:g} 秒），未核验"}
-                stats["skipped"] += 1
-            else:
-                stats["verified"] += 1
-            emit(t, res)
-    if bounds:
-        stats["bound"] = bounds[0]
-        stats["bounds"] = bounds
-    if pending:
-        store.add_link_results(crawl_id, pending)
-        pending.clear()
-    stats["seconds"] = round(time.monotonic() - t0, 2)
-    store.set_fact(crawl_id, "link_check", {**stats, "include_external": include_external,
-                                            "max_links": max_links, "budget": budget})
-    log.info("链接核验完成：%s", {k: stats[k] for k in ("links", "ok", "broken", "blocked", "transient")})
-    return stats
+
+def _emit_verified(run: _Results, to_verify: list[_Target], results: list[dict[str, Any]], *, stop: Any,
+                   budget: float | None) -> None:
+    """Emit the results of the httpx checks; a target not reached (stopped, or out of time) as skipped."""
+    for t, res in zip(to_verify, results):
+        if not res:
+            res = _not_reached(run, stop, budget)
+            run.stats["skipped"] += 1
+        else:
+            run.stats["verified"] += 1
+        run.emit(t, res)
+
+
+def _not_reached(run: _Results, stop: Any, budget: float | None) -> dict[str, Any]:
+    if stop is not None and stop.is_set():
+        run.stats["stopped"] = True
+        return {"state": "skipped", "status": 0, "reason": "核验被中止，未核验（重新运行将继续）", "source": "none"}
+    if "link_budget" not in run.bounds:
+        run.bounds.append("link_budget")
+    run.stats["skipped_by_bound"] += 1
+    return {"state": "skipped", "status": 0, "source": "none", "reason": f"超出核验时间上限（{budget:g} 秒），未核验"}
 
 
 async def _verify_all(targets: list[_Target], *, per_host: int, timeout: float, retries: int, delay: float,
