@@ -26,23 +26,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from crawler.crawl import settings as crawl_defaults
 from crawler.model.page import PageRecord
 from crawler.net import http
-from crawler.net.challenge import TITLE_RE as _TITLE_RE
 from crawler.net.challenge import decode_head as _text_of
 from crawler.net.challenge import detect_challenge
-from crawler.net.challenge import visible_text as _visible
 from crawler.net.failures import REFUSED_PRIVATE, dns_available, failure_label
 from crawler.net.failures import describe as _net_error
 from crawler.net.guard import NetGuard
@@ -57,8 +54,9 @@ from crawler.net.kinds import (
 )
 from crawler.net.kinds import file_ext as _ext
 from crawler.net.retry import retry_after as _retry_after
+from crawler.net.soft404 import soft_404
 from crawler.net.urls import endpoint as _netloc
-from crawler.net.urls import host_key
+from crawler.net.urls import host_key, strip_fragment
 from crawler.net.urls import host_of as _host_of
 from crawler.net.urls import is_http_url as _usable
 from crawler.store.crawls import CrawlStore
@@ -83,46 +81,6 @@ SPECIAL_TLDS = (".invalid", ".test", ".example", ".localhost")  # RFC 6761: neve
 
 STATE_CN = {"ok": "正常", "broken": "错链", "blocked": "被防护拦截", "transient": "暂时无法访问",
             "skipped": "未核验"}
-
-_SOFT404_TITLE = re.compile(
-    r"页面不存在|网页不存在|页面未找到|找不到(?:该|此|您要的|您所|您访问的|您要访问的)?(?:页面|网页)|not\s*found|"
-    r"页面已(?:被)?删除|(?:信息|文章|内容|页面)不存在|不存在或已(?:被)?删除|无法找到(?:该|此)?(?:页面|网页)|"
-    r"页面丢失|出错啦|错误页面|error\s*page", re.IGNORECASE)
-_SOFT404_SHORT_TITLE = re.compile(r"(?<!\d)404(?!\d)|找不到|不存在", re.IGNORECASE)
-_SOFT404_BODY = re.compile(
-    r"页面不存在|页面未找到|找不到(?:该|此|您要的|您所|您访问的|您要访问的)?(?:页面|网页|文件|信息)|"
-    r"(?<!\d)404\s*not\s*found|您(?:所)?访问的(?:页面|网页|文章|信息)(?:已|不存在|被)|页面已(?:被)?删除|"
-    r"信息已(?:被)?删除|内容已(?:被)?删除|无法找到(?:该|此)?(?:页面|网页)", re.IGNORECASE)
-_SOFT404_PATH = re.compile(r"/(?:404|error|notfound|not_found|nopage|page404)(?:\.s?html?|\.jsp|\.php|\.aspx?|/|$)",
-                           re.IGNORECASE)
-
-
-def soft_404(body: bytes, content_type: str = "", final_url: str = "", title: str | None = None,
-             text_length: int | None = None) -> str | None:
-    """Why a 200 response is really a 'page not found' page, or None.
-
-    Error pages are short: a title or text that says 页面不存在 only counts on a small page
-    (an article titled “关于群众反映找不到办事入口问题的回复” is not an error page)."""
-    if final_url and _SOFT404_PATH.search(urlsplit(final_url).path or ""):
-        return f"跳转到错误页面 {urlsplit(final_url).path}"
-    text = ""
-    if title is None:
-        html = _text_of(body[:PAGE_BYTES], content_type) if body else ""
-        m = _TITLE_RE.search(html)
-        title = _visible(m.group(1)) if m else ""
-        text = _visible(html)
-        text_length = len(text)
-    small = text_length is None or text_length < 3000
-    strong = bool(title) and bool(_SOFT404_TITLE.search(title)) and len(title) <= 30
-    weak = bool(title) and bool(_SOFT404_SHORT_TITLE.search(title)) and len(title) <= 12
-    if small and (strong or weak):
-        return f"页面标题为“{pii.redact(title[:40])}”（软 404）"
-    if text and len(text) < 2000:
-        m2 = _SOFT404_BODY.search(text)
-        if m2:
-            return f"页面内容为“{m2.group(0)}”（软 404）"
-    return None
-
 
 # -- media signatures --------------------------------------------------------------------------
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -337,10 +295,6 @@ def _host_set(hosts: Iterable[str], start_urls: Iterable[str]) -> set[str]:
     return {k for h in [*hosts, *(u for u in start_urls if _host_of(u))] if (k := host_key(h))}
 
 
-def _norm(url: str) -> str:
-    return urldefrag((url or "").strip())[0]
-
-
 def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
             ) -> tuple[dict[str, _Target], dict[str, _Crawled], str | None]:
     """Referenced URLs (with pages and anchor texts) and what the crawl got for each URL."""
@@ -351,12 +305,12 @@ def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
     home_canon = {canonical_url(u) for u in home_urls}
     home_page: str | None = None
     for rec in pages:
-        final = _norm(rec.url)
+        final = strip_fragment(rec.url)
         c = _Crawled(status=rec.status, error=rec.error, challenge=rec.challenge,
                      content_type=rec.content_type or "", title=rec.title or "", final_url=final,
                      soft404=bool(rec.text_facts.get("soft_404") or rec.text_facts.get("soft404")),
                      text_length=_int_or_none(rec.text_facts.get("text_length")))
-        for u in {final, _norm(rec.requested_url), *(_norm(r) for r in rec.redirects)}:
+        for u in {final, strip_fragment(rec.requested_url), *(strip_fragment(r) for r in rec.redirects)}:
             if u and u not in crawled:
                 crawled[u] = c
                 crawled.setdefault(canonical_url(u), c)
@@ -368,7 +322,7 @@ def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
         for lk in rec.links:
             if lk.kind not in CHECK_KINDS:
                 continue
-            url = _norm(lk.url)
+            url = strip_fragment(lk.url)
             if not _usable(url) or url == final:
                 continue
             t = targets.get(url)
@@ -466,7 +420,10 @@ class _HostGate:
 
 
 @dataclass
-class _Response:
+class Answer:
+    """An answer to a verification request (by httpx here, by Scrapy in crawler.crawl.verify):
+    what `classify_response` judges."""
+
     status: int
     headers: httpx.Headers | dict[str, Any]
     body: bytes
@@ -487,12 +444,12 @@ class _Verifier:
         self.answered: set[str] = answered if answered is not None else set()
 
     async def fetch(self, method: str, url: str, limit: int, range_bytes: int | None = None,
-                    referer: str | None = None) -> _Response:
+                    referer: str | None = None) -> Answer:
         headers = {"Range": f"bytes=0-{range_bytes - 1}"} if range_bytes else {}
         if referer and referer.startswith(("http://", "https://")):
             headers["Referer"] = referer  # as a browser would: hotlink protection is no fault
 
-        async def go() -> _Response:
+        async def go() -> Answer:
             req = self.client.build_request(method, url, headers=headers)
             resp = await self.client.send(req, stream=True)
             try:
@@ -515,7 +472,7 @@ class _Verifier:
             elif (resp.headers.get("content-length") or "").isdigit():
                 total = int(resp.headers["content-length"])
             self.answered.add(_netloc(url))
-            return _Response(resp.status_code, resp.headers, body, str(resp.url),
+            return Answer(resp.status_code, resp.headers, body, str(resp.url),
                              resp.headers.get("content-type", ""), total)
 
         return await asyncio.wait_for(go(), timeout=self.timeout * 2 + 5)
@@ -554,7 +511,7 @@ class _Verifier:
         return await self._get(t, ref, res, attempt)
 
     async def _head(self, t: _Target, ref: str | None, res: dict[str, Any]
-                    ) -> tuple[_Response | None, tuple[str, str] | None]:
+                    ) -> tuple[Answer | None, tuple[str, str] | None]:
         """The HEAD answer, or the failure (code, reason) noted in `res` as "head_error"."""
         try:
             return await self.fetch("HEAD", t.url, 0, referer=ref), None
@@ -569,7 +526,7 @@ class _Verifier:
         rng, limit = _read_size(t)
         while True:
             failure: tuple[str, str] | None = None
-            r: _Response | None = None
+            r: Answer | None = None
             try:
                 r = await self.fetch("GET", t.url, limit, rng, referer=ref)
                 if rng and r.status in (416, 400, 501):
@@ -615,11 +572,11 @@ class _Verifier:
         return {**res, "state": state, "status": 0, "reason": _after_retries(state, reason, attempt),
                 "error": kind_err, "content_type": "", "final_url": t.url}
 
-    def _classify(self, t: _Target, r: _Response) -> tuple[str, str, dict[str, Any]]:
+    def _classify(self, t: _Target, r: Answer) -> tuple[str, str, dict[str, Any]]:
         return classify_response(t.kind, t.url, r)
 
 
-def _head_result(kind: str, head: _Response, res: dict[str, Any]) -> dict[str, Any] | None:
+def _head_result(kind: str, head: Answer, res: dict[str, Any]) -> dict[str, Any] | None:
     """The result a HEAD answer settles (a wzws/jsluid challenge; a page link answering with
     something other than HTML, XML or text), or None when a GET must follow."""
     ch = detect_challenge(head.status, head.headers)
@@ -648,7 +605,7 @@ def _after_retries(state: str, reason: str, attempt: int) -> str:
     return reason + f"（重试 {attempt} 次后仍失败）" if state == "transient" and attempt else reason
 
 
-def classify_response(kind: str, url: str, r: _Response) -> tuple[str, str, dict[str, Any]]:
+def classify_response(kind: str, url: str, r: Answer) -> tuple[str, str, dict[str, Any]]:
     """(state, reason, extra) for the answer to a verification request (HEAD and GET alike;
     also used by the verification during the crawl, crawler.crawl.verify)."""
     st = r.status
@@ -686,7 +643,7 @@ def classify_response(kind: str, url: str, r: _Response) -> tuple[str, str, dict
     return "ok", f"HTTP {st}", {}
 
 
-def make_result(res: dict[str, Any], state: str, r: _Response, reason: str, *,
+def make_result(res: dict[str, Any], state: str, r: Answer, reason: str, *,
                 media: tuple[bool, str] | None = None, **extra: Any) -> dict[str, Any]:
     """A verification result: `res` (method …) with the state, reason and the answer's facts."""
     out = {**res, "state": state, "status": r.status, "reason": reason,

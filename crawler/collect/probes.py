@@ -19,11 +19,11 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from crawler.collect.links import soft_404
 from crawler.model.probes import failure_share
 from crawler.net import http
 from crawler.net.challenge import detect_challenge
 from crawler.net.failures import describe
+from crawler.net.soft404 import soft_404
 from crawler.net.urls import BadURL, check_url
 
 __all__ = ["failure_share", "main_probe", "probe_once"]

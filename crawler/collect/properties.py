@@ -43,6 +43,8 @@ from crawler.extract.homepage import (
 from crawler.extract.homepage import parse_html as _parse
 from crawler.extract.homepage import text_of as _text
 from crawler.model.page import PageRecord
+from crawler.model.site import canonical_url
+from crawler.model.summary import is_article
 from crawler.net import http
 from crawler.net.challenge import detect_challenge
 from crawler.net.failures import certificate_problem, dns_available
@@ -124,8 +126,6 @@ def _clean_title(title: str) -> str:
 def _scan_crawl(store: CrawlStore, crawl_id: int, home_url: str) -> tuple[PageRecord | None, list[tuple[str, str]],
                                                                          dict[str, PageRecord]]:
     """The homepage record, up to 12 article (title, url) pairs, and records of interaction pages."""
-    from crawler.model.build import _is_article, canonical_url
-
     home_key = canonical_url(home_url)
     home: PageRecord | None = None
     articles: list[tuple[str, str]] = []
@@ -138,7 +138,7 @@ def _scan_crawl(store: CrawlStore, crawl_id: int, home_url: str) -> tuple[PageRe
             continue
         if not rec.ok:
             continue
-        if len(articles) < 12 and _is_article(rec):
+        if len(articles) < 12 and is_article(rec):
             t = _clean_title(rec.meta.get("ArticleTitle") or rec.meta.get("articletitle") or rec.title or "")
             if 6 <= len(t) <= 40:
                 articles.append((t, rec.url))

@@ -9,7 +9,7 @@ retries that honour Retry-After, the address guard. Like the post-crawl verifier
 that is not HTML), then a GET that stops after the first bytes (the signature of an
 image or attachment, the start of a page for soft 404s and CAPTCHAs; a Range request for
 video/audio). Answers are classified by crawler.collect.links (`classify_response`:
-`media_check`, `soft_404`, crawler.net.challenge's `detect_challenge`), failures coded
+`media_check`, crawler.net.soft404's `soft_404`, crawler.net.challenge's `detect_challenge`), failures coded
 and worded by crawler.net.failures (`describe`), both as after the crawl, and yielded
 as `LinkCheck` items, which the store pipeline writes to the link table;
 `verify_crawl_links` after the crawl adds where each URL was found and verifies only
@@ -36,7 +36,7 @@ from crawler.crawl.extensions import VERIFY_META
 from crawler.net.challenge import detect_challenge
 from crawler.net.failures import REFUSED_PRIVATE, describe, dns_available
 from crawler.net.kinds import CHECK_KINDS, KIND_CN, MEDIA_KINDS, TEXT_EXTS, file_ext, infer_kind
-from crawler.net.urls import endpoint, host_of, is_http_url
+from crawler.net.urls import endpoint, host_of, is_http_url, strip_fragment
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -65,7 +65,7 @@ def _headers(response: Response) -> dict[str, Any]:
     }
 
 
-def _answer(response: Response) -> lc._Response:
+def _answer(response: Response) -> lc.Answer:
     headers = _headers(response)
     total = None
     cr = headers["content-range"]
@@ -75,7 +75,7 @@ def _answer(response: Response) -> lc._Response:
         total = int(headers["content-length"])
     limit = int(response.meta.get("ga_limit") or 0)
     body = response.body[:limit] if limit else b""
-    return lc._Response(response.status, headers, body, response.url, headers["content-type"], total)
+    return lc.Answer(response.status, headers, body, response.url, headers["content-type"], total)
 
 
 class OverLinkBudget(IgnoreRequest):
@@ -127,11 +127,11 @@ class CrawlLinkVerifier:
         spider = self.spider
         if rec.status:
             self.answered.add(endpoint(rec.url))
-        final = lc._norm(rec.url)
+        final = strip_fragment(rec.url)
         for lk in rec.links:
             if lk.kind not in CHECK_KINDS:
                 continue
-            url = lc._norm(lk.url)
+            url = strip_fragment(lk.url)
             if url == final or not is_http_url(url):
                 continue
             kind = infer_kind(url, lk.kind)

@@ -73,7 +73,6 @@ __all__ = [
 
 CONTENT_PAGE_CHARS = 120  # own text (outside menus, footers, links) that makes a page content, not an empty list
 _TITLE_SPLIT = re.compile(r"\s*[_|\-—–－]\s*")
-_is_article = is_article  # the name collectors import
 
 
 def build_site_model(

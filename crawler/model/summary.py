@@ -51,6 +51,9 @@ def clean_crumbs(crumbs: list[str], home_texts: set[str] | frozenset[str] = froz
 
 
 def is_article(rec: PageRecord) -> bool:
+    """Whether a page is an article (one item's own page), not a column's list: it names its
+    article title (ArticleTitle meta), or has an article-shaped URL or a date of its own, with
+    fewer than three list items (and, for a dated page, no pagination)."""
     if rec.meta.get("ArticleTitle") or rec.meta.get("articletitle"):
         return True
     if _ARTICLE_URL_RE.search(rec.url) and len(rec.items) < 3:

@@ -9,12 +9,15 @@
 - `host_of(url)`: the lower-case host name, "" when there is none or the URL is malformed.
 - `endpoint(url)`: ``host:port`` with the scheme's default port — one server, for "this
   server answered before".
+- `strip_fragment(url)`: the URL without surrounding white space and its ``#fragment`` —
+  one link target, as the link check and the verification during the crawl key it.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
-__all__ = ["BadURL", "check_url", "endpoint", "host_key", "host_of", "is_http_url", "normalize_start_url"]
+__all__ = ["BadURL", "check_url", "endpoint", "host_key", "host_of", "is_http_url", "normalize_start_url",
+           "strip_fragment"]
 
 
 class BadURL(ValueError):
@@ -80,3 +83,8 @@ def endpoint(url: str) -> str:
         return f"{(p.hostname or '').lower()}:{p.port or (443 if p.scheme == 'https' else 80)}"
     except ValueError:
         return ""
+
+
+def strip_fragment(url: str) -> str:
+    """The URL stripped of white space and of its ``#fragment``; "" for none."""
+    return urldefrag((url or "").strip())[0]

@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from crawler.collect import links as linkcheck
-from crawler.collect.links import detect_challenge, media_check, soft_404, verify_crawl_links
+from crawler.collect.links import detect_challenge, media_check, verify_crawl_links
 from crawler.model.page import Link, PageRecord
+from crawler.net.soft404 import soft_404
 from crawler.store.crawls import CrawlStore
 from tests.support import ROOT
 from tests.support.linksite import (
