@@ -52,6 +52,23 @@ def _ev(site: SiteModel, text: str, url: str | None = None) -> list[Evidence]:
     return [Evidence(url or site.homepage_url or site.site_url, text)]
 
 
+def _site_down(site: SiteModel) -> str:
+    return f"站点无法访问（{site.unreachable_reason}）"
+
+
+def _unmeasured(site: SiteModel) -> Outcome:
+    """Site properties were not measured: unknown (the site could not be reached, or the
+    measurement did not run)."""
+    return unknown(NOT_MEASURED if site.reachable else _site_down(site))
+
+
+def _without_articles(site: SiteModel, why: str = "未抓取到文章页面，无法判断") -> Outcome | None:
+    """Unknown when the model has no article pages (content relations are read from them)."""
+    if site.articles:
+        return None
+    return unknown(why if site.reachable else _site_down(site))
+
+
 # -- IPv6 / HTTPS / mobile -----------------------------------------------------------------------
 @check("ipv6_enabled", NoParams, needs=("site_facts",), needs_homepage=False)
 def ipv6_enabled(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outcome:
@@ -146,7 +163,7 @@ def error_report_entry(site: SiteModel, p: NoParams, ctx: CheckContext) -> Outco
     if f is None:
         hp = _homepage(site)
         if "error_report" not in hp:
-            return unknown(NOT_MEASURED if site.reachable else f"站点无法访问（{site.unreachable_reason}）")
+            return _unmeasured(site)
         f = {"present": bool(hp.get("error_report"))}
     if f.get("present"):
         return passed("首页有“我为政府网站找错”入口", _ev(site, f.get("text") or "我为政府网站找错", f.get("url")),
@@ -182,7 +199,7 @@ def site_identifiers(site: SiteModel, p: IdentifiersParams, ctx: CheckContext) -
     else:
         hp = _homepage(site)
         if not hp:
-            return unknown(NOT_MEASURED if site.reachable else f"站点无法访问（{site.unreachable_reason}）")
+            return _unmeasured(site)
         meta = {k.lower(): v for k, v in (hp.get("meta") or {}).items()}
         found = {"网站标识码": hp.get("site_id_code") or meta.get("siteidcode"), "ICP备案号": hp.get("icp"),
                  "公安机关备案号": hp.get("police_record"), "党政机关网站标识": "有" if hp.get("dzjg") else None}
@@ -243,7 +260,7 @@ def interaction_channel(site: SiteModel, p: InteractionParams, ctx: CheckContext
                 chans.append({"text": col.display_path(), "url": col.url})
     if not chans:
         if f is None and not site.reachable:
-            return unknown(f"站点无法访问（{site.unreachable_reason}）")
+            return unknown(_site_down(site))
         return failed("未发现在线咨询、留言、信箱、在线访谈等互动交流渠道", _ev(site, "首页"))
     states = {c["url"]: _link_state(site, c["url"]) for c in chans}
     working = [c for c in chans if states[c["url"]] != "broken"]
@@ -302,9 +319,8 @@ class InterpretationParams:
 @check("interpretation_links", InterpretationParams)
 def interpretation_links(site: SiteModel, p: InterpretationParams, ctx: CheckContext) -> Outcome:
     """政策解读与政策文件双向关联；有解读的文件比例、图解/视频等多形式解读比例达到要求。"""
-    if not site.articles:
-        return unknown("未抓取到文章页面，无法判断解读关联" if site.reachable
-                       else f"站点无法访问（{site.unreachable_reason}）")
+    if (o := _without_articles(site, "未抓取到文章页面，无法判断解读关联")) is not None:
+        return o
     rel = content_relations(site)
     n = rel["interpretations"]
     if n == 0:
@@ -351,8 +367,8 @@ class ValidityParams:
 @check("document_validity", ValidityParams)
 def document_validity(site: SiteModel, p: ValidityParams, ctx: CheckContext) -> Outcome:
     """规范性文件标注有效性（有效、失效、废止等）。"""
-    if not site.articles:
-        return unknown("未抓取到文章页面，无法判断" if site.reachable else f"站点无法访问（{site.unreachable_reason}）")
+    if (o := _without_articles(site)) is not None:
+        return o
     rel = content_relations(site)
     n = rel["regulatory_documents"]
     if n == 0:
@@ -375,8 +391,8 @@ class DelayParams:
 @check("publish_delay", DelayParams)
 def publish_delay(site: SiteModel, p: DelayParams, ctx: CheckContext) -> Outcome:
     """信息在成文之日起 20 个工作日内公开（工作日仅排除周末，未计法定节假日）。"""
-    if not site.articles:
-        return unknown("未抓取到文章页面，无法判断" if site.reachable else f"站点无法访问（{site.unreachable_reason}）")
+    if (o := _without_articles(site)) is not None:
+        return o
     rel = content_relations(site, p.max_workdays)
     n = rel["dated_documents"]
     if n == 0:
@@ -438,7 +454,7 @@ def personal_data_entries(site: SiteModel) -> list[dict[str, Any]]:
 def personal_data(site: SiteModel, p: PersonalDataParams, ctx: CheckContext) -> Outcome:
     """页面和文本附件中未公开身份证号码、手机号码等个人信息（证据中已脱敏）。"""
     if not site.reachable and site.pages_ok == 0:
-        return unknown(f"站点无法访问（{site.unreachable_reason}）")
+        return unknown(_site_down(site))
     hits = [e for e in personal_data_entries(site) if e["kind"] in p.kinds]
     cn = {"id": "身份证号码", "mobile": "手机号码"}
     names = "、".join(cn[k] for k in p.kinds)

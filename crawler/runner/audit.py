@@ -148,25 +148,16 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
     `max_links` and `budget` (seconds) bound link verification (--delay, --max-links,
     --link-budget; GOVAUDIT_MAX_LINKS, GOVAUDIT_LINK_BUDGET); `progress`
     (crawler.runner.progress) shows each phase."""
-    import logging
-
     from crawler.collect.links import verify_crawl_links
     from crawler.collect.properties import measure_site
     from crawler.runner.progress import PHASE_LINKS, PHASE_PROPS, NullProgress
-    from crawler.runner.stop import AuditStopped, StopFlag
-    from crawler.text.pii import redact
+    from crawler.runner.stop import StopFlag
 
-    log = logging.getLogger(__name__)
     stop = stop if stop is not None else StopFlag()
     progress = progress if progress is not None else NullProgress()
     progress.phase(PHASE_PROPS, unit="项")
-    try:
-        stop.run(PHASE_PROPS, measure_site, store, crawl_id, **({"timeout": timeout} if timeout else {}))
-    except AuditStopped:
-        raise
-    except Exception as e:
-        log.warning("站点属性测量失败：%s", redact(str(e)))
-        store.set_fact(crawl_id, "measure_error", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+    _collector_phase(store, crawl_id, stop, PHASE_PROPS, "站点属性测量", "measure_error", measure_site,
+                     **({"timeout": timeout} if timeout else {}))
     progress.done()
     if verify_links:
         progress.phase(PHASE_LINKS, unit="个")
@@ -179,14 +170,27 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
             opts["max_links"] = max_links
         if budget:
             opts["budget"] = budget
-        try:
-            stop.run(PHASE_LINKS, verify_crawl_links, store, crawl_id, grace=5.0, **opts)
-        except AuditStopped:
-            raise
-        except Exception as e:
-            log.warning("链接核验失败：%s", redact(str(e)))
-            store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})
+        _collector_phase(store, crawl_id, stop, PHASE_LINKS, "链接核验", "link_check", verify_crawl_links,
+                         grace=5.0, **opts)
         progress.done()
+
+
+def _collector_phase(store: CrawlStore, crawl_id: int, stop: Any, phase: str, what: str, error_fact: str,
+                     fn: Any, *, grace: float = 3.0, **kwargs: Any) -> None:
+    """Run a post-crawl collector under `stop` (AuditStopped goes up); its failure is logged
+    and stored as the `error_fact` fact (the checks then say they cannot judge), never raised."""
+    import logging
+
+    from crawler.runner.stop import AuditStopped
+    from crawler.text.pii import redact
+
+    try:
+        stop.run(phase, fn, store, crawl_id, grace=grace, **kwargs)
+    except AuditStopped:
+        raise
+    except Exception as e:
+        logging.getLogger(__name__).warning("%s失败：%s", what, redact(str(e)))
+        store.set_fact(crawl_id, error_fact, {"error": f"{type(e).__name__}: {redact(str(e))}"})
 
 
 STOPPED_FACT = "audit_stopped"
