@@ -175,17 +175,18 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
         progress.done()
 
 
-def _collector_phase(store: CrawlStore, crawl_id: int, stop: Any, phase: str, what: str, error_fact: str,
-                     fn: Any, *, grace: float = 3.0, **kwargs: Any) -> None:
-    """Run a post-crawl collector under `stop` (AuditStopped goes up); its failure is logged
-    and stored as the `error_fact` fact (the checks then say they cannot judge), never raised."""
+def _collector_phase(store: CrawlStore, crawl_id: int, flag: Any, phase: str, what: str, error_fact: str,
+                     fn: Any, /, *, grace: float = 3.0, **kwargs: Any) -> None:
+    """Run a post-crawl collector `fn(store, crawl_id, **kwargs)` under the StopFlag `flag`
+    (AuditStopped goes up); its failure is logged and stored as the `error_fact` fact (the
+    checks then say they cannot judge), never raised."""
     import logging
 
     from crawler.runner.stop import AuditStopped
     from crawler.text.pii import redact
 
     try:
-        stop.run(phase, fn, store, crawl_id, grace=grace, **kwargs)
+        flag.run(phase, fn, store, crawl_id, grace=grace, **kwargs)
     except AuditStopped:
         raise
     except Exception as e:
