@@ -1,6 +1,6 @@
 """Hostile content never breaks an output or injects anything into it.
 
-A local site (`HostileSite`, tests/faultserver.py) whose titles, menu names, breadcrumbs,
+A local site (`HostileSite`, tests/support/faultserver.py) whose titles, menu names, breadcrumbs,
 anchor texts and URLs carry markup (`<script>`, `"><img src=x onerror=…>`), `javascript:`
 and `data:` URLs, spreadsheet formulas, control characters, a bidi override and 100 KB
 strings is audited with the real CLI. Then:

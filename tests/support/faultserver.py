@@ -183,8 +183,9 @@ class FaultSite(Routes):
         self.extra_links = list(extra_links)
         self._flap_lock = threading.Lock()
         self._flapped: set[str] = set()
-        homepage = {"ok": self.home, "trickle": Handler.trickle, "stall": Handler.stall,
-                    "reset": Handler.reset}[home]
+        modes: dict[str, App] = {"ok": self.home, "trickle": Handler.trickle, "stall": Handler.stall,
+                                 "reset": Handler.reset}
+        homepage = modes[home]
         routes: dict[str, App] = {
             "/robots.txt": self.robots_txt, "/": homepage, "/index.html": homepage,
             "/zwgk/": lambda h: self.section(h, "政务公开", [("通知公告", "/zwgk/tzgg/"), ("政策文件", "/zwgk/zcwj/")]),
@@ -194,7 +195,7 @@ class FaultSite(Routes):
         }
         for col, (_name, _parents, n) in self.COLUMNS.items():
             for i in range(n):
-                routes[self._article(col, i)] = lambda h, col=col, i=i: self.article(h, col, i)
+                routes[self._article(col, i)] = self._article_route(col, i)
         super().__init__(routes, mounts={"/fault/chain/": self.chain, "/fault/short-chain/": self.short_chain,
                                          "/cal/": self.calendar, "/s/": self.session})
 
@@ -217,6 +218,9 @@ class FaultSite(Routes):
     @staticmethod
     def _article(col: str, i: int) -> str:
         return f"{col}202112/t202112{10 + i:02d}_{1000 + i}.html"
+
+    def _article_route(self, col: str, i: int) -> App:
+        return lambda h: self.article(h, col, i)
 
     def home(self, h: Handler) -> None:
         faults = "".join(f'<li><a href="{p}">{_e(d)}</a></li>' for p, (d, _) in FAULTS.items())
@@ -606,7 +610,7 @@ def write_rules(path: str, rules: list[dict[str, Any]], document: str = "测试�
     return path
 
 
-def _selftest() -> None:  # pragma: no cover - manual check: python tests/faultserver.py
+def _selftest() -> None:  # pragma: no cover - manual check: python -m tests.support.faultserver
     import urllib.request
 
     with FaultServer(stall_max=2) as srv:
