@@ -2,8 +2,9 @@
 
 Supported: .txt (UTF-8 or GB18030; tables flattened with tabs, in either of the two
 layouts converters produce), .docx (python-docx; merged cells become blank cells marked
-as merged), .html/.htm (lxml; colspan/rowspan expanded the same way) and .pdf (pdfplumber
-tables when the PDF has ruled tables, else pypdf text with the table flattened).
+as merged), .html/.htm (BeautifulSoup, forgiving of broken markup; colspan/rowspan
+expanded the same way) and .pdf (pdfplumber tables when the PDF has ruled tables, else
+pypdf text with the table flattened).
 
 Every paragraph and cell text is a verbatim substring of `NoticeText.text`, so a quote
 cut from a cell can be found again in the source text an inspector reads.
@@ -15,6 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 
 SUPPORTED = (".txt", ".docx", ".html", ".htm", ".pdf")
 
@@ -394,18 +398,22 @@ _WORD_CONDITIONAL = re.compile(r"<!\[(?:if[^\]>]*|endif)\]>", re.IGNORECASE)
 
 
 def read_html(p: Path) -> NoticeText:
-    import lxml.html
-
+    """A notice saved as a web page. Parsed with BeautifulSoup's html.parser, which keeps
+    every tag and text in source order however broken the markup (unclosed <td>/<tr>,
+    a <font> left open in every cell, rows after a stray </font>, as Word, WPS and OA
+    systems save them): tables are then read from that order, not from a repaired tree,
+    where libxml2 moves the rows after an open <font> into the cell before them."""
     raw = _decode_html(p.read_bytes(), str(p))
     if not raw.strip():
         raise NoticeReadError(f"{p}: 文件为空；请重新保存网页（另存为“网页，全部”或 .html）")
     raw = re.sub(r"^\s*<\?xml[^>]*>", "", raw)
     # Word's "save as web page" wraps list numbers in downlevel-revealed conditionals
-    # (<![if !supportLists]>…<![endif]>) that lxml keeps as text: drop the markers, keep the content.
+    # (<![if !supportLists]>…<![endif]>): drop the markers, keep the content.
     raw = _WORD_CONDITIONAL.sub("", raw)
-    root = lxml.html.fromstring(raw)
+    soup = BeautifulSoup(raw, "html.parser")
+    _adopt_stray_rows(soup)
     blocks: list[Block] = []
-    _html_walk(root, blocks, [""])
+    _html_walk(soup, blocks, [""])
     # glue: collapse whitespace runs in paragraphs, drop empties
     out: list[Block] = []
     for b in blocks:
@@ -424,25 +432,50 @@ def _ws(s: str) -> str:
     return re.sub(r"[ \t\r\f\v\u00a0]+", " ", s).strip()
 
 
-def _html_walk(el, blocks: list[Block], buf: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _text(node: PageElement) -> str | None:
+    """The text of a plain text node (None for tags, comments, declarations, CDATA)."""
+    if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+        return str(node)
+    return None
+
+
+def _innermost(table: Tag) -> bool:
+    return table.find("table") is None
+
+
+def _adopt_stray_rows(soup: BeautifulSoup) -> None:
+    """Rows that an end tag closed out of their table (`<font><table>…</font><tr>…`): back
+    into the table before them, when no text stands between."""
+    for tr in soup.find_all("tr"):
+        if tr.find_parent("table") is not None:
+            continue
+        table = tr.find_previous("table")
+        if not isinstance(table, Tag) or not _innermost(table):
+            continue
+        last_text = tr.find_previous(string=lambda s: bool(s.strip()))
+        if last_text is None or last_text.find_parent("table") is table:
+            table.append(tr.extract())
+
+
+def _html_walk(el: Tag, blocks: list[Block], buf: list[str]) -> None:
     """Depth-first: innermost <table>s become Tables; other text becomes paragraphs."""
-    tag = el.tag if isinstance(el.tag, str) else ""
-    tag = tag.lower()
+    tag = (el.name or "").lower()
     if tag in _SKIP_TAGS:
         return
-    if tag == "table" and not el.xpath(".//table"):
+    if tag == "table" and _innermost(el):
         _flush(blocks, buf)
         blocks.append(_html_table(el))
         return
     is_block = tag in _BLOCK_TAGS or tag in ("table", "tr", "td", "th", "tbody", "thead")
     if is_block:
         _flush(blocks, buf)
-    if el.text and tag not in ("table", "tr", "tbody", "thead"):
-        buf[0] += el.text
-    for child in el:
-        _html_walk(child, blocks, buf)
-        if child.tail:
-            buf[0] += child.tail
+    leading = tag not in ("table", "tr", "tbody", "thead")  # text before the first child tag
+    for child in el.children:
+        if isinstance(child, Tag):
+            _html_walk(child, blocks, buf)
+            leading = True
+        elif leading and (t := _text(child)) is not None:
+            buf[0] += t
     if is_block:
         _flush(blocks, buf)
 
@@ -453,43 +486,66 @@ def _flush(blocks: list[Block], buf: list[str]) -> None:
     buf[0] = ""
 
 
-def _cell_text(td) -> str:  # type: ignore[no-untyped-def]
+_ROW_TAGS = ("tr", "td", "th")
+
+
+def _cell_text(td: Tag) -> str:
+    """The cell's own text: a <td>/<th>/<tr> inside it (an unclosed cell) is the next cell."""
     parts: list[str] = []
 
-    def walk(e) -> None:  # type: ignore[no-untyped-def]
-        t = e.tag.lower() if isinstance(e.tag, str) else ""
-        if t in _SKIP_TAGS:
-            return
-        if t in _BLOCK_TAGS:
-            parts.append("\n")
-        if e.text:
-            parts.append(e.text)
-        for c in e:
-            walk(c)
-            if c.tail:
-                parts.append(c.tail)
-        if t in _BLOCK_TAGS:
-            parts.append("\n")
+    def walk(e: Tag) -> None:
+        for c in e.children:
+            if isinstance(c, Tag):
+                t = (c.name or "").lower()
+                if t in _SKIP_TAGS or t in _ROW_TAGS:
+                    continue
+                if t in _BLOCK_TAGS:
+                    parts.append("\n")
+                walk(c)
+                if t in _BLOCK_TAGS:
+                    parts.append("\n")
+            elif (s := _text(c)) is not None:
+                parts.append(s)
 
     walk(td)
     lines = [_ws(x) for x in "".join(parts).split("\n")]
     return "\n".join(x for x in lines if x)
 
 
-def _html_table(table) -> Table:  # type: ignore[no-untyped-def]
+def _table_rows(table: Tag) -> list[list[Tag]]:
+    """Rows and cells in source order: every <tr> starts a row, every <td>/<th> a cell,
+    however the parser nested them."""
+    rows: list[list[Tag]] = []
+    for el in table.descendants:
+        if not isinstance(el, Tag):
+            continue
+        name = (el.name or "").lower()
+        if name == "tr":
+            rows.append([])
+        elif name in ("td", "th"):
+            if not rows:
+                rows.append([])
+            rows[-1].append(el)
+    return rows
+
+
+def _span(td: Tag, attr: str, most: int) -> int:
+    v = td.get(attr)
+    try:
+        return max(1, min(most, int(str(v or 1).strip() or 1)))
+    except ValueError:
+        return 1
+
+
+def _html_table(table: Tag) -> Table:
     grid: dict[tuple[int, int], str] = {}
     merged: set[tuple[int, int]] = set()
-    trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
-    for r, tr in enumerate(trs):
+    for r, cells in enumerate(_table_rows(table)):
         c = 0
-        for td in tr.xpath("./td|./th"):
+        for td in cells:
             while (r, c) in grid:
                 c += 1
-            try:
-                cs = max(1, min(50, int(td.get("colspan", "1") or 1)))
-                rs = max(1, min(500, int(td.get("rowspan", "1") or 1)))
-            except ValueError:
-                cs, rs = 1, 1
+            cs, rs = _span(td, "colspan", 50), _span(td, "rowspan", 500)
             grid[(r, c)] = _cell_text(td)
             for dr in range(rs):
                 for dc in range(cs):

@@ -12,7 +12,8 @@ import pytest
 
 from crawler.cli.main import main
 from crawler.store.results import ResultsStore
-from tests.support.changingsite import ChangingSite, CountingServer
+from tests.support.changingsite import ChangingSite
+from tests.support.mockserver import serve_static
 
 pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
@@ -79,7 +80,7 @@ def changing(tmp_path: Path):
     site = ChangingSite(tmp_path / "www")
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
-    with CountingServer(site.root) as server:
+    with serve_static(site.root) as server:
         yield site, server, rules, tmp_path / "out"
 
 
@@ -163,7 +164,7 @@ def test_history_of_a_changing_site(changing, history: str, capsys) -> None:
     site.attachment = True
     site.columns["ghxx"] = "规划信息"
     site.write()
-    server.requests.clear()
+    server.reset_counts()
     proc = cli("recheck", "3", "--as-of", "2021-12-20", "--delay", "0", *(HISTORY or ["--out", str(out)]))
     assert proc.returncode == 1 and "已整改" in proc.stdout
     recheck_requests = len(server.requests)
@@ -176,7 +177,7 @@ def test_history_of_a_changing_site(changing, history: str, capsys) -> None:
     assert "复查" in (rc_dir / "report.html").read_text(encoding="utf-8")
 
     # a full audit of the same site agrees, with many more requests
-    server.requests.clear()
+    server.reset_counts()
     audit(server.url, out, rules, "2021-12-20")
     full = by_rule(json.loads((out / "findings.json").read_text(encoding="utf-8")))
     assert {k: full[k]["status"] for k in rcf} == {k: f["status"] for k, f in rcf.items()}

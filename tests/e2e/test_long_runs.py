@@ -26,26 +26,21 @@ from pathlib import Path
 import pytest
 
 from crawler.net.http import USER_AGENT
-from tests.support.faultserver import (
-    ROOT,
-    GeneratedSite,
-    Handler,
-    LocalServer,
-    cli_env,
-    gov_page,
-    write_rules,
-)
+from tests.support.faultserver import ROOT, GeneratedSite, cli_env, gov_page, write_rules
 from tests.support.linksite import png_bytes
+from tests.support.mockserver import Handler, MockServer, Routes
 
 RULES = [{"id": "t-col", "title": "设置栏目1", "check": "column_exists", "path": "栏目1"}]
 PNG = png_bytes()
 CRAWL_AGENT = USER_AGENT.split(" (")[0] + " ("  # the crawl's requests (link checks say "link-check")
 
 
-class SlowImageSite:
+class SlowImageSite(Routes):
     """A home page, `pages` articles and `images` images per article; the images answer
     after `image_delay` seconds while `slow` is set (a slow image server). With
     `slow_articles_for` (a User-Agent part), articles answer that client as slowly too."""
+
+    NAV = [("栏目1", "/col1/")]
 
     def __init__(self, pages: int = 6, images: int = 8, image_delay: float = 20.0,
                  slow_articles_for: str = "") -> None:
@@ -53,33 +48,33 @@ class SlowImageSite:
         self.slow_articles_for = slow_articles_for
         self.slow = threading.Event()
         self.slow.set()
+        super().__init__({"/robots.txt": lambda h: h.send(200, "User-agent: *\nAllow: /\n", "text/plain"),
+                          "/": lambda h: h.html(gov_page("慢图片站", nav=self.NAV, column="首页")),
+                          "/col1/": self.column, "*": Handler.not_found},
+                         mounts={"/img/": self.image, "/col1/a": self.article})
 
     def _slow(self, h: Handler) -> bool:
         """Whether to answer this request slowly (only the `slow_articles_for` client, if given)."""
         return self.slow.is_set() and self.slow_articles_for in h.headers.get("User-Agent", "")
 
-    def __call__(self, h: Handler) -> None:
-        p = h.url_path
-        if p == "/robots.txt":
-            return h.send(200, "User-agent: *\nAllow: /\n", "text/plain")
-        if p.startswith("/img/"):
-            if self._slow(h) and not h.sleep(self.image_delay):
-                return h.reset()
-            return h.send(200, PNG, "image/png")
-        nav = [("栏目1", "/col1/")]
-        if p == "/":
-            return h.html(gov_page("慢图片站", nav=nav, column="首页"))
-        if p == "/col1/":
-            items = [(f"/col1/a{i}.html", f"文章{i}", "2021-06-01") for i in range(self.pages)]
-            return h.html(gov_page("栏目1", nav=nav, crumbs=[("首页", "/"), ("栏目1", "/col1/")], items=items))
-        m = re.fullmatch(r"/col1/a(\d+)\.html", p)
-        if m and int(m.group(1)) < self.pages:
-            if self.slow_articles_for and self._slow(h) and not h.sleep(self.image_delay):
-                return h.reset()
-            imgs = "".join(f'<img src="/img/{m.group(1)}-{j}.png">' for j in range(self.images))
-            return h.html(gov_page(f"文章{m.group(1)}", nav=nav, crumbs=[("首页", "/"), ("栏目1", "/col1/")],
-                                   body=f"<h1>文章{m.group(1)}</h1><p>发布时间：2021-06-01</p>{imgs}"))
-        return h.not_found()
+    def image(self, h: Handler) -> None:
+        if self._slow(h) and not h.sleep(self.image_delay):
+            return h.reset()
+        h.send(200, PNG, "image/png")
+
+    def column(self, h: Handler) -> None:
+        items = [(f"/col1/a{i}.html", f"文章{i}", "2021-06-01") for i in range(self.pages)]
+        h.html(gov_page("栏目1", nav=self.NAV, crumbs=[("首页", "/"), ("栏目1", "/col1/")], items=items))
+
+    def article(self, h: Handler) -> None:
+        m = re.fullmatch(r"/col1/a(\d+)\.html", h.url_path)
+        if not m or int(m.group(1)) >= self.pages:
+            return h.not_found()
+        if self.slow_articles_for and self._slow(h) and not h.sleep(self.image_delay):
+            return h.reset()
+        imgs = "".join(f'<img src="/img/{m.group(1)}-{j}.png">' for j in range(self.images))
+        h.html(gov_page(f"文章{m.group(1)}", nav=self.NAV, crumbs=[("首页", "/"), ("栏目1", "/col1/")],
+                        body=f"<h1>文章{m.group(1)}</h1><p>发布时间：2021-06-01</p>{imgs}"))
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -140,7 +135,7 @@ def _db_rows(db: Path, sql: str) -> list[tuple]:
 def test_progress_on_a_terminal_shows_phases_and_pages(tmp_path: Path) -> None:
     site = GeneratedSite(pages=30, columns=3, delay=0.05)
     rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
-    with LocalServer(site) as srv:
+    with MockServer(site) as srv:
         pid, fd = pty.fork()
         if pid == 0:  # the child: the CLI on a pseudo-terminal
             os.chdir(ROOT)
@@ -173,7 +168,7 @@ def test_progress_on_a_terminal_shows_phases_and_pages(tmp_path: Path) -> None:
 def test_progress_without_a_terminal_prints_plain_lines(tmp_path: Path) -> None:
     site = GeneratedSite(pages=30, columns=3, delay=0.1)
     rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
-    with LocalServer(site) as srv:
+    with MockServer(site) as srv:
         proc = _start(["audit", srv.url, "--rules", rules, "--out", str(tmp_path / "out"), "--delay", "0"])
         _, err = proc.communicate(timeout=240)
     assert proc.returncode in (0, 1), err
@@ -189,7 +184,7 @@ def test_sigterm_during_the_crawl_stops_promptly_and_resumes(tmp_path: Path) -> 
     rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
     out = tmp_path / "out"
     args = ["audit", "--rules", rules, "--out", str(out), "--delay", "0", "--no-verify-links", "--timeout", "10"]
-    with LocalServer(site) as srv:
+    with MockServer(site) as srv:
         proc = _start([*args[:1], srv.url, *args[1:]])
         err = _Reader(proc.stderr)
         err.wait_for(r"\[抓取\] 已完成 (?:[5-9]|\d\d+)/", 120)
@@ -217,7 +212,7 @@ def test_sigterm_during_link_verification_stops_promptly_and_resumes(tmp_path: P
     site = SlowImageSite(pages=6, images=2, image_delay=20.0, slow_articles_for="link-check")
     rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
     out = tmp_path / "out"
-    with LocalServer(site) as srv:
+    with MockServer(site) as srv:
         args = ["audit", srv.url, "--rules", rules, "--out", str(out), "--delay", "0", "--timeout", "30",
                 "--max-pages", "3"]
         proc = _start(args)
@@ -253,7 +248,7 @@ def test_verification_bounds_are_stated(tmp_path: Path, bound_args: list[str], b
     site = SlowImageSite(pages=3, images=6, image_delay=1.0)
     rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
     out = tmp_path / "out"
-    with LocalServer(site) as srv:
+    with MockServer(site) as srv:
         r = subprocess.run([sys.executable, "-m", "crawler.cli", "audit", srv.url, "--rules", rules, "--out", str(out),
                             "--delay", "0", *bound_args], check=False, capture_output=True, text=True, timeout=240,
                            env=_env(), cwd=ROOT)

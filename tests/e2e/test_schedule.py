@@ -10,11 +10,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,8 @@ import pytest
 from crawler.store.crawls import CrawlStore
 from crawler.store.results import ResultsStore
 from tests.support import ROOT
-from tests.support.changingsite import ChangingSite, CountingServer
+from tests.support.changingsite import ChangingSite
+from tests.support.mockserver import MockServer, serve_static
 
 RULES = """\
 schema: govaudit.rules/1
@@ -36,30 +35,13 @@ rules:
 """
 
 
-class Receiver:
-    """A local JSON webhook receiver (govaudit.notice/1 bodies)."""
+def _receiver() -> MockServer:
+    """A local JSON webhook receiver: govaudit.notice/1 bodies POSTed to /hook (`_notices`)."""
+    return MockServer({"/hook": lambda h: h.send(200, b"", "")})
 
-    def __init__(self) -> None:
-        got: list[dict[str, Any]] = []
-        self.bodies = got
 
-        class H(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                n = int(self.headers.get("Content-Length") or 0)
-                got.append(json.loads(self.rfile.read(n)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *a: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def _notices(hook: MockServer) -> list[dict[str, Any]]:
+    return [json.loads(b) for b in hook.bodies("/hook")]
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -92,8 +74,8 @@ def _ts(s: str) -> datetime:
 
 def test_schedule_three_sites_site_down_and_sigterm(tmp_path: Path):
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
-    servers = [CountingServer(ChangingSite(tmp_path / f"site{i}").root) for i in range(3)]
-    hook = Receiver()
+    servers = [serve_static(ChangingSite(tmp_path / f"site{i}").root) for i in range(3)]
+    hook = _receiver()
     out = tmp_path / "out"
     history = out / "history.db"
     (tmp_path / "sites.yaml").write_text(f"""\
@@ -112,7 +94,7 @@ sites:
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "schedule", str(tmp_path / "sites.yaml"), "--out", str(out),
              "--no-verify-links", "--lock-ttl", "6", "--grace", "20"],
-            cwd=ROOT, env=_env(GA_TEST_HOOK=hook.url), stdout=fh, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=_env(GA_TEST_HOOK=hook.url + "hook"), stdout=fh, stderr=subprocess.STDOUT)
     down_at = 0.0
     try:
         # every site audited once while up
@@ -123,7 +105,7 @@ sites:
         down_at = time.time()
         _wait(lambda: any(r.state == "finished" and r.site_down for r in _runs(history, "c")), 50,
               "a finished run of c recording the site down", proc, log)
-        _wait(lambda: hook.bodies, 10, "the site-down notice at the webhook", proc, log)
+        _wait(lambda: _notices(hook), 10, "the site-down notice at the webhook", proc, log)
         # SIGTERM while a run is (probably) in progress: wait for one to be queued/running
         _wait(lambda: any(r.state in ("queued", "running") for r in _runs(history)), 15, "a run in progress",
               proc, log)
@@ -140,9 +122,9 @@ sites:
     assert "调度已停止" in text, text[-3000:]
 
     # the notice: site c down, to the site's own unit, via the webhook
-    downs = [b for b in hook.bodies if b["site"]["down"]]
+    downs = [b for b in _notices(hook) if b["site"]["down"]]
     assert downs and all(b["site"]["url"].startswith(servers[2].url.rstrip("/")) for b in downs), \
-        [(b["site"], b.get("run_id"), b.get("triggers")) for b in hook.bodies]
+        [(b["site"], b.get("run_id"), b.get("triggers")) for b in _notices(hook)]
     assert {b["unit"] for b in downs} == {"丙县办公室"}
     assert "down" in downs[0]["triggers"]
     # the probes of c recorded it down (and up before)
@@ -153,8 +135,8 @@ sites:
         probes.close()
     assert "up" in {s for s, _ in states} and "down" in {s for s, _ in states}, states
     # exclude honoured: b's crawl never asked for /xwdt/ pages; a's did
-    assert not [r for r in servers[1].requests if "/xwdt/" in r]
-    assert [r for r in servers[0].requests if "/xwdt/" in r]
+    assert not [r for r in servers[1].requests if "/xwdt/" in r.path]
+    assert [r for r in servers[0].requests if "/xwdt/" in r.path]
 
     # the history is consistent: nothing left queued/running, no lock held
     runs = _runs(history)
@@ -186,7 +168,7 @@ def test_worker_killed_mid_audit_leaves_one_completed_run(tmp_path: Path, redis_
                GOVAUDIT_VISIBILITY_TIMEOUT="6", GOVAUDIT_RESTORE_INTERVAL="1")
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     site = ChangingSite(tmp_path / "site", notices=30)
-    server = CountingServer(site.root)
+    server = serve_static(site.root)
     out = tmp_path / "out"
     history = out / "history.db"
     (tmp_path / "sites.yaml").write_text(f"""\
@@ -229,7 +211,7 @@ sites:
             return None
 
         victim, vlog = _wait(busy, 40, "a worker running the audit")
-        _wait(lambda: sum(1 for r in server.requests if r.startswith("GET")) >= 5, 30, "the crawl under way",
+        _wait(lambda: sum(1 for r in server.requests if r.method == "GET") >= 5, 30, "the crawl under way",
               victim, vlog)
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()

@@ -23,12 +23,12 @@ from crawler.store.lock import StoreBusy, store_lock
 from tests.support.faultserver import (
     ROOT,
     GeneratedSite,
-    LocalServer,
     cli_env,
     run_cli,
     write_rules,
 )
 from tests.support.linksite import closed_port
+from tests.support.mockserver import MockServer
 
 RULES = [{"id": "t-col", "title": "设置栏目3", "check": "column_exists", "path": "栏目3"}]
 CODES = re.compile(r"（(?:dns|refused|timeout|connection)）|\b(?:dns|refused)\b")
@@ -144,7 +144,7 @@ def test_sqlite_store_lock_refuses_a_second_holder(tmp_path: Path) -> None:
 def test_second_audit_on_a_held_sqlite_store_is_refused(tmp_path: Path) -> None:
     site = GeneratedSite(pages=12, columns=3, delay=0.0)
     rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
-    with LocalServer(site) as srv:
+    with MockServer(site) as srv:
         out = tmp_path / "out"
         with store_lock(out / "crawl.db", srv.url):  # an audit (this process) holds the store
             r, _ = run_cli(["audit", srv.url, "--rules", rules, "--out", str(out), "--delay", "0"], timeout=120)

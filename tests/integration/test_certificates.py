@@ -8,11 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from crawler.collect.properties import measure_site
 from crawler.model.build import SiteModel
 from crawler.store.crawls import CrawlStore
 from crawler.text.names import default_synonyms
+from tests.support.mockserver import MockServer
 
 PAGE = "<html><head><title>首页</title></head><body><p>政务公开</p></body></html>".encode()
 NOW = dt.datetime.now(dt.UTC)
@@ -64,32 +63,13 @@ def _write(tmp: Path, name: str, cert: x509.Certificate, key: ec.EllipticCurvePr
     return tmp / f"{name}.pem"
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(PAGE)))
-        self.end_headers()
-        self.wfile.write(PAGE)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @contextmanager
 def https_server(tmp: Path, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> Iterator[str]:
     pem = _write(tmp, name, cert, key)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(pem, tmp / f"{name}.key")
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"https://127.0.0.1:{srv.server_address[1]}/"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with MockServer({"*": lambda h: h.send(200, PAGE)}, tls=ctx) as srv:
+        yield srv.url
 
 
 def _https_fact(tmp: Path, url: str) -> dict:

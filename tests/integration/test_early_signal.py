@@ -18,7 +18,8 @@ from typing import Any
 from scrapy import signals
 
 from crawler.store.crawls import CrawlStore
-from tests.support.faultserver import ROOT, GeneratedSite, LocalServer, cli_env
+from tests.support.faultserver import ROOT, GeneratedSite, cli_env
+from tests.support.mockserver import MockServer
 
 
 class SignalOnOpen:
@@ -49,7 +50,7 @@ else:
 
 def test_signal_before_the_engine_runs_is_a_stop(tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
-    with LocalServer(GeneratedSite(10, columns=2, delay=0)) as srv:
+    with MockServer(GeneratedSite(10, columns=2, delay=0)) as srv:
         r = subprocess.run([sys.executable, "-c", SCRIPT, srv.url, str(db)], cwd=ROOT, env=cli_env(),
                            capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "STOPPED", (r.stdout, r.stderr[-3000:])

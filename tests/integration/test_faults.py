@@ -1,7 +1,7 @@
 """A misbehaving site is audited within its bounds, faults reported with their reason.
 
 The real CLI (`python -m crawler.cli audit …`, a subprocess with a hard timeout) audits
-`FaultServer` (tests/faultserver.py): resets, stalls, slow first bytes, flapping 5xx,
+`FaultServer` (tests/support/faultserver.py): resets, stalls, slow first bytes, flapping 5xx,
 redirect loops and chains, redirects to other hosts and to private / link-local
 addresses, calendar and session-id traps, a gzip bomb, a 50 MB page, binary content as
 text/html, wrong and missing charsets, malformed HTML, a robots.txt that fails, and a

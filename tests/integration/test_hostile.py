@@ -1,6 +1,6 @@
 """Hostile content never breaks an output or injects anything into it.
 
-A local site (`HostileSite`, tests/faultserver.py) whose titles, menu names, breadcrumbs,
+A local site (`HostileSite`, tests/support/faultserver.py) whose titles, menu names, breadcrumbs,
 anchor texts and URLs carry markup (`<script>`, `"><img src=x onerror=…>`), `javascript:`
 and `data:` URLs, spreadsheet formulas, control characters, a bidi override and 100 KB
 strings is audited with the real CLI. Then:
@@ -34,10 +34,10 @@ from tests.support import ROOT
 from tests.support.faultserver import (
     HOSTILE_STRINGS,
     HostileSite,
-    LocalServer,
     run_cli,
     write_rules,
 )
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
@@ -69,7 +69,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("hostile")
     out = tmp / "out"
     rules = write_rules(str(tmp / "rules.yaml"), RULES)
-    with LocalServer(HostileSite()) as srv:
+    with MockServer(HostileSite()) as srv:
         r, _secs = run_cli(["audit", srv.url, "--rules", rules, "--out", str(out), "--as-of", AS_OF,
                            "--max-pages", "80", "--timeout", "5", "--delay", "0"], timeout=240)
     assert "Traceback" not in r.stderr, r.stderr[-3000:]

@@ -53,8 +53,8 @@ def verified(tmp_path_factory):
         stats = verify_crawl_links(store, cid, **FAST)
         elapsed = time.monotonic() - t0
         results = {r["url"]: r for r in store.iter_link_results(cid)}
-        hits = dict(srv.hits)
-        requests = list(srv.link_requests)
+        hits = dict(srv.method_hits())
+        requests = [(r.method, r.path, r.headers) for r in srv.requests]
         facts = store.get_facts(cid)
         store.close()
     return {"srv_url": srv.url, "stats": stats, "results": results, "hits": hits, "requests": requests,

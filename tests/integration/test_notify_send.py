@@ -10,16 +10,13 @@ import hmac
 import json
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -32,6 +29,7 @@ from crawler.notify import (
     plan_notices,
     send_notices,
 )
+from tests.support.mockserver import App, Handler, MockServer
 from tests.support.notifydocs import make_doc, three_units_doc
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -52,91 +50,95 @@ class Received:
     dingtalk: list[dict[str, Any]] = field(default_factory=list)
     hook: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # why a payload was refused
-    hits: dict[str, int] = field(default_factory=dict)  # requests per path
+    server: MockServer | None = None
+
+    @property
+    def hits(self) -> dict[str, int]:
+        """Requests per URL path (without query), as the server counted them."""
+        by_path: dict[str, int] = {}
+        for (_method, path), n in (self.server.method_hits() if self.server else {}).items():
+            by_path[path] = by_path.get(path, 0) + n
+        return by_path
 
 
-def _receiver_handler(rec: Received) -> type[BaseHTTPRequestHandler]:
-    lock = threading.Lock()
+def _reply(h: Handler, code: int, body: dict[str, Any]) -> None:
+    h.send(code, json.dumps(body), "application/json")
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
 
-        def reply(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+def _receiver_routes(rec: Received) -> dict[str, App]:
+    """The robots' and the generic webhook's endpoints, checking what real ones check."""
 
-        def robot_error(self, why: str, errcode: int) -> None:
-            rec.rejected.append(why)
-            self.reply(200, {"errcode": errcode, "errmsg": why})  # the robots answer 200 with an errcode
+    def robot_error(h: Handler, why: str, errcode: int) -> None:
+        rec.rejected.append(why)
+        _reply(h, 200, {"errcode": errcode, "errmsg": why})  # the robots answer 200 with an errcode
 
-        def do_POST(self) -> None:
-            parts = urlsplit(self.path)
-            q = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with lock:
-                n = rec.hits[parts.path] = rec.hits.get(parts.path, 0) + 1
-            try:
-                data = json.loads(body)
-            except ValueError:
-                return self.robot_error("body is not JSON", 40001)
-            if parts.path == "/cgi-bin/webhook/send":  # 企业微信
-                if q.get("key") != WECOM_KEY:
-                    return self.robot_error("invalid webhook url", 93000)
-                md = data.get("markdown") or {}
-                if data.get("msgtype") != "markdown" or not isinstance(md.get("content"), str) or not md["content"]:
-                    return self.robot_error("invalid markdown message", 40008)
-                if len(md["content"].encode("utf-8")) > 4096:
-                    return self.robot_error("content exceed max length 4096", 40058)
-                rec.wecom.append(data)
-                return self.reply(200, {"errcode": 0, "errmsg": "ok"})
-            if parts.path == "/robot/send":  # 钉钉
-                if q.get("access_token") != DT_TOKEN:
-                    return self.robot_error("token is not exist", 300001)
-                ts, sign = q.get("timestamp", ""), q.get("sign", "")
-                want = base64.b64encode(hmac.new(DT_SECRET.encode(), f"{ts}\n{DT_SECRET}".encode(),
-                                                 hashlib.sha256).digest()).decode()
-                if not ts.isdigit() or abs(time.time() * 1000 - int(ts)) > 3600_000 or sign != want:
-                    return self.robot_error("sign not match", 310000)
-                md = data.get("markdown") or {}
-                if data.get("msgtype") != "markdown" or not md.get("title") or not md.get("text"):
-                    return self.robot_error("invalid markdown message (title, text)", 40035)
-                if len(md["text"].encode("utf-8")) > 20000:
-                    return self.robot_error("message too long", 460101)
-                rec.dingtalk.append(data)
-                return self.reply(200, {"errcode": 0, "errmsg": "ok"})
-            if parts.path in ("/hook", "/flaky"):
-                if parts.path == "/flaky" and n <= 2:
-                    return self.reply(503, {"error": "busy"})
-                want_sig = "sha256=" + hmac.new(HOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
-                if self.headers.get("X-Govaudit-Signature") != want_sig:
-                    rec.rejected.append("bad webhook signature")
-                    return self.reply(401, {"error": "signature"})
-                if data.get("schema") != "govaudit.notice/1" or self.headers.get("X-Govaudit-Notice") != data.get("id"):
-                    rec.rejected.append("bad webhook schema")
-                    return self.reply(400, {"error": "schema"})
-                rec.hook.append(data)
-                return self.reply(200, {"ok": True})
-            return self.reply(404, {"error": "not found"})
+    def payload(h: Handler) -> tuple[dict[str, str], dict[str, Any] | None]:
+        q = {k: v[0] for k, v in h.query.items()}
+        try:
+            return q, json.loads(h.body)
+        except ValueError:
+            robot_error(h, "body is not JSON", 40001)
+            return q, None
 
-    return Handler
+    def wecom(h: Handler) -> None:  # 企业微信
+        q, data = payload(h)
+        if data is None:
+            return
+        if q.get("key") != WECOM_KEY:
+            return robot_error(h, "invalid webhook url", 93000)
+        md = data.get("markdown") or {}
+        if data.get("msgtype") != "markdown" or not isinstance(md.get("content"), str) or not md["content"]:
+            return robot_error(h, "invalid markdown message", 40008)
+        if len(md["content"].encode("utf-8")) > 4096:
+            return robot_error(h, "content exceed max length 4096", 40058)
+        rec.wecom.append(data)
+        _reply(h, 200, {"errcode": 0, "errmsg": "ok"})
+
+    def dingtalk(h: Handler) -> None:  # 钉钉
+        q, data = payload(h)
+        if data is None:
+            return
+        if q.get("access_token") != DT_TOKEN:
+            return robot_error(h, "token is not exist", 300001)
+        ts, sign = q.get("timestamp", ""), q.get("sign", "")
+        want = base64.b64encode(hmac.new(DT_SECRET.encode(), f"{ts}\n{DT_SECRET}".encode(),
+                                         hashlib.sha256).digest()).decode()
+        if not ts.isdigit() or abs(time.time() * 1000 - int(ts)) > 3600_000 or sign != want:
+            return robot_error(h, "sign not match", 310000)
+        md = data.get("markdown") or {}
+        if data.get("msgtype") != "markdown" or not md.get("title") or not md.get("text"):
+            return robot_error(h, "invalid markdown message (title, text)", 40035)
+        if len(md["text"].encode("utf-8")) > 20000:
+            return robot_error(h, "message too long", 460101)
+        rec.dingtalk.append(data)
+        _reply(h, 200, {"errcode": 0, "errmsg": "ok"})
+
+    def hook(h: Handler) -> None:  # the generic webhook; /flaky answers 503 twice first
+        _q, data = payload(h)
+        if data is None:
+            return
+        if h.url_path == "/flaky" and h.hit_count() <= 2:
+            return _reply(h, 503, {"error": "busy"})
+        want_sig = "sha256=" + hmac.new(HOOK_SECRET.encode(), h.body, hashlib.sha256).hexdigest()
+        if h.headers.get("X-Govaudit-Signature") != want_sig:
+            rec.rejected.append("bad webhook signature")
+            return _reply(h, 401, {"error": "signature"})
+        if data.get("schema") != "govaudit.notice/1" or h.headers.get("X-Govaudit-Notice") != data.get("id"):
+            rec.rejected.append("bad webhook schema")
+            return _reply(h, 400, {"error": "schema"})
+        rec.hook.append(data)
+        _reply(h, 200, {"ok": True})
+
+    return {"/cgi-bin/webhook/send": wecom, "/robot/send": dingtalk, "/hook": hook, "/flaky": hook,
+            "*": lambda h: _reply(h, 404, {"error": "not found"})}
 
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, Received]]:
     rec = Received()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _receiver_handler(rec))
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", rec
-    finally:
-        server.shutdown()
-        server.server_close()
+    with MockServer(_receiver_routes(rec)) as server:
+        rec.server = server
+        yield server.url.rstrip("/"), rec
 
 
 # -- the SMTP server ------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import pytest
 
 from crawler.crawl.render import chromium_path, needs_render
 from crawler.model.page import Link, ListItem, PageRecord
-from tests.support.faultserver import LocalServer, StaticSite, gov_page, run_cli, write_rules
+from tests.support.faultserver import StaticSite, gov_page, run_cli, write_rules
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
@@ -171,7 +172,7 @@ def _audit(tmp: Path, url: str, *extra: str) -> tuple[dict[str, Any], Any]:
 @pytest.mark.browser
 def test_script_built_menu_found_only_with_render(tmp_path: Path) -> None:
     _browser_or_skip()
-    with LocalServer(_site()) as srv:
+    with MockServer(_site()) as srv:
         plain, _ = _audit(tmp_path / "plain", srv.url)
         status = {f["rule_id"]: f["status"] for f in plain["findings"]}
         assert status["render-zwgk"] == "fail", status  # the menu needs script: nothing found

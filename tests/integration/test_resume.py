@@ -27,11 +27,11 @@ from crawler.net.http import (
 from tests.support.faultserver import (
     ROOT,
     GeneratedSite,
-    LocalServer,
     cli_env,
     run_cli,
     write_rules,
 )
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow  # long: deselect with -m "not slow"
 
@@ -100,7 +100,7 @@ def _comparable(doc: dict[str, Any], origin: str) -> Any:
     return canon(d)
 
 
-def _path(url: str, srv: LocalServer) -> str:
+def _path(url: str, srv: MockServer) -> str:
     return url.split(srv.netloc, 1)[1]
 
 
@@ -108,7 +108,7 @@ def _path(url: str, srv: LocalServer) -> str:
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """An uninterrupted audit of the same site."""
     tmp = tmp_path_factory.mktemp("resume-baseline")
-    with LocalServer(GeneratedSite(PAGES, COLUMNS, delay=0)) as srv:
+    with MockServer(GeneratedSite(PAGES, COLUMNS, delay=0)) as srv:
         r, _secs = run_cli(_args(srv.url, tmp), timeout=240)
         assert r.returncode in (0, 1), r.stderr[-3000:]
         doc = json.loads((tmp / "out" / "findings.json").read_text(encoding="utf-8"))
@@ -118,9 +118,9 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"doc": doc, "paths": paths, "comparable": comparable}
 
 
-def _interrupt_and_resume(tmp: Path, sig: int) -> tuple[subprocess.CompletedProcess[str], Any, Any, LocalServer]:
+def _interrupt_and_resume(tmp: Path, sig: int) -> tuple[subprocess.CompletedProcess[str], Any, Any, MockServer]:
     site = GeneratedSite(PAGES, COLUMNS, delay=DELAY)
-    srv = LocalServer(site)
+    srv = MockServer(site)
     args = _args(srv.url, tmp)
     db = tmp / "out" / "crawl.db"
     proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=cli_env(),
@@ -181,7 +181,7 @@ def test_interrupted_audit_resumes_to_the_same_findings(tmp_path: Path, baseline
 def test_fresh_ignores_the_unfinished_crawl(tmp_path: Path) -> None:
     """--fresh starts a new crawl instead of continuing (the interrupted one stays)."""
     site = GeneratedSite(30, columns=3, delay=0)
-    with LocalServer(site) as srv:
+    with MockServer(site) as srv:
         args = _args(srv.url, tmp_path)
         r1, _ = run_cli(args, timeout=120)
         assert r1.returncode in (0, 1), r1.stderr[-2000:]

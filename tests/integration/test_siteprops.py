@@ -158,17 +158,17 @@ def test_homepage_is_not_fetched_again_when_the_crawl_stored_its_facts(tmp_path)
     with LinkServer(gov_site_routes()) as srv:
         records = _records(srv.url, ["", *ARTICLES, "hdjl/"])
         assert "homepage_html" in records[0].text_facts
-        before = srv.hits[("GET", "/")]
+        before = srv.method_hits()[("GET", "/")]
         store = CrawlStore(tmp_path / "a.db")
         cid = store.start_crawl([srv.url], ["127.0.0.1"], resume=False)
         store.add_pages(cid, records)
         reused = measure_site(store, cid, timeout=3.0)
-        assert srv.hits[("GET", "/")] == before
+        assert srv.method_hits()[("GET", "/")] == before
         records[0].text_facts.pop("homepage_html")
         store2 = CrawlStore(tmp_path / "b.db")
         cid2 = store2.start_crawl([srv.url], ["127.0.0.1"], resume=False)
         store2.add_pages(cid2, records)
         fetched = measure_site(store2, cid2, timeout=3.0)
-        assert srv.hits[("GET", "/")] == before + 1
+        assert srv.method_hits()[("GET", "/")] == before + 1
     for key in ("identifiers", "mobile", "error_report", "search", "interaction"):
         assert reused[key] == fetched[key], key

@@ -10,10 +10,8 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from crawler.crawl.spider import (
 from crawler.model.page import PageRecord
 from crawler.store.crawls import CrawlStore
 from tests.support import FIXTURES, ROOT
+from tests.support.mockserver import App, Handler, MockServer
 
 PAGES = FIXTURES / "pages"
 
@@ -41,85 +40,46 @@ RUISHU_412 = (b'<html><head><meta id="x" content="a"><script type="text/javascri
               b'<script type="text/javascript" src="/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js"></script></head><body></body></html>')
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _SiteServer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, ctype: str | None = "text/html", extra: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        if ctype:
-            self.send_header("Content-Type", ctype)
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        srv = self.server
-        with srv.lock:
-            srv.log.append((self.headers.get("Host", ""), self.path))
-        path = self.path.split("?", 1)[0]
-        if path == "/redirect.html":
-            return self._send(302, b"", None, {"Location": "/moved/index.html"})
-        if path == "/redirect-dup.html":  # into a page the crawl fetches anyway
-            return self._send(301, b"", None, {"Location": "/zwgk/index.html"})
-        if path == "/waf.html":
-            return self._send(412, RUISHU_412)
-        if path == "/busy.html":  # 503 + Retry-After: 1 once, then the page
-            with srv.lock:
-                srv.busy += 1
-                first = srv.busy == 1
-            if first:
-                return self._send(503, b"busy", "text/plain", {"Retry-After": "1"})
-            return self._send(200, "<html><head><title>稍后可用</title></head></html>".encode())
-        if path == "/big.html":
-            return self._send(200, b"<html><body>" + b"x" * 300_000 + b"</body></html>")
-        if path == "/overloaded.html":  # asks for an hour: not waited for
-            return self._send(503, b"overloaded", "text/plain", {"Retry-After": "3600"})
-        f = PAGES / path.lstrip("/")
-        if path.endswith("/"):
-            f = f / "index.html"
-        if not f.is_file() or ".." in path:
-            return self._send(404, "<html><head><title>404 页面不存在</title></head><body>页面不存在</body></html>".encode(),
-                              "text/html; charset=utf-8")
-        body = f.read_bytes().replace(b"__PORT__", str(srv.server_address[1]).encode())
-        ctype = {".txt": "text/plain", ".pdf": "application/pdf"}.get(f.suffix, "text/html")  # no charset
-        if path == "/wrong-charset.html":
-            ctype = "text/html; charset=utf-8"  # the body is GBK
-        self._send(200, body, ctype)
+def _fixture_page(h: Handler) -> None:
+    """A file under tests/fixtures/pages, "__PORT__" replaced by the server's port; HTML sent
+    as bare text/html (no charset: the crawler works the encoding out)."""
+    path = h.url_path
+    f = PAGES / path.lstrip("/")
+    if path.endswith("/"):
+        f = f / "index.html"
+    if not f.is_file() or ".." in path:
+        return h.send(404, "<html><head><title>404 页面不存在</title></head><body>页面不存在</body></html>")
+    body = f.read_bytes().replace(b"__PORT__", str(h.server.server_address[1]).encode())
+    ctype = {".txt": "text/plain", ".pdf": "application/pdf"}.get(f.suffix, "text/html")  # no charset
+    if path == "/wrong-charset.html":
+        ctype = "text/html; charset=utf-8"  # the body is GBK
+    h.send(200, body, ctype)
 
 
-class _SiteServer(ThreadingHTTPServer):
-    daemon_threads = True
+def _busy(h: Handler) -> None:
+    """503 + Retry-After: 1 once, then the page."""
+    if h.hit_count() == 1:
+        return h.send(503, b"busy", "text/plain", {"Retry-After": "1"})
+    h.send(200, "<html><head><title>稍后可用</title></head></html>".encode(), "text/html")
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.log: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-        self.busy = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/"
-
-    def paths(self, host_prefix: str = "127.0.0.1") -> Counter[str]:
-        with self.lock:
-            return Counter(p for h, p in self.log if h.startswith(host_prefix))
+SITE_ROUTES: dict[str, App] = {
+    "/redirect.html": lambda h: h.send(302, b"", "", {"Location": "/moved/index.html"}),
+    # into a page the crawl fetches anyway
+    "/redirect-dup.html": lambda h: h.send(301, b"", "", {"Location": "/zwgk/index.html"}),
+    "/waf.html": lambda h: h.send(412, RUISHU_412, "text/html"),
+    "/busy.html": _busy,
+    "/big.html": lambda h: h.send(200, b"<html><body>" + b"x" * 300_000 + b"</body></html>", "text/html"),
+    # asks for an hour: not waited for
+    "/overloaded.html": lambda h: h.send(503, b"overloaded", "text/plain", {"Retry-After": "3600"}),
+}
 
 
 @pytest.fixture
-def site() -> Iterator[_SiteServer]:
-    srv = _SiteServer()
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
+def site() -> Iterator[MockServer]:
+    """The fixture pages and the special cases above; `site.hits_by(host=…)` tells what was fetched."""
+    with MockServer(SITE_ROUTES, mounts={"/": _fixture_page}) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def crawl(store: Path, urls: list[str], **kw: Any) -> int:
@@ -144,7 +104,7 @@ def stored(store: Path, crawl_id: int) -> dict[str, PageRecord]:
         s.close()
 
 
-def test_crawl_fixture_site(site: _SiteServer, tmp_path: Path) -> None:
+def test_crawl_fixture_site(site: MockServer, tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     cid = crawl(db, [site.url], max_pages=200)
     pages = stored(db, cid)
@@ -184,8 +144,8 @@ def test_crawl_fixture_site(site: _SiteServer, tmp_path: Path) -> None:
 
     # not followed: off-host links, attachments, media
     assert not any("localhost" in u for u in pages)
-    assert site.paths("localhost") == Counter()
-    requested = site.paths()
+    assert site.hits_by(host="localhost") == Counter()
+    requested = site.hits_by(host="127.0.0.1")
     assert "/zwgk/zcjd/202206/files/P020220629.pdf" not in requested
     assert "/private/secret.html" not in requested
     assert not any(p.endswith((".jpg", ".png", ".mp4")) for p in requested)
@@ -199,27 +159,27 @@ def test_crawl_fixture_site(site: _SiteServer, tmp_path: Path) -> None:
     assert info.hosts == ["127.0.0.1"]
 
 
-def test_redirect_into_fetched_page_is_recorded(site: _SiteServer, tmp_path: Path) -> None:
+def test_redirect_into_fetched_page_is_recorded(site: MockServer, tmp_path: Path) -> None:
     # /redirect-dup.html → /zwgk/index.html, which the crawl has fetched already
     db = tmp_path / "crawl.db"
     cid = crawl(db, [site.url + "zwgk/index.html", site.url + "redirect-dup.html"], max_pages=3, max_depth=0)
     got = stored(db, cid)
     dup = got[site.url + "redirect-dup.html"]
     assert (dup.status, dup.refresh_to, dup.error) == (301, site.url + "zwgk/index.html", None)
-    assert site.paths()["/zwgk/index.html"] == 1
+    assert site.hits_by(host="127.0.0.1")["/zwgk/index.html"] == 1
 
 
-def test_page_limit(site: _SiteServer, tmp_path: Path) -> None:
+def test_page_limit(site: MockServer, tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     cid = crawl(db, [site.url], max_pages=5)
     pages = stored(db, cid)
     assert 1 <= len(pages) <= 5
-    assert sum(n for p, n in site.paths().items() if p != "/robots.txt") <= 5
+    assert sum(n for p, n in site.hits_by(host="127.0.0.1").items() if p != "/robots.txt") <= 5
     info = CrawlStore(db).crawl_info(cid)
     assert info is not None and info.stats["truncated"] > 0
 
 
-def test_depth_limit(site: _SiteServer, tmp_path: Path) -> None:
+def test_depth_limit(site: MockServer, tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     cid = crawl(db, [site.url], max_depth=1)
     pages = stored(db, cid)
@@ -227,16 +187,16 @@ def test_depth_limit(site: _SiteServer, tmp_path: Path) -> None:
     assert site.url + "gbk/detail_1.html" not in pages  # depth 2
 
 
-def test_extra_host_is_followed(site: _SiteServer, tmp_path: Path) -> None:
+def test_extra_host_is_followed(site: MockServer, tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     cid = crawl(db, [site.url], extra_hosts=["localhost"], max_depth=1)
     pages = stored(db, cid)
-    port = site.server_address[1]
+    port = site.port
     assert f"http://localhost:{port}/offsite.html" in pages
-    assert site.paths("localhost")["/offsite.html"] == 1
+    assert site.hits_by(host="localhost")["/offsite.html"] == 1
 
 
-def test_resume_does_not_refetch(site: _SiteServer, tmp_path: Path) -> None:
+def test_resume_does_not_refetch(site: MockServer, tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     # an interrupted run: the CLOSESPIDER limit stops it early, the crawl stays open
     first = crawl(db, [site.url], settings={"CLOSESPIDER_ITEMCOUNT": 6})
@@ -244,13 +204,13 @@ def test_resume_does_not_refetch(site: _SiteServer, tmp_path: Path) -> None:
     assert 6 <= len(partial) < 20
     info = CrawlStore(db).crawl_info(first)
     assert info is not None and info.state == "running"
-    before = site.paths()
+    before = site.hits_by(host="127.0.0.1")
 
     second = crawl(db, [site.url])
     assert second == first
     pages = stored(db, first)
     assert set(partial) < set(pages)
-    after = site.paths() - before
+    after = site.hits_by(host="127.0.0.1") - before
     # nothing stored by the first run was requested again
     refetched = {u for u in partial if u.startswith(site.url) and "/" + u.removeprefix(site.url) in after}
     assert refetched == set()
@@ -262,25 +222,25 @@ def test_resume_does_not_refetch(site: _SiteServer, tmp_path: Path) -> None:
     assert info is not None and info.state == "finished" and info.stats["resumed_from"] == len(partial)
 
 
-def test_retry_after(site: _SiteServer, tmp_path: Path) -> None:
+def test_retry_after(site: MockServer, tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     cid = crawl(db, [site.url + "busy.html", site.url + "overloaded.html"], max_depth=0,
                 settings={"RETRY_TIMES": 2, "ROBOTSTXT_OBEY": False})
     got = stored(db, cid)
     assert (got[site.url + "busy.html"].status, got[site.url + "busy.html"].title) == (200, "稍后可用")
     assert got[site.url + "overloaded.html"].status == 503
-    assert site.paths()["/busy.html"] == 2 and site.paths()["/overloaded.html"] == 1
+    assert site.hits_by(host="127.0.0.1")["/busy.html"] == 2 and site.hits_by(host="127.0.0.1")["/overloaded.html"] == 1
 
 
-def test_too_large_response_is_a_failure_record(site: _SiteServer, tmp_path: Path) -> None:
+def test_too_large_response_is_a_failure_record(site: MockServer, tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     cid = crawl(db, [site.url + "big.html"], max_depth=0, settings={"DOWNLOAD_MAXSIZE": 100_000, "DOWNLOAD_WARNSIZE": 0})
     (rec,) = stored(db, cid).values()
     assert (rec.status, rec.error) == (0, "too-large")
 
 
-def test_run_crawls_two_sites_at_once(site: _SiteServer, tmp_path: Path) -> None:
-    port = site.server_address[1]
+def test_run_crawls_two_sites_at_once(site: MockServer, tmp_path: Path) -> None:
+    port = site.port
     code = ("import json, sys\n"
             "from crawler.crawl.run import run_crawls\n"
             "print('IDS', json.dumps(run_crawls(json.loads(sys.argv[1]))))\n")
@@ -370,7 +330,7 @@ def test_sibling_disclosure_platform_is_adopted_only_when_named_as_such():
     assert not spider.host_allowed("http://xxgk.other.gov.cn/")
 
 
-def test_crawl_prints_no_warning_and_opens_no_port(site: _SiteServer, tmp_path: Path) -> None:
+def test_crawl_prints_no_warning_and_opens_no_port(site: MockServer, tmp_path: Path) -> None:
     """A normal crawl prints no (deprecation) warning, and no telnet console or remote
     control server (Scrapy 2.19 runs Python sent to it) is started."""
     from crawler.crawl.run import crawl_settings
@@ -387,7 +347,7 @@ def test_crawl_prints_no_warning_and_opens_no_port(site: _SiteServer, tmp_path: 
     assert "Spider closed (finished)" in proc.stderr  # the log was there to be read
 
 
-def test_page_budget_counts_the_pages_of_the_interrupted_run(site: _SiteServer, tmp_path: Path) -> None:
+def test_page_budget_counts_the_pages_of_the_interrupted_run(site: MockServer, tmp_path: Path) -> None:
     """CLOSESPIDER_PAGECOUNT bounds the whole crawl: pages stored by an interrupted first run
     count against it when the crawl is continued."""
     db = tmp_path / "crawl.db"

@@ -1,14 +1,13 @@
 """A small government site written to a directory, changed between audits (run history tests).
 
 `ChangingSite(root)` writes the pages; its attributes say what the site has, `write()`
-rewrites them. Served by `CountingServer`, which counts the requests it answers."""
+rewrites them. Tests serve it with `mockserver.serve_static(site.root)`, whose `requests`
+lists every request it answered."""
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from tests.support.mockserver import Handler, MockServer, StaticDir
 
 PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_山水县人民政府</title>
 <meta name="SiteName" content="山水县人民政府"></head><body>
@@ -102,22 +101,3 @@ class ChangingSite:
                    f'<div class="article"><h1 class="art-title">{title}</h1><div class="art-info">'
                    f'<span>发布日期：{day}</span></div><div class="art-con"><p>{title}。正文内容，'
                    f'请各单位认真贯彻落实，按时报送有关材料，确保各项工作取得实效。</p>{extra}</div></div>')
-
-
-class CountingServer(MockServer):
-    """The site below `root` served by the test server, with every request it answers listed
-    as "METHOD path" (`requests`)."""
-
-    def __init__(self, root: Path) -> None:
-        static = StaticDir(root)
-        self.answered: list[str] = []
-
-        def counting(h: Handler) -> None:
-            self.answered.append(f"{h.command} {h.path}")
-            static(h)
-
-        super().__init__(mounts={"/": counting})
-
-    @property
-    def requests(self) -> list[str]:  # type: ignore[override]
-        return self.answered

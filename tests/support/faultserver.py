@@ -1,27 +1,23 @@
-"""A local, threaded, bounded HTTP server that misbehaves on purpose (tests only).
+"""The misbehaving sites of the tests, each a route table (`Routes`) of the one test server
+(`tests/support/mockserver.py`), plus helpers to run the CLI against them.
 
 Real 政务 portals reset connections, stall half-way through a page, answer 502 one
 minute and 200 the next, loop redirects, serve ZIP files as text/html, lie about their
-charset and publish calendars that link to next month forever. `FaultServer` does all of
-that on 127.0.0.1 (or ::1), next to a small well-formed site, so a test can audit it with
+charset and publish calendars that link to next month forever. `FaultSite` does all of
+that, one route per fault, next to a small well-formed site, so a test can audit it with
 the real CLI and check that the faults are reported with their reason while the rest of
-the site is audited normally.
-
-Bounded: at most `max_conns` connections are served at once (further ones wait in the
-listen backlog), every stall ends after `stall_max` seconds or when the server closes,
-idle keep-alive connections time out, and large bodies are generated while streaming.
-Nothing here ever connects anywhere: redirects to private addresses or to hosts under
-``.invalid`` only name them in a Location header.
+the site is audited normally. The server bounds it: at most `max_conns` connections at
+once, every stall ends after `stall_max` seconds or when the server closes, and large
+bodies are generated while streaming. Nothing here ever connects anywhere: redirects to
+private addresses or to hosts under ``.invalid`` only name them in a Location header.
 
 Usage::
 
-    with FaultServer(robots="500") as srv:
+    with FaultServer(robots="500") as srv:   # MockServer(FaultSite(robots="500"))
         srv.url            # "http://127.0.0.1:PORT/"
         srv.hits["/"]      # how often a path (with query) was requested
-        srv.requests       # [(method, host header, path), …] in arrival order
 
-Other sites for tests (`GeneratedSite`, `HostileSite`, `StaticSite`) are served the same
-way: ``LocalServer(app)`` where `app` is called with the request handler.
+    with MockServer(GeneratedSite(pages=30)) as srv: ...   # HostileSite(), StaticSite(pages) likewise
 """
 from __future__ import annotations
 
@@ -36,7 +32,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from tests.support.mockserver import Handler, LocalServer
+from tests.support.mockserver import App, Handler, MockServer, Routes
 
 __all__ = [
     "FAULTS",
@@ -44,19 +40,13 @@ __all__ = [
     "FaultServer",
     "FaultSite",
     "GeneratedSite",
-    "Handler",
     "HostileSite",
-    "LocalServer",
     "StaticSite",
     "cli_env",
     "gov_page",
     "run_cli",
     "write_rules",
 ]
-
-
-# The server itself lives in mockserver.py (one server for every test site); Handler and
-# LocalServer stay importable from here. This module holds the fault scenarios as apps.
 
 
 def _e(s: str) -> str:
@@ -168,12 +158,12 @@ def huge_page_chunks(total: int) -> Iterator[bytes]:
     yield tail
 
 
-class FaultSite:
-    """The app of `FaultServer`: a small 政务 site whose homepage also links every fault.
+class FaultSite(Routes):
+    """A small 政务 site whose homepage also links every fault, as a route table.
 
     Well-formed part (must be audited normally):
       / → 政务公开 /zwgk/ (通知公告 /zwgk/tzgg/, 政策文件 /zwgk/zcwj/), 新闻动态 /xwdt/ (/xwdt/zwyw/)
-    Faults: see FAULTS; traps /cal/2021-01.html (next month forever) and
+    Faults: see FAULTS, one route each; traps /cal/2021-01.html (next month forever) and
     /s/<sid>/index.html (a new session id on every link); `dns_host` (e.g.
     "xxgk.fault.invalid") is linked as a sibling host that does not resolve.
     """
@@ -193,6 +183,21 @@ class FaultSite:
         self.extra_links = list(extra_links)
         self._flap_lock = threading.Lock()
         self._flapped: set[str] = set()
+        modes: dict[str, App] = {"ok": self.home, "trickle": Handler.trickle, "stall": Handler.stall,
+                                 "reset": Handler.reset}
+        homepage = modes[home]
+        routes: dict[str, App] = {
+            "/robots.txt": self.robots_txt, "/": homepage, "/index.html": homepage,
+            "/zwgk/": lambda h: self.section(h, "政务公开", [("通知公告", "/zwgk/tzgg/"), ("政策文件", "/zwgk/zcwj/")]),
+            "/xwdt/": lambda h: self.section(h, "新闻动态", [("政务要闻", "/xwdt/zwyw/")]),
+            **dict.fromkeys(self.COLUMNS, self.column),
+            **self.fault_routes(), "*": Handler.not_found,
+        }
+        for col, (_name, _parents, n) in self.COLUMNS.items():
+            for i in range(n):
+                routes[self._article(col, i)] = self._article_route(col, i)
+        super().__init__(routes, mounts={"/fault/chain/": self.chain, "/fault/short-chain/": self.short_chain,
+                                         "/cal/": self.calendar, "/s/": self.session})
 
     # -- the well-formed site -------------------------------------------------------------
     NAV = [("政务公开", "/zwgk/"), ("新闻动态", "/xwdt/")]
@@ -213,6 +218,9 @@ class FaultSite:
     @staticmethod
     def _article(col: str, i: int) -> str:
         return f"{col}202112/t202112{10 + i:02d}_{1000 + i}.html"
+
+    def _article_route(self, col: str, i: int) -> App:
+        return lambda h: self.article(h, col, i)
 
     def home(self, h: Handler) -> None:
         faults = "".join(f'<li><a href="{p}">{_e(d)}</a></li>' for p, (d, _) in FAULTS.items())
@@ -247,37 +255,6 @@ class FaultSite:
         h.html(gov_page(f"{name}第{i}号_测试区人民政府", nav=self.NAV, crumbs=crumbs, body=body,
                         head=f'<meta name="PubDate" content="2021-12-{10 + i:02d} 09:00">'))
 
-    # -- dispatch ----------------------------------------------------------------------
-    def __call__(self, h: Handler) -> None:
-        p = h.url_path
-        if p == "/robots.txt":
-            return self.robots_txt(h)
-        if p in ("/", "/index.html"):
-            if self.home_mode == "trickle":
-                return h.trickle()
-            if self.home_mode == "stall":
-                return h.stall()
-            if self.home_mode == "reset":
-                return h.reset()
-            return self.home(h)
-        if p == "/zwgk/":
-            return self.section(h, "政务公开", [("通知公告", "/zwgk/tzgg/"), ("政策文件", "/zwgk/zcwj/")])
-        if p == "/xwdt/":
-            return self.section(h, "新闻动态", [("政务要闻", "/xwdt/zwyw/")])
-        if p in self.COLUMNS:
-            return self.column(h)
-        for col, (_n, _p, n) in self.COLUMNS.items():
-            for i in range(n):
-                if p == self._article(col, i):
-                    return self.article(h, col, i)
-        if p.startswith("/fault/"):
-            return self.fault(h, p)
-        if p.startswith("/cal/"):
-            return self.calendar(h, p)
-        if p.startswith("/s/"):
-            return self.session(h, p)
-        return h.not_found()
-
     def robots_txt(self, h: Handler) -> None:
         mode = self.robots
         if mode == "500":
@@ -290,97 +267,80 @@ class FaultSite:
             return h.not_found()
         h.send(200, "User-agent: *\nDisallow: /private/\n", "text/plain")
 
-    def fault(self, h: Handler, p: str) -> None:
-        port = h.server.server_address[1]
-        if p == "/fault/reset":
-            return h.reset()
-        if p == "/fault/stall-headers":
-            return h.stall(after_headers=False)
-        if p == "/fault/stall-body":
-            return h.stall(partial=gov_page("半截页面").encode()[:300])
-        if p == "/fault/trickle":
-            return h.trickle()
-        if p == "/fault/slow":
-            h.sleep(self.slow)
-            return h.html(gov_page("慢页面_测试区人民政府", nav=self.NAV, body="<p>慢，但能打开。</p>"))
-        if p == "/fault/too-slow":
-            if not h.sleep(self.too_slow):
-                return h.reset()
-            return h.html(gov_page("太慢的页面"))
-        if p == "/fault/flap":
-            with self._flap_lock:
-                first = p not in self._flapped
-                self._flapped.add(p)
-            if first:
-                return h.send(503, "<h1>503 Service Temporarily Unavailable</h1>")
-            return h.html(gov_page("时好时坏_测试区人民政府", nav=self.NAV, body="<p>第二次就好了。</p>"))
-        if p == "/fault/always-500":
-            return h.send(500, "<h1>500 Internal Server Error</h1>")
-        if p == "/fault/loop-a":
-            return h.redirect("/fault/loop-b")
-        if p == "/fault/loop-b":
-            return h.redirect("/fault/loop-a")
-        if p.startswith("/fault/chain/"):
-            n = _int(p.rsplit("/", 1)[-1])
-            return h.redirect(f"/fault/chain/{n + 1}") if n < 40 else h.html(gov_page("链尾"))
-        if p.startswith("/fault/short-chain/"):
-            n = _int(p.rsplit("/", 1)[-1])
-            if n < 3:
-                return h.redirect(f"/fault/short-chain/{n + 1}", 301)
-            return h.html(gov_page("跳转后的页面_测试区人民政府", nav=self.NAV, body="<p>三次跳转后到达。</p>"))
-        if p == "/fault/offsite":
-            return h.redirect(f"http://{self.offsite_host}:{port}/landing.html")
-        if p == "/fault/private":
-            return h.redirect("http://10.0.0.1/admin/")
-        if p == "/fault/metadata":
-            return h.redirect("http://169.254.169.254/latest/meta-data/")
-        if p == "/fault/private6":
-            return h.redirect("http://[fe80::1]/")
-        if p == "/fault/bomb":
-            data = gzip_bomb(self.bomb_size)
-            return h.send(200, data, "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
-        if p == "/fault/huge":
-            return h.stream(huge_page_chunks(self.huge_size), total=self.huge_size)
-        if p == "/fault/binary":
-            rnd = random.Random(7)
-            data = b"PK\x03\x04" + bytes(rnd.getrandbits(8) for _ in range(64 * 1024))
-            return h.send(200, data, "text/html")
-        if p == "/fault/charset-wrong":
-            page = gov_page("字符集错误_测试区人民政府", nav=self.NAV, body="<p>声明为UTF-8，实际是GBK。</p>")
-            return h.send(200, page.encode("gbk"), "text/html; charset=utf-8")
-        if p == "/fault/charset-missing":
-            page = gov_page("没有字符集_测试区人民政府", nav=self.NAV, body="<p>没有声明字符集的GBK页面。</p>")
-            page = page.replace('<meta charset="utf-8">\n', "")
-            return h.send(200, page.encode("gbk"), "text/html")
-        if p == "/fault/malformed":
-            body = ('<div class="list"><ul><li><a href="/zwgk/tzgg/">通知公告<li><a href="/fault/slow">慢'
-                    '<table><tr><td><div></span></p><a href=">坏链接</a><a href="/xwdt/zwyw/" <b>要闻</a>'
-                    '<!-- unterminated comment <script>document.write("<a href=/x>")</scr' + "\x00\x01" + 'ipt>'
-                    '<![CDATA[ x ]]><a href="&#x6a;avascript:alert(1)">js</a>' + "<div>" * 3000)
-            page = "<html><head><title>格式错误的页面</title><meta charset='utf-8'><body>" + body
-            return h.send(200, page.encode("utf-8"), "text/html; charset=utf-8")
-        if p == "/fault/bad-gzip":
-            return h.send(200, b"\x1f\x8b\x08\x00" + bytes(range(256)) * 8, "text/html; charset=utf-8",
-                          {"Content-Encoding": "gzip"})
-        if p == "/fault/short-body":
-            h.send_response(200)
-            h.send_header("Content-Type", "text/html; charset=utf-8")
-            h.send_header("Content-Length", "20000")
-            h.end_headers()
-            h.wfile.write(gov_page("不完整的页面").encode()[:300])
-            h.wfile.flush()
-            return h.reset()
-        if p == "/fault/garbage":
-            h.wfile.write(b"\x00\xffGARBAGE \x01\x02 not http at all\r\n\r\n" * 10)
-            h.wfile.flush()
-            return h.reset()
-        if p == "/fault/blocked":
-            return h.send(403, "<html><body><h1>403 Forbidden</h1><p>您的访问被拦截（WAF）。</p></body></html>")
-        return h.not_found()
+    # -- the faults, one route each ---------------------------------------------------------
+    def fault_routes(self) -> dict[str, App]:
+        def port(h: Handler) -> int:
+            return h.server.server_address[1]
 
-    def calendar(self, h: Handler, p: str) -> None:
+        return {
+            "/fault/reset": Handler.reset,
+            "/fault/stall-headers": lambda h: h.stall(after_headers=False),
+            "/fault/stall-body": lambda h: h.stall(partial=gov_page("半截页面").encode()[:300]),
+            "/fault/trickle": Handler.trickle,
+            "/fault/slow": self.slow_page,
+            "/fault/too-slow": self.too_slow_page,
+            "/fault/flap": self.flap,
+            "/fault/always-500": lambda h: h.send(500, "<h1>500 Internal Server Error</h1>"),
+            "/fault/loop-a": lambda h: h.redirect("/fault/loop-b"),
+            "/fault/loop-b": lambda h: h.redirect("/fault/loop-a"),
+            "/fault/offsite": lambda h: h.redirect(f"http://{self.offsite_host}:{port(h)}/landing.html"),
+            "/fault/private": lambda h: h.redirect("http://10.0.0.1/admin/"),
+            "/fault/metadata": lambda h: h.redirect("http://169.254.169.254/latest/meta-data/"),
+            "/fault/private6": lambda h: h.redirect("http://[fe80::1]/"),
+            "/fault/bomb": lambda h: h.send(200, gzip_bomb(self.bomb_size), "text/html; charset=utf-8",
+                                            {"Content-Encoding": "gzip"}),
+            "/fault/huge": lambda h: h.stream(huge_page_chunks(self.huge_size), total=self.huge_size),
+            "/fault/binary": binary_page,
+            "/fault/charset-wrong": self.charset_wrong,
+            "/fault/charset-missing": self.charset_missing,
+            "/fault/malformed": malformed_page,
+            "/fault/bad-gzip": lambda h: h.send(200, b"\x1f\x8b\x08\x00" + bytes(range(256)) * 8,
+                                                "text/html; charset=utf-8", {"Content-Encoding": "gzip"}),
+            "/fault/short-body": short_body,
+            "/fault/garbage": garbage,
+            "/fault/blocked": lambda h: h.send(
+                403, "<html><body><h1>403 Forbidden</h1><p>您的访问被拦截（WAF）。</p></body></html>"),
+        }
+
+    def slow_page(self, h: Handler) -> None:
+        h.sleep(self.slow)
+        h.html(gov_page("慢页面_测试区人民政府", nav=self.NAV, body="<p>慢，但能打开。</p>"))
+
+    def too_slow_page(self, h: Handler) -> None:
+        if not h.sleep(self.too_slow):
+            return h.reset()
+        h.html(gov_page("太慢的页面"))
+
+    def flap(self, h: Handler) -> None:
+        with self._flap_lock:
+            first = h.url_path not in self._flapped
+            self._flapped.add(h.url_path)
+        if first:
+            return h.send(503, "<h1>503 Service Temporarily Unavailable</h1>")
+        h.html(gov_page("时好时坏_测试区人民政府", nav=self.NAV, body="<p>第二次就好了。</p>"))
+
+    def chain(self, h: Handler) -> None:
+        n = _int(h.url_path.rsplit("/", 1)[-1])
+        return h.redirect(f"/fault/chain/{n + 1}") if n < 40 else h.html(gov_page("链尾"))
+
+    def short_chain(self, h: Handler) -> None:
+        n = _int(h.url_path.rsplit("/", 1)[-1])
+        if n < 3:
+            return h.redirect(f"/fault/short-chain/{n + 1}", 301)
+        h.html(gov_page("跳转后的页面_测试区人民政府", nav=self.NAV, body="<p>三次跳转后到达。</p>"))
+
+    def charset_wrong(self, h: Handler) -> None:
+        page = gov_page("字符集错误_测试区人民政府", nav=self.NAV, body="<p>声明为UTF-8，实际是GBK。</p>")
+        h.send(200, page.encode("gbk"), "text/html; charset=utf-8")
+
+    def charset_missing(self, h: Handler) -> None:
+        page = gov_page("没有字符集_测试区人民政府", nav=self.NAV, body="<p>没有声明字符集的GBK页面。</p>")
+        page = page.replace('<meta charset="utf-8">\n', "")
+        h.send(200, page.encode("gbk"), "text/html")
+
+    def calendar(self, h: Handler) -> None:
         """/cal/YYYY-MM.html links to the next and previous month, forever."""
-        stem = p.rsplit("/", 1)[-1].removesuffix(".html")
+        stem = h.url_path.rsplit("/", 1)[-1].removesuffix(".html")
         try:
             y, m = (int(x) for x in stem.split("-"))
         except ValueError:
@@ -393,12 +353,42 @@ class FaultSite:
                 + "</div>")
         h.html(gov_page(f"活动日历 {y}年{m}月", nav=self.NAV, body=body))
 
-    def session(self, h: Handler, p: str) -> None:
+    def session(self, h: Handler) -> None:
         """/s/<sid>/index.html: every link carries a fresh session id."""
-        sid = hashlib.sha1(f"{p}{h.hit_count()}{time.monotonic_ns()}".encode()).hexdigest()[:12]
+        sid = hashlib.sha1(f"{h.url_path}{h.hit_count()}{time.monotonic_ns()}".encode()).hexdigest()[:12]
         body = (f'<ul class="links"><li><a href="/s/{sid}/index.html">办事大厅</a></li>'
                 f'<li><a href="/s/{sid}/index.html?jsessionid={sid}">在线申报</a></li></ul>')
         h.html(gov_page("网上办事_测试区人民政府", nav=self.NAV, body=body))
+
+
+def binary_page(h: Handler) -> None:
+    rnd = random.Random(7)
+    h.send(200, b"PK\x03\x04" + bytes(rnd.getrandbits(8) for _ in range(64 * 1024)), "text/html")
+
+
+def malformed_page(h: Handler) -> None:
+    body = ('<div class="list"><ul><li><a href="/zwgk/tzgg/">通知公告<li><a href="/fault/slow">慢'
+            '<table><tr><td><div></span></p><a href=">坏链接</a><a href="/xwdt/zwyw/" <b>要闻</a>'
+            '<!-- unterminated comment <script>document.write("<a href=/x>")</scr' + "\x00\x01" + 'ipt>'
+            '<![CDATA[ x ]]><a href="&#x6a;avascript:alert(1)">js</a>' + "<div>" * 3000)
+    page = "<html><head><title>格式错误的页面</title><meta charset='utf-8'><body>" + body
+    h.send(200, page.encode("utf-8"), "text/html; charset=utf-8")
+
+
+def short_body(h: Handler) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html; charset=utf-8")
+    h.send_header("Content-Length", "20000")
+    h.end_headers()
+    h.wfile.write(gov_page("不完整的页面").encode()[:300])
+    h.wfile.flush()
+    h.reset()
+
+
+def garbage(h: Handler) -> None:
+    h.wfile.write(b"\x00\xffGARBAGE \x01\x02 not http at all\r\n\r\n" * 10)
+    h.wfile.flush()
+    h.reset()
 
 
 def _int(s: str) -> int:
@@ -408,17 +398,17 @@ def _int(s: str) -> int:
         return 0
 
 
-class FaultServer(LocalServer):
-    """`LocalServer` serving a `FaultSite` (keyword options go to the site)."""
+class FaultServer(MockServer):
+    """The test server serving a `FaultSite` (keyword options go to the site)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, stall_max: float = 20.0,
                  max_conns: int = 64, **site_options: Any) -> None:
         self.site = FaultSite(**site_options)
-        super().__init__(self.site, host, port, max_conns=max_conns, stall_max=stall_max)
+        super().__init__(self.site, host=host, port=port, max_conns=max_conns, stall_max=stall_max)
 
 
 # =========================================================================== generated site
-class GeneratedSite:
+class GeneratedSite(Routes):
     """A regular site of about `pages` pages (home, `columns` list pages, articles), each
     answered after `delay` seconds — big and slow enough to interrupt a crawl mid-way."""
 
@@ -427,6 +417,17 @@ class GeneratedSite:
         self.per_column = max(1, (pages - 1 - columns) // columns)
         self.delay = delay
         self.nav = [(f"栏目{c}", f"/col{c}/") for c in range(columns)]
+        super().__init__({"/robots.txt": lambda h: h.send(200, "User-agent: *\nAllow: /\n", "text/plain"),
+                          "/": self._slow(lambda h: h.html(gov_page("生成的站点", nav=self.nav, column="首页"))),
+                          "*": self._slow(Handler.not_found)},
+                         mounts={"/col": self._slow(self.page)})
+
+    def _slow(self, app: App) -> App:
+        def slow(h: Handler) -> None:
+            if self.delay and not h.sleep(self.delay):
+                return h.reset()
+            app(h)
+        return slow
 
     def all_paths(self) -> list[str]:
         out = ["/"]
@@ -439,17 +440,10 @@ class GeneratedSite:
     def article(c: int, i: int) -> str:
         return f"/col{c}/2021{1 + i % 12:02d}/t2021{1 + i % 12:02d}{1 + i % 28:02d}_{c * 1000 + i}.html"
 
-    def __call__(self, h: Handler) -> None:
+    def page(self, h: Handler) -> None:
+        """/colN/ (a list of its articles) and its articles."""
         p = h.url_path
-        if p == "/robots.txt":
-            return h.send(200, "User-agent: *\nAllow: /\n", "text/plain")
-        if self.delay and not h.sleep(self.delay):
-            return h.reset()
-        if p == "/":
-            return h.html(gov_page("生成的站点", nav=self.nav, column="首页"))
         parts = p.strip("/").split("/")
-        if not parts[0].startswith("col"):
-            return h.not_found()
         c = _int(parts[0][3:])
         if not 0 <= c < self.columns:
             return h.not_found()
@@ -486,7 +480,7 @@ HOSTILE_STRINGS: list[str] = [
 ]
 
 
-class HostileSite:
+class HostileSite(Routes):
     """A site whose titles, anchors, breadcrumbs and URLs carry markup, formulas, control
     characters and 100 KB strings. Every page is otherwise a normal 政务 list page.
 
@@ -500,76 +494,79 @@ class HostileSite:
         self.nav = [(s, f"/col{i}/") for i, s in enumerate(HOSTILE_STRINGS)]
         self.nav.append(("通知公告", "/tzgg/"))
         self.nav.append(("超长栏目" + self.LONG, "/long/"))
+        super().__init__({"/robots.txt": lambda h: h.send(200, "User-agent: *\n", "text/plain"),
+                          "/": self.home, "/raw/": self.raw, "/tzgg/": self.notices, "/long/": self.column,
+                          "*": Handler.not_found},
+                         mounts={"/tzgg/202112/": self.notice, "/col": self.column})
 
-    def __call__(self, h: Handler) -> None:
+    def home(self, h: Handler) -> None:
+        links = "".join(
+            f'<li><a href="{u}">{t}</a></li>' for t, u in [
+                ("javascript链接", "javascript:alert(document.cookie)"),
+                ("<b>data</b>", "data:text/html,<script>alert(1)</script>"),
+                ('"><script>alert("href")</script>', '/x"><script>alert(3)</script>.html'),
+                ("vbscript", "vbscript:msgbox(1)"),
+                ("空白", "   "),
+                ("=1+1", "/=1+1.html"),
+                ("超长网址", "/" + "a" * 100_000 + ".html"),
+                ("换行网址", "/x\n/y\t.html"),
+                ("坏网址", "http://[::1"),
+                ("空格主机", "http://exa mple.invalid/"),
+                ("协议相对", "//evil.invalid/x.html"),
+                ("带口令", "http://user:pass@evil.invalid/"),
+                ("<i>斜体</i>" * 2000, "/tzgg/"),
+            ])
+        raw_menu = "".join(f'<li><a href="/raw/">{t}</a></li>' for t in HOSTILE_STRINGS[:4])
+        body = (f'<div class="index-box"><ul class="links">{links}</ul></div>'
+                f'<div class="index-box"><ul class="links">{raw_menu}</ul></div>')
+        page = gov_page("TITLE", nav=self.nav, body=body, column="首页")
+        # raw (unescaped) markup in the title, as a broken CMS would emit
+        title = HOSTILE_STRINGS[1] + HOSTILE_STRINGS[0] + self.LONG
+        h.html(page.replace("<title>TITLE</title>", f"<title>{title}</title>"))
+
+    def raw(self, h: Handler) -> None:
+        crumbs = [("首页", "/"), (HOSTILE_STRINGS[1], "/raw/")]
+        items = [(f"/raw/t20211201_{i}.html", s, "2021-12-01") for i, s in enumerate(HOSTILE_STRINGS)]
+        h.html(gov_page(HOSTILE_STRINGS[0], nav=self.nav[:5], crumbs=crumbs, items=items,
+                        escape=False, column=HOSTILE_STRINGS[1]))
+
+    def notices(self, h: Handler) -> None:
+        items = [(f"/tzgg/202112/t202112{10 + i:02d}_{i}.html", s, f"2021-12-{10 + i:02d}")
+                 for i, s in enumerate(HOSTILE_STRINGS)]
+        items.append(("/tzgg/202112/t20211230_99.html", "超长标题" + self.LONG, "2021-12-30"))
+        crumbs = [("首页", "/"), ("通知公告", "/tzgg/")]
+        h.html(gov_page("通知公告" + HOSTILE_STRINGS[0], nav=self.nav, crumbs=crumbs,
+                        items=items, column="通知公告"))
+
+    def notice(self, h: Handler) -> None:
+        i = _int(h.url_path.rsplit("_", 1)[-1].removesuffix(".html"))
+        title = HOSTILE_STRINGS[i] if i < len(HOSTILE_STRINGS) else "超长标题" + self.LONG
+        h.html(gov_page(title, nav=self.nav, crumbs=[("首页", "/"), ("通知公告", "/tzgg/")],
+                        body=f"<h1>{html.escape(title)}</h1><p>发布时间：2021-12-20</p>"))
+
+    def column(self, h: Handler) -> None:
         p = h.url_path
-        if p == "/robots.txt":
-            return h.send(200, "User-agent: *\n", "text/plain")
-        if p == "/":
-            links = "".join(
-                f'<li><a href="{u}">{t}</a></li>' for t, u in [
-                    ("javascript链接", "javascript:alert(document.cookie)"),
-                    ("<b>data</b>", "data:text/html,<script>alert(1)</script>"),
-                    ('"><script>alert("href")</script>', '/x"><script>alert(3)</script>.html'),
-                    ("vbscript", "vbscript:msgbox(1)"),
-                    ("空白", "   "),
-                    ("=1+1", "/=1+1.html"),
-                    ("超长网址", "/" + "a" * 100_000 + ".html"),
-                    ("换行网址", "/x\n/y\t.html"),
-                    ("坏网址", "http://[::1"),
-                    ("空格主机", "http://exa mple.invalid/"),
-                    ("协议相对", "//evil.invalid/x.html"),
-                    ("带口令", "http://user:pass@evil.invalid/"),
-                    ("<i>斜体</i>" * 2000, "/tzgg/"),
-                ])
-            raw_menu = "".join(f'<li><a href="/raw/">{t}</a></li>' for t in HOSTILE_STRINGS[:4])
-            body = (f'<div class="index-box"><ul class="links">{links}</ul></div>'
-                    f'<div class="index-box"><ul class="links">{raw_menu}</ul></div>')
-            page = gov_page("TITLE", nav=self.nav, body=body, column="首页")
-            # raw (unescaped) markup in the title, as a broken CMS would emit
-            title = HOSTILE_STRINGS[1] + HOSTILE_STRINGS[0] + self.LONG
-            return h.html(page.replace("<title>TITLE</title>", f"<title>{title}</title>"))
-        if p == "/raw/":
-            crumbs = [("首页", "/"), (HOSTILE_STRINGS[1], "/raw/")]
-            items = [(f"/raw/t20211201_{i}.html", s, "2021-12-01") for i, s in enumerate(HOSTILE_STRINGS)]
-            return h.html(gov_page(HOSTILE_STRINGS[0], nav=self.nav[:5], crumbs=crumbs, items=items,
-                                   escape=False, column=HOSTILE_STRINGS[1]))
-        if p == "/tzgg/":
-            items = [(f"/tzgg/202112/t202112{10 + i:02d}_{i}.html", s, f"2021-12-{10 + i:02d}")
-                     for i, s in enumerate(HOSTILE_STRINGS)]
-            items.append(("/tzgg/202112/t20211230_99.html", "超长标题" + self.LONG, "2021-12-30"))
-            crumbs = [("首页", "/"), ("通知公告", "/tzgg/")]
-            return h.html(gov_page("通知公告" + HOSTILE_STRINGS[0], nav=self.nav, crumbs=crumbs,
-                                   items=items, column="通知公告"))
-        if p.startswith("/tzgg/202112/"):
-            i = _int(p.rsplit("_", 1)[-1].removesuffix(".html"))
-            title = HOSTILE_STRINGS[i] if i < len(HOSTILE_STRINGS) else "超长标题" + self.LONG
-            return h.html(gov_page(title, nav=self.nav, crumbs=[("首页", "/"), ("通知公告", "/tzgg/")],
-                                   body=f"<h1>{html.escape(title)}</h1><p>发布时间：2021-12-20</p>"))
-        if p.startswith("/col") or p == "/long/":
-            idx = _int(p.strip("/")[3:]) if p.startswith("/col") else -1
-            name = HOSTILE_STRINGS[idx] if 0 <= idx < len(HOSTILE_STRINGS) else "超长栏目" + self.LONG
-            crumbs = [("首页", "/"), (name, p)]
-            items = [(f"{p}t20211201_{idx}.html", name, "2021-12-01")]
-            return h.html(gov_page(name, nav=self.nav, crumbs=crumbs, items=items, column=name))
-        return h.not_found()
+        idx = _int(p.strip("/")[3:]) if p.startswith("/col") else -1
+        name = HOSTILE_STRINGS[idx] if 0 <= idx < len(HOSTILE_STRINGS) else "超长栏目" + self.LONG
+        crumbs = [("首页", "/"), (name, p)]
+        items = [(f"{p}t20211201_{idx}.html", name, "2021-12-01")]
+        h.html(gov_page(name, nav=self.nav, crumbs=crumbs, items=items, column=name))
 
 
 # =========================================================================== static site
-class StaticSite:
-    """Serve a dict of path → HTML (str) or (content type, bytes)."""
+class StaticSite(Routes):
+    """A dict of path → HTML (str) or (content type, bytes), one route per page."""
 
     def __init__(self, pages: dict[str, str | tuple[str, bytes]]) -> None:
         self.pages = pages
+        super().__init__({path: self._page(v) for path, v in pages.items()} | {"*": Handler.not_found})
 
-    def __call__(self, h: Handler) -> None:
-        v = self.pages.get(h.url_path)
-        if v is None:
-            return h.not_found()
+    @staticmethod
+    def _page(v: str | tuple[str, bytes]) -> App:
         if isinstance(v, str):
-            return h.html(v)
+            return lambda h: h.html(v)
         ctype, data = v
-        h.send(200, data, ctype)
+        return lambda h: h.send(200, data, ctype)
 
 
 # =========================================================================== running the CLI
@@ -613,7 +610,7 @@ def write_rules(path: str, rules: list[dict[str, Any]], document: str = "测试�
     return path
 
 
-def _selftest() -> None:  # pragma: no cover - manual check: python tests/faultserver.py
+def _selftest() -> None:  # pragma: no cover - manual check: python -m tests.support.faultserver
     import urllib.request
 
     with FaultServer(stall_max=2) as srv:

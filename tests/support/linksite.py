@@ -2,8 +2,8 @@
 responses and flapping servers, served on 127.0.0.1 or ::1 (tests only, no internet).
 
     with LinkServer(link_site_routes()) as srv:
-        srv.url               # "http://127.0.0.1:PORT/"
-        srv.hits[("GET", "/flap.html")]
+        srv.url                                   # "http://127.0.0.1:PORT/"
+        srv.method_hits()[("GET", "/flap.html")]  # HEAD counted too
 
 Each route is a function (handler state) → (status, headers, body); a route may keep its
 own counters (flapping: 503 twice, then 200). `crawl_records(srv)` gives the PageRecords
@@ -17,7 +17,6 @@ import socket
 import struct
 import time
 import zlib
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -91,21 +90,13 @@ def html(title: str, body: str = "", *, extra_head: str = "") -> bytes:
 
 
 # -- the server ------------------------------------------------------------------------------
-def _route_app(routes: dict[str, Route], hits: Counter[tuple[str, str]],
-               requests: list[tuple[str, str, dict[str, str]]]) -> App:
-    """Routes written as (method, path, headers) → (status, headers, body) as a handler of
+def route_app(route: Route) -> App:
+    """A route written as (method, path, headers) → (status, headers, body), as a route of
     the test server. Pseudo-headers: X-Reset (drop the connection), X-Delay (seconds before
     answering), X-Ranges (honour a Range request); Set-Cookie may be a list."""
 
     def app(h: Handler) -> None:
-        method, path = h.command, h.path
-        hits[(method, urlsplit(path).path)] += 1
-        requests.append((method, path, dict(h.headers)))
-        route = routes.get(urlsplit(path).path) or routes.get("*")
-        if route is None:
-            status, headers, body = 404, {"Content-Type": "text/html; charset=utf-8"}, html("404 Not Found")
-        else:
-            status, headers, body = route(method, path, dict(h.headers))
+        status, headers, body = route(h.command, h.path, dict(h.headers))
         headers = dict(headers)
         if headers.get("X-Reset"):
             h.connection.shutdown(socket.SHUT_RDWR)
@@ -123,13 +114,17 @@ def _route_app(routes: dict[str, Route], hits: Counter[tuple[str, str]],
             h.send_header(k, str(v))
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
-        if method != "HEAD":
+        if h.command != "HEAD":
             try:
                 h.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
     return app
+
+
+def _not_found(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, Any], bytes]:
+    return 404, {"Content-Type": "text/html; charset=utf-8"}, html("404 Not Found")
 
 
 def _ranged(h: Handler, status: int, headers: dict[str, Any], body: bytes) -> tuple[int, bytes]:
@@ -147,18 +142,13 @@ def _ranged(h: Handler, status: int, headers: dict[str, Any], body: bytes) -> tu
 
 
 class LinkServer(MockServer):
-    """Serve `routes` on host (127.0.0.1 or ::1) through the test server; stops on exit.
-    `hits` counts (method, path) including HEAD; `routes` stays live."""
+    """The test server with one route per entry of `routes` (a "*" entry answers the rest,
+    else a plain 404 page). `method_hits()` counts (method, path), HEAD included."""
 
     def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1") -> None:
-        self.routes = routes
-        self.link_hits: Counter[tuple[str, str]] = Counter()
-        self.link_requests: list[tuple[str, str, dict[str, str]]] = []
-        super().__init__({"*": _route_app(routes, self.link_hits, self.link_requests)}, host=host)
-
-    @property
-    def hits(self) -> Counter[tuple[str, str]]:  # type: ignore[override]
-        return self.link_hits
+        table = {path: route_app(route) for path, route in routes.items()}
+        table.setdefault("*", route_app(_not_found))
+        super().__init__(table, host=host)
 
 
 def ipv6_loopback_available() -> bool:

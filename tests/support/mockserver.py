@@ -1,23 +1,29 @@
 """The one HTTP server for the tests: a threaded, bounded server on 127.0.0.1 (or ::1),
-port 0, that serves a route table.
+port 0, that serves a route table (`MockServer`).
 
 A site is a table of routes: URL path → handler, where a handler is any callable that takes
 the request `Handler` and answers through its helpers (send, html, redirect, reset, stall,
-trickle, stream). Directories are mounted as routes (`StaticDir`: files, index.html, 301 to
+trickle, stream). Prefixes are mounted as routes (`StaticDir`: files, index.html, 301 to
 the slash, 404 page, per-file charset claims and redirects from a fixture's `_server.json`),
-and faults are just handlers. The scenario modules are route sets over this server:
+faults are just handlers, and a scenario is a `Routes` subclass that fills the table:
 
-- faultserver.py: `FaultSite`, `HostileSite`, `GeneratedSite`, `StaticSite` (apps over `Handler`)
+- faultserver.py: `FaultSite`, `HostileSite`, `GeneratedSite`, `StaticSite`
 - linksite.py: `LinkServer` (routes written as (method, path, headers) → (status, headers, body))
 - fixture_sites.py: `serve_fixture_site` (a `StaticDir` over tests/fixtures/sites/<name>/)
-- changingsite.py: `CountingServer` (a `StaticDir` over a site written by the test)
+- changingsite.py: a site written by the test, served with `serve_static`
+- the spider, webhook/robot receivers (notify, schedule) and HTTPS (certificates) tests:
+  route tables of their own, over this server
+
+What the server records for every test: `hits` (GET/POST per path with query),
+`requests` (every `Request`, HEAD included, with its headers and body, e.g. a webhook's
+JSON), `hits_by(agent=…, host=…)` and `method_hits()`. `tls=` serves HTTPS.
 
 Usage::
 
-    with MockServer({"/": lambda h: h.html("<title>首页</title>")}, mounts={"/": StaticDir(root)}) as srv:
+    with MockServer({"/": lambda h: h.html("<title>首页</title>")}, mounts={"/x/": StaticDir(root)}) as srv:
         srv.url          # "http://127.0.0.1:PORT/"
         srv.hits["/"]    # GET/POST count per path (with query)
-        srv.requests     # [(method, Host header, path, User-Agent), …] in arrival order
+        srv.requests     # [Request(method, host, path, agent, headers, body), …] in arrival order
 
 `crawler/demo/server.py` still serves the bundled site for `govaudit demo`; tests use this.
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 import json
 import posixpath
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -35,12 +42,25 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from crawler.demo.server import NOT_FOUND_PAGE, content_type_for
 
-__all__ = ["App", "Handler", "LocalServer", "MockServer", "Routes", "StaticDir", "serve_static"]
+__all__ = ["App", "Handler", "MockServer", "Request", "Routes", "StaticDir", "serve_static"]
+
+MAX_BODY = 16 * 1024 * 1024  # request bodies read and recorded (webhook payloads), at most
+
+
+class Request(NamedTuple):
+    """One request as the server saw it (HEAD included)."""
+
+    method: str
+    host: str  # the Host header
+    path: str  # with the query
+    agent: str  # User-Agent
+    headers: dict[str, str]
+    body: bytes
 
 
 # =========================================================================== the server
@@ -52,6 +72,7 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     protocol_version = "HTTP/1.1"
     timeout = 15  # idle keep-alive connections end (bounded threads)
+    body = b""  # the request body (POST), read before the route runs
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -67,11 +88,13 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
-        self.server.record(self.command, self.headers.get("Host", ""), self.path,
-                           self.headers.get("User-Agent", ""))
         try:
+            size = int(self.headers.get("Content-Length") or 0)
+            self.body = self.rfile.read(min(max(size, 0), MAX_BODY)) if size > 0 else b""
+            self.server.record(Request(self.command, self.headers.get("Host", ""), self.path,
+                                       self.headers.get("User-Agent", ""), dict(self.headers), self.body))
             self.server.app(self)
-        except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError, ValueError):
             self.close_connection = True
 
     # -- request facts -------------------------------------------------------------------
@@ -189,23 +212,24 @@ class _BoundedServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(self, addr: tuple[str, int], app: Callable[[Handler], None], *,
-                 max_conns: int, stall_max: float, family: int) -> None:
+                 max_conns: int, stall_max: float, family: int, tls: ssl.SSLContext | None) -> None:
         self.address_family = family
         self.app = app
+        self.tls = tls
         self.stop = threading.Event()
         self.stall_max = stall_max
         self.slots = threading.BoundedSemaphore(max_conns)
         self.hits: Counter[str] = Counter()
-        self.requests: list[tuple[str, str, str, str]] = []  # method, Host, path, User-Agent
-        self._lock = threading.Lock()
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
         self.url = ""
         super().__init__(addr, Handler)
 
-    def record(self, method: str, host: str, path: str, agent: str = "") -> None:
-        with self._lock:
-            if method != "HEAD":
-                self.hits[path] += 1
-            self.requests.append((method, host, path, agent))
+    def record(self, request: Request) -> None:
+        with self.lock:
+            if request.method != "HEAD":
+                self.hits[request.path] += 1
+            self.requests.append(request)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         while not self.slots.acquire(timeout=0.2):  # bounded: wait for a free slot
@@ -220,76 +244,17 @@ class _BoundedServer(ThreadingHTTPServer):
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
+            if self.tls is not None:  # the handshake runs in the connection's thread, not the accept loop
+                request.settimeout(Handler.timeout)
+                request = self.tls.wrap_socket(request, server_side=True)
             super().process_request_thread(request, client_address)
+        except (ssl.SSLError, OSError):
+            self.shutdown_request(request)
         finally:
             self.slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hung up is normal here
-
-
-class LocalServer:
-    """Serve `app(handler)` from a daemon thread on a local port. `url` ends with "/"."""
-
-    def __init__(self, app: Callable[[Handler], None], host: str = "127.0.0.1", port: int = 0, *,
-                 max_conns: int = 64, stall_max: float = 30.0) -> None:
-        if host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("127."):
-            raise ValueError("test servers listen on loopback only")
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.host = host
-        self.httpd = _BoundedServer((host, port), app, max_conns=max_conns, stall_max=stall_max,
-                                    family=family)
-        self.port: int = self.httpd.server_address[1]
-        self.httpd.url = self.url
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"local-server:{self.port}", daemon=True)
-        self._thread.start()
-        self._closed = False
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
-
-    @property
-    def netloc(self) -> str:
-        return urlsplit(self.url).netloc
-
-    @property
-    def hits(self) -> Counter[str]:
-        return self.httpd.hits
-
-    @property
-    def requests(self) -> list[tuple[str, str, str, str]]:
-        return self.httpd.requests
-
-    def hits_by(self, agent_prefix: str) -> Counter[str]:
-        """GET/POST hits per path from clients whose User-Agent starts with `agent_prefix`
-        (the crawler is "govaudit/"; link checks and site measurements differ)."""
-        with self.httpd._lock:
-            return Counter(p for m, _h, p, a in self.httpd.requests if m != "HEAD" and a.startswith(agent_prefix))
-
-    def reset_counts(self) -> None:
-        with self.httpd._lock:
-            self.httpd.hits.clear()
-            self.httpd.requests.clear()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self.httpd.stop.set()  # ends stalls and streams first, so shutdown cannot hang
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> LocalServer:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
 
 
 App = Callable[[Handler], None]
@@ -380,13 +345,88 @@ class Routes:
         app(h)
 
 
-class MockServer(LocalServer):
-    """`LocalServer` over a `Routes` table (`srv.table` to add routes while it runs)."""
+class MockServer:
+    """The test server: serves a `Routes` table (a mapping of routes, or a scenario that is a
+    `Routes`) from a daemon thread on a loopback port; `url` ends with "/". `srv.table` takes
+    routes added while it runs. `tls` (a server-side SSLContext) serves HTTPS instead."""
 
-    def __init__(self, routes: Mapping[str, App] | None = None, *, mounts: Mapping[str, App] | None = None,
-                 host: str = "127.0.0.1", port: int = 0, **kw: Any) -> None:
-        self.table = Routes(routes, mounts=mounts)
-        super().__init__(self.table, host, port, **kw)
+    def __init__(self, routes: Mapping[str, App] | Routes | None = None, *, mounts: Mapping[str, App] | None = None,
+                 host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None,
+                 max_conns: int = 64, stall_max: float = 30.0) -> None:
+        if host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("127."):
+            raise ValueError("test servers listen on loopback only")
+        if isinstance(routes, Routes):
+            self.table = routes
+            self.table.mounts.update(mounts or {})
+        else:
+            self.table = Routes(routes, mounts=mounts)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.host = host
+        self.scheme = "https" if tls is not None else "http"
+        self.httpd = _BoundedServer((host, port), self.table, max_conns=max_conns, stall_max=stall_max,
+                                    family=family, tls=tls)
+        self.port: int = self.httpd.server_address[1]
+        self.httpd.url = self.url
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"mock-server:{self.port}", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}/"
+
+    @property
+    def netloc(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def hits(self) -> Counter[str]:
+        return self.httpd.hits
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.httpd.requests
+
+    def hits_by(self, agent: str = "", *, host: str = "") -> Counter[str]:
+        """GET/POST hits per path from clients whose User-Agent starts with `agent` (the
+        crawler is "govaudit/"; link checks and site measurements differ) and whose Host
+        header starts with `host`."""
+        with self.httpd.lock:
+            return Counter(r.path for r in self.httpd.requests
+                           if r.method != "HEAD" and r.agent.startswith(agent) and r.host.startswith(host))
+
+    def method_hits(self) -> Counter[tuple[str, str]]:
+        """Requests per (method, URL path without query), HEAD included."""
+        with self.httpd.lock:
+            return Counter((r.method, urlsplit(r.path).path) for r in self.httpd.requests)
+
+    def bodies(self, path: str) -> list[bytes]:
+        """The bodies POSTed to `path` (without query), in arrival order."""
+        with self.httpd.lock:
+            return [r.body for r in self.httpd.requests if r.method == "POST" and urlsplit(r.path).path == path]
+
+    def reset_counts(self) -> None:
+        with self.httpd.lock:
+            self.httpd.hits.clear()
+            self.httpd.requests.clear()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.httpd.stop.set()  # ends stalls and streams first, so shutdown cannot hang
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> MockServer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
 
 def serve_static(root: Path | str, host: str = "127.0.0.1", **kw: Any) -> MockServer:

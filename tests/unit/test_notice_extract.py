@@ -17,7 +17,7 @@ from crawler.notice.draft import (
     split_units,
     write_draft,
 )
-from crawler.notice.readers import NoticeReadError, parse_text_blocks, read_notice
+from crawler.notice.readers import NoticeReadError, Table, parse_text_blocks, read_notice
 from tests.support import SEEDS
 
 TITLE = "某某区2023年政务公开工作要点任务分工"
@@ -250,6 +250,57 @@ def test_html_table_rowspan_gbk(tmp_path: Path) -> None:
     assert cadence["deadline"] == "2022-09-30"
     report = next(r for r in by_check(doc, "content_published") if r["params"]["keywords"] == ["统计公报"])
     assert report["params"]["year"] == 2022
+    assert_quotes_verbatim(doc, notice.text)
+
+
+def build_broken_html(path: Path) -> Path:
+    """The notice of `build_html` as Word/WPS/OA systems save it: GBK with the charset only
+    in an http-equiv meta, every cell wrapped in a <font> that is never closed, no </td> or
+    </tr> anywhere, Office tags, and a stray </font> that closes the table early."""
+    f = '<td><font face="仿宋_GB2312" size="3">'
+    html = f"""<HTML xmlns:o="urn:schemas-microsoft-com:office:office"><HEAD>
+<META http-equiv=Content-Type content="text/html; charset=gb2312"><TITLE>通知</TITLE></HEAD><BODY>
+<P><FONT size=4><B>某县人民政府办公室关于印发《某县2022年政务公开工作要点任务分工》的通知</B></FONT><o:p></o:p></P>
+<P>某府办发〔2022〕7号<P>现将《某县2022年政务公开工作要点任务分工》印发给你们，请认真贯彻落实。
+<font size="3"><TABLE border=1 cellspacing=0>
+<tr>{f}序号{f}工作任务{f}具体举措{f}牵头单位{f}责任单位{f}完成时限
+<tr>{f}1<td rowspan=2><font>加强政策解读
+{f}在“政务公开&gt;政府信息公开目录&gt;政策解读”中设置“图片解读”“视频解读”子栏目。
+<td rowspan="2"><font>县政府办公室{f}县政府各部门{f}6月底前</font>
+<tr>{f}2{f}政策文件与解读材料要相互关联，同步发布。{f}县司法局、<br>县财政局{f}全年
+<tr>{f}3{f}加强网站建设{f}每季度更新“统计信息”栏目，公开2022年度统计公报。
+{f}县统计局{f}—{f}2022年9月30日前
+</TABLE></font>
+<P align=right>某县人民政府办公室<P align=right>2022年3月1日
+</BODY></HTML>"""
+    path.write_bytes(html.encode("gbk"))
+    return path
+
+
+def test_html_broken_markup_as_saved_from_word(tmp_path: Path) -> None:
+    """Unclosed cells and rows inside open <font>s: libxml2 moved every row after the first
+    <font> into the cell before it; the forgiving reader keeps rows and cells in order."""
+    path = build_broken_html(tmp_path / "notice.html")
+    notice = read_notice(path)
+    table = next(b for b in notice.blocks if isinstance(b, Table))
+    assert table.rows == [
+        ["序号", "工作任务", "具体举措", "牵头单位", "责任单位", "完成时限"],
+        ["1", "加强政策解读", "在“政务公开>政府信息公开目录>政策解读”中设置“图片解读”“视频解读”子栏目。",
+         "县政府办公室", "县政府各部门", "6月底前"],
+        ["2", "", "政策文件与解读材料要相互关联，同步发布。", "", "县司法局、\n县财政局", "全年"],
+        ["3", "加强网站建设", "每季度更新“统计信息”栏目，公开2022年度统计公报。", "县统计局", "—", "2022年9月30日前"],
+    ]
+    assert table.merged == {(2, 1), (2, 3)}
+    assert "某县人民政府办公室" in notice.text and "2022年3月1日" in notice.text
+    doc = extract_rules(path)
+    assert doc["document"] == "某县2022年政务公开工作要点任务分工" and doc["year"] == 2022
+    sub = by_check(doc, "subcolumns")[0]
+    assert sub["path"] == "政务公开>政府信息公开目录>政策解读" and sub["children"] == ["图片解读", "视频解读"]
+    links = by_check(doc, "interpretation_links")[0]
+    assert links["lead_units"] == ["县政府办公室"]  # rowspan carried down
+    assert links["responsible_units"] == ["县司法局", "县财政局"]
+    cadence = by_check(doc, "update_cadence")[0]
+    assert cadence["path"] == "统计信息" and cadence["deadline"] == "2022-09-30"
     assert_quotes_verbatim(doc, notice.text)
 
 
