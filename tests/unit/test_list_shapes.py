@@ -126,6 +126,30 @@ def test_unlabelled_date_beside_source_is_the_shown_date_and_a_clock_is_not():
     assert "shown_date" not in clock_only.text_facts
 
 
+def test_record_date_is_read_when_no_publication_date_is_shown_and_page_times_never_are():
+    # a 政府信息公开 info table giving only 生成日期, on a page whose PubDate meta is the time it
+    # was last rendered (页面生成时间): a person reads the 生成日期 as the document's date
+    rec = _extract("""<html><head><meta name="PubDate" content="2023-09-20 08:00:00"></head><body>
+      <dl class="meta"><dd>索 引 号：000000000A/2023-0000001</dd><dd>生成日期：2023-06-02</dd>
+      <dd>公开方式：主动公开</dd></dl><h1>某某县2022年统计公报</h1>
+      <div class="rel"><ul><li><a href="/a/1.html">图解：某某县2022年统计公报</a><span>2023-07-01</span></li></ul></div>
+      <div class="content"><p>正文。</p></div><div class="foot">页面生成日期：2023-09-20</div></body></html>""",
+                   url="http://xian.test/tjxx/")
+    assert rec.page_date == "2023-09-20" and rec.text_facts["shown_date"] == "2023-06-02"
+    # a publication date shown beside it wins over the record date
+    both = _extract("""<html><body><table><tr><td>生成日期：</td><td>2024-05-30</td></tr></table>
+      <h1>某某部关于开展活动的通知</h1><div>发布日期：2024-06-10 来源：某某部</div></body></html>""")
+    assert both.page_date == "2024-06-10"
+    # dates of the page or of the visit are never the document's date
+    visit = _extract("""<html><body><h1>某某县人民政府机构职能</h1>
+      <div class="tool">打印日期：2024-08-01 访问时间：2024-08-01 10:00 当前时间：2024-08-01</div>
+      <div class="content"><p>某某县人民政府负责本县行政工作。</p></div></body></html>""")
+    assert visit.page_date is None and "shown_date" not in visit.text_facts
+    rendered = _extract("""<html><body><h1>机构职能</h1><p>某某局负责全县的有关工作。</p>
+      <div class="foot">页面生成日期：2024-08-01</div></body></html>""")
+    assert rendered.page_date is None
+
+
 # -- the site model -------------------------------------------------------------------------
 
 def _article(path: str, title: str, pub: str, crumbs: list[str], **facts) -> PageRecord:
