@@ -540,7 +540,8 @@ def build_report(doc: dict[str, Any]) -> ReportView:
         crawl=dict(doc.get("crawl") or {}),
         units_open=len(resp) <= UNITS_OPEN_MAX,
         extra_nav=[Option(sid, label, 0) for key, sid, label in EXTRA_SECTIONS
-                   if doc.get(key) and (key != "links" or (doc.get("links") or {}).get("verified", True))],
+                   if doc.get(key) and (key != "links" or (doc.get("links") or {}).get("verified", True)
+                                        or (doc.get("links") or {}).get("dead_entries"))],
         profile={"kind": "", "region": "", "source_cn": "", "basis": "",
                  **{k: str(v) for k, v in (site.get("profile") or {}).items()}},
         completion=completion_rows(doc),

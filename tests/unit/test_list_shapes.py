@@ -192,6 +192,8 @@ def test_dead_entries_count_and_list_date_wins_over_pubdate_with_the_disagreemen
     assert col.items == 3 and col.not_openable == 2
     assert col.newest == date(2023, 4, 10) and col.date_disagreements == 1
     assert canonical_url(BASE + "/czxx/") + "#entry-1" in col.item_urls
+    (noted,) = [i for i in m.items if i.article_date is not None]  # the disagreement, for the report
+    assert (noted.date, noted.article_date) == (date(2023, 4, 10), date(2023, 4, 12))
 
 
 def test_rules_asking_for_openable_content_report_dead_entries():
