@@ -191,7 +191,7 @@ def test_dead_entries_count_only_when_the_rule_asks_for_openable_content():
     o = run("broken_links", _with_dead(GOOD), openable=True)
     assert o.status == "fail" and "无法打开的条目" in o.message and "3 条" in o.message
     assert o.details["dead_count"] == 3 and o.details["deduction"] == 1.2  # homepage 1 + 2 × 0.1
-    assert [d["title"] for d in o.details["dead_entries"]][0] == "首页要闻一则"
+    assert o.details["dead_entries"][0]["title"] == "首页要闻一则"
     assert {d["page"] for d in o.details["dead_entries"]} == {HOME, HOME + "czxx/", HOME + "tzgg/"}
     assert any(e.url == HOME + "czxx/" and "部门预算" in e.text for e in o.evidence)
     home = run("broken_links", _with_dead(GOOD), openable=True, scope="homepage")

@@ -105,6 +105,27 @@ def test_onclick_call_opens_the_url_its_function_builds():
     assert not any("id=3" in u for u in urls)  # a function that opens nothing gives no link
 
 
+def test_whole_row_click_that_builds_a_url_is_an_entry_and_one_that_opens_nothing_is_dead():
+    rec = _shape("xzxk")
+    opened = {i.url: i.date for i in rec.items if i.openable}
+    assert opened == {"http://xian.test/xzxk/content_305.html": "2024-06-18",
+                      "http://xian.test/xzxk/content_298.html": "2024-05-27",
+                      "http://xian.test/xzxk/content_287.html": "2024-04-09"}  # <p onclick>, <li onclick>
+    (dead,) = [i for i in rec.items if not i.openable]
+    assert dead.date == "2024-07-02" and "#entry-" in dead.url  # tip() only alerts: nothing opens
+    crawled = {lk.url for lk in rec.links if lk.kind == "page" and lk.region == "list"}
+    assert "http://xian.test/xzxk/content_287.html" in crawled and not any("#entry-" in u for u in crawled)
+    # a row whose onclick names the page outright is a link too
+    direct = _extract("""<html><body><table class="list">
+      <tr onclick="window.open('/lm/202405/t20240509_3.html')"><td>某某县关于公布2024年第一批行政许可事项的通知</td>
+      <td>2024-05-09</td></tr>
+      <tr onclick="window.open('/lm/202404/t20240411_2.html')"><td>某某县关于调整部分行政许可办理时限的通知</td>
+      <td>2024-04-11</td></tr></table></body></html>""")
+    assert [(i.url, i.date, i.openable) for i in direct.items] == [
+        ("http://xian.test/lm/202405/t20240509_3.html", "2024-05-09", True),
+        ("http://xian.test/lm/202404/t20240411_2.html", "2024-04-11", True)]
+
+
 # -- the date a person reads on an article ---------------------------------------------------
 
 def test_shown_date_of_a_republished_article_differs_from_pubdate():
