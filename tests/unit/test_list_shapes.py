@@ -124,6 +124,14 @@ def test_whole_row_click_that_builds_a_url_is_an_entry_and_one_that_opens_nothin
     assert [(i.url, i.date, i.openable) for i in direct.items] == [
         ("http://xian.test/lm/202405/t20240509_3.html", "2024-05-09", True),
         ("http://xian.test/lm/202404/t20240411_2.html", "2024-04-11", True)]
+    # the row opens what its inner javascript:; link does not
+    row = _extract("""<html><body><ul class="list">
+      <li onclick="location.href='/lm/202405/t20240509_3.html'"><a href="javascript:;">某某县关于公布2024年第一批行政许可事项的通知</a>
+      <span>2024-05-09</span></li>
+      <li onclick="location.href='/lm/202404/t20240411_2.html'"><a href="javascript:;">某某县关于调整部分行政许可办理时限的通知</a>
+      <span>2024-04-11</span></li></ul></body></html>""")
+    assert [(i.url, i.openable) for i in row.items] == [("http://xian.test/lm/202405/t20240509_3.html", True),
+                                                       ("http://xian.test/lm/202404/t20240411_2.html", True)]
 
 
 # -- the date a person reads on an article ---------------------------------------------------
