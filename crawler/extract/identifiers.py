@@ -27,14 +27,17 @@ _VALIDITY_RE = re.compile(r"(?:有效性|时效性|效力状态|有效状态|文
 _NOT_DOC = ("成文", "生成", "有效", "生效", "施行", "实施", "废止", "失效", "截止", "出生", "办结", "受理", "答复",
             "开始", "结束", "办公", "打印", "访问", "浏览", "阅读", "当前", "今天", "今日", "登录", "系统", "北京",
             "页面", "网页", "查询", "检索", "下载", "统计")
-_NOT_PUB = "".join(f"(?<!{w})" for w in _NOT_DOC)
+# the lookbehinds follow the label's literal, so they are tried only where a label is (speed)
+_NOT_PUB_DATE = "".join(f"(?<!{w}日期)" for w in _NOT_DOC)
+_NOT_PUB_TIME = "".join(f"(?<!{w}时间)" for w in _NOT_DOC)
 _DATE_VALUE = r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
 _PUB_LABEL_RE = re.compile(
-    rf"(发布时间|发布日期|发表时间|发布于|公开日期|发文日期|信息时间|更新时间|{_NOT_PUB}日期|{_NOT_PUB}时间)" + _DATE_VALUE
+    rf"(发布时间|发布日期|发表时间|发布于|公开日期|发文日期|信息时间|更新时间|日期{_NOT_PUB_DATE}|时间{_NOT_PUB_TIME})"
+    + _DATE_VALUE
 )
 _STRONG_PUB = ("发布时间", "发布日期", "发表时间", "发布于", "公开日期", "发文日期", "信息时间")
 # 生成日期 of the document, not 页面/网页/本页生成日期 (when the page was rendered)
-_RECORD_RE = re.compile(r"(?<!面)(?<!页)生成日期" + _DATE_VALUE)
+_RECORD_RE = re.compile(r"生成日期(?<!面生成日期)(?<!页生成日期)" + _DATE_VALUE)
 _WRITTEN_RE = re.compile(r"成文(?:日期|时间)" + _DATE_VALUE)
 
 
