@@ -226,3 +226,9 @@ def test_report_shows_dead_entries_and_date_disagreements(tmp_path):
     (dd,) = page.xpath("//details[@id='date-disagreements']")
     assert "列表日期（采用）" in dd.text_content() and "2022-09-03" in dd.text_content()
     assert page.xpath("//details[@id='dead-entries']") and page.xpath("//nav//a[@href='#links']")
+    # the column tree says it per column
+    doc["columns"] = [{"path": ["财政信息"], "url": HOME + "czxx/", "items": 2, "newest": "2022-08-08",
+                       "fetched": True, "not_openable": 1, "date_disagreements": 1}]
+    page = lhtml.parse(str(render_report(doc, tmp_path))).getroot()
+    (row,) = page.xpath("//table[@class='tree']//tr[contains(@class, 'column')]")
+    assert "无法打开的条目 1 条" in row.text_content() and "按列表日期计" in row.text_content()
