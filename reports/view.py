@@ -151,6 +151,7 @@ class TreeRow:
     items: int
     newest: str
     state: str  # 空白栏目 | 未抓取 | ""
+    notes: str = ""  # 无法打开的条目 N 条; 列表日期与文章页不一致 N 条
 
 
 @dataclass
@@ -450,8 +451,18 @@ def _tree(columns: list[dict[str, Any]]) -> list[TreeRow]:
         state = "空白栏目" if c.get("empty") else ("未抓取" if not c.get("fetched", True) else "")
         out.append(TreeRow(name=path[-1], path=" > ".join(path), href=safe_href(c.get("url")), depth=depth,
                            indent=8 + min(depth, 12) * 18, items=int(c.get("items") or 0),
-                           newest=str(c.get("newest_below") or c.get("newest") or ""), state=state))
+                           newest=str(c.get("newest_below") or c.get("newest") or ""), state=state,
+                           notes=_column_notes(c)))
     return out
+
+
+def _column_notes(c: dict[str, Any]) -> str:
+    notes = []
+    if c.get("not_openable"):
+        notes.append(f"无法打开的条目 {int(c['not_openable'])} 条")
+    if c.get("date_disagreements"):
+        notes.append(f"列表日期与文章页不一致 {int(c['date_disagreements'])} 条（按列表日期计）")
+    return "；".join(notes)
 
 
 def failure_label(p: dict) -> str:
@@ -540,7 +551,8 @@ def build_report(doc: dict[str, Any]) -> ReportView:
         crawl=dict(doc.get("crawl") or {}),
         units_open=len(resp) <= UNITS_OPEN_MAX,
         extra_nav=[Option(sid, label, 0) for key, sid, label in EXTRA_SECTIONS
-                   if doc.get(key) and (key != "links" or (doc.get("links") or {}).get("verified", True))],
+                   if doc.get(key) and (key != "links" or (doc.get("links") or {}).get("verified", True)
+                                        or (doc.get("links") or {}).get("dead_entries"))],
         profile={"kind": "", "region": "", "source_cn": "", "basis": "",
                  **{k: str(v) for k, v in (site.get("profile") or {}).items()}},
         completion=completion_rows(doc),

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from crawler.checks.base import CheckContext, Evidence, Outcome, check, failed, passed, unknown
 from crawler.model.build import SiteModel
 from crawler.model.probes import failure_share, is_down
+from crawler.model.site import SiteItem
 from crawler.net.kinds import KIND_CN
 
 NOT_VERIFIED = "未核验链接（抓取后没有运行链接核验，或使用了 --no-verify-links），无法判断"
@@ -59,11 +60,65 @@ class BrokenLinksParams:
     homepage_points: float = 1.0
     other_points: float = 0.1
     include_external: bool = False
+    openable: bool = False  # listed content must open: entries without a working link count as dead entries
+
+
+DEAD_CN = "无法打开的条目"
+
+
+def dead_entries(site: SiteModel, scope: str = "site") -> list[SiteItem]:
+    """Entries a person reads in a list but cannot open (javascript:, onclick that opens
+    nothing, <a> without href), homepage lists first; scope "homepage": those only."""
+    items = [i for i in site.homepage_items if not i.openable]
+    if scope != "homepage":
+        seen = {i.url for i in items}
+        items += [i for i in site.items if not i.openable and i.url not in seen]
+    return items
+
+
+def _dead_evidence(i: SiteItem) -> Evidence:
+    where = f"（栏目“{' > '.join(i.column)}”）" if i.column else "（首页）"
+    return Evidence(i.url.split("#", 1)[0], f"{DEAD_CN}“{i.title}”{where}：列表中有标题，但没有可以打开的链接")
+
+
+def _dead_row(i: SiteItem) -> dict[str, Any]:
+    return {"title": i.title, "page": i.url.split("#", 1)[0], "column": list(i.column),
+            "date": i.date.isoformat() if i.date else None}
 
 
 @check("broken_links", BrokenLinksParams, needs=("link_checks",))
 def broken_links(site: SiteModel, p: BrokenLinksParams, ctx: CheckContext) -> Outcome:
-    """错链：首页或全站的链接、图片、视频、附件无法打开（防护拦截和暂时无法访问的不计为错链）。"""
+    """错链：首页或全站的链接、图片、视频、附件无法打开（防护拦截和暂时无法访问的不计为错链）；
+    规则要求列表内容可以打开时（openable），列表中无法打开的条目也计入。"""
+    out = _broken_links(site, p)
+    if not p.openable:
+        return out
+    return _with_dead_entries(site, p, out)
+
+
+def _with_dead_entries(site: SiteModel, p: BrokenLinksParams, out: Outcome) -> Outcome:
+    """The link outcome with the dead entries counted: each is an unusable link (scored like
+    a broken one on its page), listed as 无法打开的条目 whether or not links were verified."""
+    dead = dead_entries(site, p.scope)
+    if not dead:
+        return out
+    details = dict(out.details or {})
+    on_home = sum(1 for i in dead if not i.column)
+    points = round(sum(p.other_points if i.column else p.homepage_points for i in dead), 2)
+    details.update(dead_entries=[_dead_row(i) for i in dead[:2000]], dead_count=len(dead),
+                   deduction=round(float(details.get("deduction") or 0) + points, 2))
+    ev = [*out.evidence[:200], *(_dead_evidence(i) for i in dead[:200])]
+    where = "首页" if p.scope == "homepage" else "全站"
+    home = f"其中首页 {on_home} 条，" if on_home and p.scope != "homepage" else ""
+    note = (f"{where}列表中有 {len(dead)} 条{DEAD_CN}（{home}有标题但没有可以打开的链接），"
+            f"按链接不可用计扣 {points:g} 分")
+    over = int(details.get("broken") or 0) + len(dead) > p.max_broken
+    if out.status == "unknown":  # links not verified: the dead entries alone can still decide
+        return (failed if over else unknown)(f"{note}；{out.message}", ev, **details)
+    return (failed if over else passed)(f"{out.message}；{note}", ev, **details)
+
+
+def _broken_links(site: SiteModel, p: BrokenLinksParams) -> Outcome:
     results = link_results(site)
     if results is None:
         return unknown(NOT_VERIFIED)

@@ -15,15 +15,30 @@ _PHONE_HOTLINE_RE = re.compile(r"(?<![\d\-])(123\d{2}|[48]00[-\s]?\d{3}[-\s]?\d{
 _PHONE_LABELLED_RE = re.compile(r"(?:电话|热线|联系方式|咨询|Tel|TEL|tel)\s*[:：]?\s*(\d{7,8})(?![\d])")
 _VALIDITY_RE = re.compile(r"(?:有效性|时效性|效力状态|有效状态|文件效力|是否有效|文件状态)\s*[:：]?\s*"
                           r"(现行有效|部分失效|已失效|已废止|全部失效|失效|废止|有效|尚未生效|已修改|已修订|修订)")
-# 成文日期, 生效日期, 施行日期 … are not publication dates
-_NOT_PUB = "".join(f"(?<!{w})" for w in ("成文", "生成", "有效", "生效", "施行", "实施", "废止", "失效", "截止", "出生",
-                                          "办结", "受理", "答复", "开始", "结束", "办公"))
+# Kinds of labelled dates on a page, as a person reads them:
+# - publication dates (发布时间, 发布日期 …): when the document was published;
+# - other dates of the document itself (a bare 日期/时间 label, 更新时间): read as its date when no
+#   publication date is shown;
+# - the document's record date (生成日期 in a 政府信息公开 catalogue's info table, the date the
+#   information was formed): its date only when the page shows neither of the above;
+# - dates that are not the publication of the document: 成文 (signed), 生效/施行/废止 … (its legal
+#   life), 出生/办结/受理/答复 … (dates in its text), and the dates of the page or of the visit,
+#   never of the document: 打印日期, 访问/浏览时间, 当前/今天/系统/北京时间, 页面生成时间.
+_NOT_DOC = ("成文", "生成", "有效", "生效", "施行", "实施", "废止", "失效", "截止", "出生", "办结", "受理", "答复",
+            "开始", "结束", "办公", "打印", "访问", "浏览", "阅读", "当前", "今天", "今日", "登录", "系统", "北京",
+            "页面", "网页", "查询", "检索", "下载", "统计")
+# the lookbehinds follow the label's literal, so they are tried only where a label is (speed)
+_NOT_PUB_DATE = "".join(f"(?<!{w}日期)" for w in _NOT_DOC)
+_NOT_PUB_TIME = "".join(f"(?<!{w}时间)" for w in _NOT_DOC)
+_DATE_VALUE = r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
 _PUB_LABEL_RE = re.compile(
-    rf"(发布时间|发布日期|发表时间|发布于|公开日期|发文日期|信息时间|更新时间|{_NOT_PUB}日期|{_NOT_PUB}时间)"
-    r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
+    rf"(发布时间|发布日期|发表时间|发布于|公开日期|发文日期|信息时间|更新时间|日期{_NOT_PUB_DATE}|时间{_NOT_PUB_TIME})"
+    + _DATE_VALUE
 )
 _STRONG_PUB = ("发布时间", "发布日期", "发表时间", "发布于", "公开日期", "发文日期", "信息时间")
-_WRITTEN_RE = re.compile(r"成文(?:日期|时间)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)")
+# 生成日期 of the document, not 页面/网页/本页生成日期 (when the page was rendered)
+_RECORD_RE = re.compile(r"生成日期(?<!面生成日期)(?<!页生成日期)" + _DATE_VALUE)
+_WRITTEN_RE = re.compile(r"成文(?:日期|时间)" + _DATE_VALUE)
 
 
 def find_phones(text: str) -> list[str]:
@@ -61,7 +76,9 @@ def find_validity(text: str) -> str | None:
     return v
 
 
-def find_page_date(meta_ci: dict[str, str], text: str) -> str | None:
+def find_page_date(meta_ci: dict[str, str], text: str, *, record: bool = True) -> str | None:
+    """The page's date: its PubDate-like meta, else the publication date it shows, else
+    another labelled date of the document, else (with `record`) its 生成日期."""
     for key in ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "pubtime", "releasedate",
                 "article:published_time", "dc.date", "maketime"):
         v = meta_ci.get(key)
@@ -78,7 +95,15 @@ def find_page_date(meta_ci: dict[str, str], text: str) -> str | None:
             return d
         if weak is None:
             weak = d
+    if weak is None and record:
+        return record_date(text)
     return weak
+
+
+def record_date(text: str) -> str | None:
+    """The 生成日期 a 政府信息公开 info table gives the document (not a page's render time)."""
+    m = _RECORD_RE.search(text)
+    return parse_date(m.group(1)) if m else None
 
 
 # ------------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def dead_anchors(w: Walk, page_url: str) -> list[tuple[Any, WalkLink]]:
     base = page_url.split("#", 1)[0]
     out: list[tuple[Any, WalkLink]] = []
     for row, region in w.rows:
-        if region in ("nav", "footer", "breadcrumb"):
+        if region in ("nav", "footer", "breadcrumb") or row in followable:
             continue
         best: tuple[Any, str] | None = None
         nested = False

@@ -25,6 +25,7 @@ from crawler.extract.identifiers import (
     find_phones,
     find_validity,
     footer_ids,
+    record_date,
     written_date,
 )
 from crawler.extract.lists import DEAD, Entry, js_call_links, list_entries
@@ -179,10 +180,11 @@ def _script_items(rec: PageRecord, w: Walk, resolve: Resolver) -> int:
 
 def _shown_date(rec: PageRecord, page_text: str, article: bool) -> str | None:
     """The date a person reads on an article or content page (发布时间：…, or the date beside
-    来源 under the title) when the page's PubDate meta says otherwise (a re-published page)."""
+    来源 under the title, or failing both the 生成日期 of its info table) when the page's
+    PubDate meta says otherwise (a re-published or re-rendered page)."""
     if not (article or rec.page_date or len(rec.items) < 3):
         return None
-    shown = find_page_date({}, page_text) or source_date(page_text)
+    shown = find_page_date({}, page_text, record=False) or source_date(page_text) or record_date(page_text)
     if shown and (shown.startswith("--") or shown == rec.page_date):
         return None
     return shown

@@ -180,6 +180,8 @@ def walk(root: Any, resolve: Resolver) -> Walk:
             handler(st, el, tag, attrib)
         elif tag in ("span", "div") and (attrib.get("id") or "") == "_ideConac":
             w.dzjg = True
+        if tag in _CLICK_ENTRY_TAGS and "onclick" in attrib and not pager_stack:
+            _on_click_entry(st, el, attrib)
     return w
 
 
@@ -233,6 +235,31 @@ def _script_link(st: _State, attrib: Any, href: str | None, el: Any) -> str | No
                 w.js_calls.append((el, mm.group(1), mm.group(3) or mm.group(4), st.region_stack[-1]))
                 break
     return None
+
+
+# elements a list shows as a whole-row click target: <li onclick=…>, <tr onclick=…>, <p onclick=…>
+_CLICK_ENTRY_TAGS = frozenset({"li", "tr", "td", "dd", "dt", "p", "div", "span", "h2", "h3", "h4", "h5", "font",
+                               "em", "strong", "b", "i"})
+
+
+def _on_click_entry(st: _State, el: Any, attrib: Any) -> None:
+    """A row or title a person clicks to open a document, without an <a>: onclick with the
+    page's URL in it (window.open('…'), location.href='…') is a link; a plain call
+    (xq(1), openDoc('12')) is resolved after the walk from the page's own script
+    (crawler.extract.lists.js_call_links). What opens nothing stays a dead entry."""
+    js = attrib.get("onclick") or ""
+    mm = _JS_ONCLICK_URL_RE.search(js) or _JS_PAGE_URL_RE.search(js)
+    if mm:
+        url = st.resolve(mm.group(1), count=False)
+        if url is not None:
+            kind = link_kind(url)
+            lk = st.add_link(url, norm(el.text_content())[:300], kind, el)
+            if lk is not None and kind in ("page", "attachment"):
+                st.w.anchors.append((el, lk))
+        return
+    mc = _JS_OPEN_CALL_RE.match(js)
+    if mc and len(st.w.js_calls) < 500:
+        st.w.js_calls.append((el, mc.group(1), mc.group(3) or mc.group(4), st.region_stack[-1]))
 
 
 def _anchor_text(el: Any, tag: str, attrib: Any) -> str:

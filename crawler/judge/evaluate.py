@@ -231,10 +231,19 @@ def findings_document(site: SiteModel, findings: list[Finding], as_of: date,
     if profile is not None:
         doc["site"]["profile"] = profile.to_dict()
     doc.update(link_health_sections(site))
+    doc["date_disagreements"] = date_disagreements(site)
     # no resident ID or mobile number leaves an audit unmasked, whatever string a site put it in
     from crawler.text.pii import redact_deep
 
     return redact_deep(doc, mobiles=True)
+
+
+def date_disagreements(site: SiteModel, limit: int = 1000) -> list[dict[str, Any]]:
+    """List entries whose date differs from the date their article page gives (its PubDate):
+    the list's date is the one used (what a person reads in the column); the other is noted."""
+    return [{"title": i.title, "url": i.url, "column": list(i.column),
+             "list_date": i.date.isoformat() if i.date else None, "article_date": i.article_date.isoformat()}
+            for i in site.items if i.article_date is not None][:limit]
 
 
 def link_health_sections(site: SiteModel) -> dict[str, Any]:
@@ -275,8 +284,10 @@ def link_health_sections(site: SiteModel) -> dict[str, Any]:
                  "transient": [row(r) for r in by.get("transient", [])[:1000]],
                  "media_bad": [row(r) for r in media if not r.get("media_ok")][:1000]}
         links.update(link_bounds(site.facts.get("link_check")))
-    # entries listed without a link a person can follow (javascript:, onclick, no href)
-    dead = [i for i in site.items if not i.openable]
+    # entries listed without a link a person can follow (javascript:, onclick, no href), homepage first
+    from crawler.checks.links import dead_entries
+
+    dead = dead_entries(site)
     links["dead_entries"] = [{"page": i.url.split("#", 1)[0], "title": i.title, "column": list(i.column)}
                              for i in dead[:1000]]
     if links.get("summary") is not None:

@@ -578,11 +578,14 @@ def _attach_items(model: SiteModel, tree: _Tree, scan: _Scan, groups: dict[str, 
                 if dead:
                     col.not_openable += 1
                 pd = scan.page_dates.get(iu)
+                other: date | None = None
                 if raw and pd and not raw.startswith("--") and not pd.startswith("--") and raw[:10] != pd[:10]:
-                    col.date_disagreements += 1  # the list's date counts (what a person reads)
+                    col.date_disagreements += 1  # the list's date counts (what a person reads), noted
+                    other = _resolve_date(pd, "", as_of)
                 d = _item_date(raw, iu, scan.page_dates, as_of)
                 item_dates[iu] = d
-                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path, openable=not dead))
+                model.items.append(SiteItem(title=title.strip(), url=iu, date=d, column=col.path, openable=not dead,
+                                            article_date=other))
         col.items = max([len(col.item_urls), *(infos[m].list_total or 0 for m in members)])
         ds = [item_dates[u] for u in col.item_urls if item_dates.get(u)]
         col.newest = max(ds) if ds else None  # type: ignore[type-var]
@@ -634,10 +637,11 @@ def _homepage_items(model: SiteModel, tree: _Tree, scan: _Scan, platform: tuple[
     model.root.nav_order = list(dict.fromkeys(t for t, _ in home.nav))
     if platform:  # the platform column's page is the homepage: its menu orders the children
         tree.by_path[platform].nav_order = model.root.nav_order
+    dead = home.openable or {}
     for iu, title, raw in home.items:
         model.homepage_items.append(SiteItem(title=title.strip(), url=iu,
                                              date=_item_date(raw, iu, scan.page_dates, as_of),
-                                             column=()))
+                                             column=(), openable=iu not in dead))
 
 
 # ------------------------------------------------------------------------------------------

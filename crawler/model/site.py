@@ -12,6 +12,8 @@ from urllib.parse import urldefrag, urlsplit, urlunsplit
 
 from crawler.text.names import Synonyms, default_synonyms
 
+_Date = date  # SiteItem has a field named date
+
 INDEX_RE = re.compile(r"/(index|default)\.(s?html?|jsp|php|aspx?)$", re.IGNORECASE)
 
 
@@ -39,6 +41,7 @@ class SiteItem:
     date: date | None
     column: tuple[str, ...]  # the column path it was listed under (may be ())
     openable: bool = True  # False: listed without a link a person can follow
+    article_date: _Date | None = None  # its article page's own date, when that differs from the list's
 
 
 @dataclass

@@ -83,3 +83,18 @@ def test_items_counted(doc, folder):
     col = _column(doc, t["column"])
     assert col is not None
     assert col["items"] == t["items"], (t["shape"], col)
+
+
+@pytest.mark.parametrize("folder", sorted(TRUTHS))
+def test_dead_entries_and_date_disagreements_noted(doc, folder):
+    """Entries nothing opens are counted per column and listed for the report; a list date
+    that differs from the article's PubDate is used, and the disagreement is listed."""
+    t = TRUTHS[folder]
+    col = _column(doc, t["column"])
+    assert col is not None
+    dead = t.get("dead", 0 if t["openable"] else t["items"])
+    assert col["not_openable"] == dead, (t["shape"], col)
+    listed = [d for d in doc["links"]["dead_entries"] if d["column"] and d["column"][-1] == t["column"]]
+    assert len(listed) == dead
+    noted = [d for d in doc["date_disagreements"] if d["column"] and d["column"][-1] == t["column"]]
+    assert col["date_disagreements"] == len(noted) == t.get("date_disagreements", 0), (t["shape"], col)

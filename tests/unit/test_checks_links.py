@@ -171,3 +171,64 @@ def test_links_partial_renders_escaped_and_collapsed():
     out = report_environment().get_template("_links.html.j2").render(doc=findings_document(site(None), [], AS_OF))
     assert "未核验链接" in out
     assert report_environment().get_template("_links.html.j2").render(doc={}).strip() == ""
+
+
+# -- dead entries: listed, titled, but nothing opens ---------------------------------------------
+def _with_dead(links=None) -> SiteModel:
+    from crawler.model.site import SiteItem
+
+    s = site(links)
+    s.items = [SiteItem("某某县2022年部门预算公开", HOME + "czxx/#entry-1", date(2022, 4, 8), ("财政信息",), openable=False),
+               SiteItem("某某县2022年部门决算公开", HOME + "czxx/t1.html", date(2022, 8, 8), ("财政信息",)),
+               SiteItem("某某县<b>通知</b>", HOME + "tzgg/#entry-2", date(2022, 9, 1), ("通知公告",), openable=False,
+                        article_date=date(2022, 9, 3))]
+    s.homepage_items = [SiteItem("首页要闻一则", HOME + "#entry-1", date(2022, 12, 1), (), openable=False)]
+    return s
+
+
+def test_dead_entries_count_only_when_the_rule_asks_for_openable_content():
+    assert run("broken_links", _with_dead(GOOD)).status == "pass"  # not asked: links only
+    o = run("broken_links", _with_dead(GOOD), openable=True)
+    assert o.status == "fail" and "无法打开的条目" in o.message and "3 条" in o.message
+    assert o.details["dead_count"] == 3 and o.details["deduction"] == 1.2  # homepage 1 + 2 × 0.1
+    assert o.details["dead_entries"][0]["title"] == "首页要闻一则"
+    assert {d["page"] for d in o.details["dead_entries"]} == {HOME, HOME + "czxx/", HOME + "tzgg/"}
+    assert any(e.url == HOME + "czxx/" and "部门预算" in e.text for e in o.evidence)
+    home = run("broken_links", _with_dead(GOOD), openable=True, scope="homepage")
+    assert home.details["dead_count"] == 1
+    assert run("broken_links", _with_dead(GOOD), openable=True, max_broken=3).status == "pass"
+    # dead entries are certain without link verification; below the allowance it stays unknown
+    unverified = run("broken_links", _with_dead(None), openable=True)
+    assert unverified.status == "fail" and "未核验" in unverified.message
+    assert run("broken_links", _with_dead(None), openable=True, max_broken=5).status == "unknown"
+    assert run("broken_links", site(GOOD), openable=True).status == "pass"  # none dead: links decide
+
+
+def test_report_shows_dead_entries_and_date_disagreements(tmp_path):
+    from lxml import html as lhtml
+
+    from reports.html import report_environment
+
+    doc = findings_document(_with_dead(None), [], AS_OF)
+    assert doc["links"]["summary"]["dead_entries"] == 3
+    assert doc["date_disagreements"] == [{"title": "某某县<b>通知</b>", "url": HOME + "tzgg/#entry-2",
+                                          "column": ["通知公告"], "list_date": "2022-09-01",
+                                          "article_date": "2022-09-03"}]
+    out = report_environment().get_template("_links.html.j2").render(doc=doc)
+    root = lhtml.fromstring(f"<div>{out}</div>")
+    (box,) = root.xpath("//details[@id='dead-entries']")
+    assert "无法打开的条目 3 条" in box.xpath("summary")[0].text_content()
+    assert "财政信息" in box.text_content() and "首页" in box.text_content() and not box.xpath(".//b")
+    # the full report: both in place, the disagreement with the list date marked as the one used
+    from reports import render_report
+
+    page = lhtml.parse(str(render_report(doc, tmp_path))).getroot()
+    (dd,) = page.xpath("//details[@id='date-disagreements']")
+    assert "列表日期（采用）" in dd.text_content() and "2022-09-03" in dd.text_content()
+    assert page.xpath("//details[@id='dead-entries']") and page.xpath("//nav//a[@href='#links']")
+    # the column tree says it per column
+    doc["columns"] = [{"path": ["财政信息"], "url": HOME + "czxx/", "items": 2, "newest": "2022-08-08",
+                       "fetched": True, "not_openable": 1, "date_disagreements": 1}]
+    page = lhtml.parse(str(render_report(doc, tmp_path))).getroot()
+    (row,) = page.xpath("//table[@class='tree']//tr[contains(@class, 'column')]")
+    assert "无法打开的条目 1 条" in row.text_content() and "按列表日期计" in row.text_content()

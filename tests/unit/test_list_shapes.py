@@ -105,6 +105,35 @@ def test_onclick_call_opens_the_url_its_function_builds():
     assert not any("id=3" in u for u in urls)  # a function that opens nothing gives no link
 
 
+def test_whole_row_click_that_builds_a_url_is_an_entry_and_one_that_opens_nothing_is_dead():
+    rec = _shape("xzxk")
+    opened = {i.url: i.date for i in rec.items if i.openable}
+    assert opened == {"http://xian.test/xzxk/content_305.html": "2024-06-18",
+                      "http://xian.test/xzxk/content_298.html": "2024-05-27",
+                      "http://xian.test/xzxk/content_287.html": "2024-04-09"}  # <p onclick>, <li onclick>
+    (dead,) = [i for i in rec.items if not i.openable]
+    assert dead.date == "2024-07-02" and "#entry-" in dead.url  # tip() only alerts: nothing opens
+    crawled = {lk.url for lk in rec.links if lk.kind == "page" and lk.region == "list"}
+    assert "http://xian.test/xzxk/content_287.html" in crawled and not any("#entry-" in u for u in crawled)
+    # a row whose onclick names the page outright is a link too
+    direct = _extract("""<html><body><table class="list">
+      <tr onclick="window.open('/lm/202405/t20240509_3.html')"><td>某某县关于公布2024年第一批行政许可事项的通知</td>
+      <td>2024-05-09</td></tr>
+      <tr onclick="window.open('/lm/202404/t20240411_2.html')"><td>某某县关于调整部分行政许可办理时限的通知</td>
+      <td>2024-04-11</td></tr></table></body></html>""")
+    assert [(i.url, i.date, i.openable) for i in direct.items] == [
+        ("http://xian.test/lm/202405/t20240509_3.html", "2024-05-09", True),
+        ("http://xian.test/lm/202404/t20240411_2.html", "2024-04-11", True)]
+    # the row opens what its inner javascript:; link does not
+    row = _extract("""<html><body><ul class="list">
+      <li onclick="location.href='/lm/202405/t20240509_3.html'"><a href="javascript:;">某某县关于公布2024年第一批行政许可事项的通知</a>
+      <span>2024-05-09</span></li>
+      <li onclick="location.href='/lm/202404/t20240411_2.html'"><a href="javascript:;">某某县关于调整部分行政许可办理时限的通知</a>
+      <span>2024-04-11</span></li></ul></body></html>""")
+    assert [(i.url, i.openable) for i in row.items] == [("http://xian.test/lm/202405/t20240509_3.html", True),
+                                                       ("http://xian.test/lm/202404/t20240411_2.html", True)]
+
+
 # -- the date a person reads on an article ---------------------------------------------------
 
 def test_shown_date_of_a_republished_article_differs_from_pubdate():
@@ -124,6 +153,30 @@ def test_unlabelled_date_beside_source_is_the_shown_date_and_a_clock_is_not():
     clock_only = _extract("""<html><body><div class="top">今天：2024年2月22日 星期四</div>
       <h1>机构职能</h1><div class="content"><p>某某局负责全县的有关工作。</p></div></body></html>""")
     assert "shown_date" not in clock_only.text_facts
+
+
+def test_record_date_is_read_when_no_publication_date_is_shown_and_page_times_never_are():
+    # a 政府信息公开 info table giving only 生成日期, on a page whose PubDate meta is the time it
+    # was last rendered (页面生成时间): a person reads the 生成日期 as the document's date
+    rec = _extract("""<html><head><meta name="PubDate" content="2023-09-20 08:00:00"></head><body>
+      <dl class="meta"><dd>索 引 号：000000000A/2023-0000001</dd><dd>生成日期：2023-06-02</dd>
+      <dd>公开方式：主动公开</dd></dl><h1>某某县2022年统计公报</h1>
+      <div class="rel"><ul><li><a href="/a/1.html">图解：某某县2022年统计公报</a><span>2023-07-01</span></li></ul></div>
+      <div class="content"><p>正文。</p></div><div class="foot">页面生成日期：2023-09-20</div></body></html>""",
+                   url="http://xian.test/tjxx/")
+    assert rec.page_date == "2023-09-20" and rec.text_facts["shown_date"] == "2023-06-02"
+    # a publication date shown beside it wins over the record date
+    both = _extract("""<html><body><table><tr><td>生成日期：</td><td>2024-05-30</td></tr></table>
+      <h1>某某部关于开展活动的通知</h1><div>发布日期：2024-06-10 来源：某某部</div></body></html>""")
+    assert both.page_date == "2024-06-10"
+    # dates of the page or of the visit are never the document's date
+    visit = _extract("""<html><body><h1>某某县人民政府机构职能</h1>
+      <div class="tool">打印日期：2024-08-01 访问时间：2024-08-01 10:00 当前时间：2024-08-01</div>
+      <div class="content"><p>某某县人民政府负责本县行政工作。</p></div></body></html>""")
+    assert visit.page_date is None and "shown_date" not in visit.text_facts
+    rendered = _extract("""<html><body><h1>机构职能</h1><p>某某局负责全县的有关工作。</p>
+      <div class="foot">页面生成日期：2024-08-01</div></body></html>""")
+    assert rendered.page_date is None
 
 
 # -- the site model -------------------------------------------------------------------------
@@ -168,6 +221,8 @@ def test_dead_entries_count_and_list_date_wins_over_pubdate_with_the_disagreemen
     assert col.items == 3 and col.not_openable == 2
     assert col.newest == date(2023, 4, 10) and col.date_disagreements == 1
     assert canonical_url(BASE + "/czxx/") + "#entry-1" in col.item_urls
+    (noted,) = [i for i in m.items if i.article_date is not None]  # the disagreement, for the report
+    assert (noted.date, noted.article_date) == (date(2023, 4, 10), date(2023, 4, 12))
 
 
 def test_rules_asking_for_openable_content_report_dead_entries():
