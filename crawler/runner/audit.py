@@ -36,7 +36,9 @@ class AuditResult:
 
 
 def mark_unaudited(doc: dict[str, Any], reason: str) -> None:
-    """A site that could not be audited gets no score: its verdict says why, in Chinese."""
+    """A site that could not be audited gets no score and no completion figures (已完成 0 /
+    应完成 N of a site never read would be a verdict on nothing): its verdict says why, in Chinese."""
+    doc["completion"] = []
     v = doc.setdefault("verdict", {})
     v["verdict"] = "无法判断"
     v["score"] = None
