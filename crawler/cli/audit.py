@@ -319,9 +319,11 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
 
 def profile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="类型",
-                   help="站点类型：政府门户网站、部门网站 或 乡镇（街道）网站（默认按网站名称推断），决定适用哪些规则")
+                   help="站点类型：政府门户网站、部门网站 或 乡镇（街道）网站（默认按网站名称推断），决定适用哪些规则；"
+                        "与 --sites 一起使用时用于清单中未写 profile 的网站（清单中写明的优先）")
     p.add_argument("--region", metavar="地区",
-                   help="站点所属地区，如 重庆市渝中区（默认按网站名称推断）；其他地区通知中的规则记为不适用")
+                   help="站点所属地区，如 重庆市渝中区（默认按网站名称推断）；其他地区通知中的规则记为不适用；"
+                        "与 --sites 一起使用时用于清单中未写 region 的网站（清单中写明的优先）")
 
 
 
