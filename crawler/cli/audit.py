@@ -296,7 +296,7 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
     p.add_argument("--max-links", type=int, help=f"最多核验的链接数（抓取中与抓取后合计，默认 {D.GOVAUDIT_MAX_LINKS}，超出部分在报告中注明未核验）")
     p.add_argument("--link-budget", type=float,
-                   help="链接核验的最长秒数（抓取中与抓取后各计；默认不限；到时未核验的链接在报告中注明）")
+                   help="链接核验的最长秒数（抓取中与抓取后合计；默认不限；到时未核验的链接在报告中注明）")
     p.add_argument("--verbose", action="store_true", help="显示抓取日志")
     p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
     p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")

@@ -182,8 +182,9 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
             opts["delay"] = delay
         if max_links is not None:
             opts["max_links"] = max_links
-        if budget:
+        if budget:  # one budget for the verification during the crawl and this one
             opts["budget"] = budget
+            opts["budget_spent"] = link_budget_spent(store, crawl_id)
         try:
             stop.run(PHASE_LINKS, verify_crawl_links, store, crawl_id, grace=5.0, **opts)
         except AuditStopped:
@@ -192,6 +193,16 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
             log.warning("链接核验失败：%s", redact(str(e)))
             store.set_fact(crawl_id, "link_check", {"error": f"{type(e).__name__}: {redact(str(e))}"})
         progress.done()
+
+
+def link_budget_spent(store: CrawlStore, crawl_id: int) -> float:
+    """Seconds of --link-budget the verification during the crawl used (crawler.crawl.verify)."""
+    info = store.crawl_info(crawl_id)
+    links = (info.stats or {}).get("links") if info is not None else None
+    try:
+        return max(0.0, float((links or {}).get("budget_spent") or 0.0))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 STOPPED_FACT = "audit_stopped"
