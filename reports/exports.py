@@ -193,7 +193,8 @@ def _summary_sheet(summary: Any, docs: list[dict[str, Any]]
         counts = {s: sum(1 for f in r.findings if f.status == s) for s in _COUNTED}
         score = (doc.get("verdict") or {}).get("score")  # a number, so the column sorts and sums
         site_vals = [r.site_name, r.site_url, r.as_of, verdict.verdict, "—" if score is None else score, verdict.reason,
-                     *counts.values(), "\n".join(f"{c['document']}：{c['text']}" for c in r.completion)]
+                     *counts.values(), "\n".join(f"{c['document']}：{c['text']}" for c in r.completion)
+                     if r.reachable else f"未能检查（站点无法访问：{r.unreachable_reason or '首页未能打开'}）"]
         for c, val in enumerate(site_vals, 1):
             _put(summary, i, c, val).alignment = wrap
         for unit, items in _gap_views(doc).items():

@@ -125,6 +125,43 @@ def history_view(doc: dict[str, Any]) -> HistoryView:
 
 
 @dataclass
+class UnitChanges:
+    """A unit page's change line: its own items' 变化 since the last run, and what it fixed."""
+
+    line: str = ""
+    fixed: list[str] = field(default_factory=list)  # titles of the unit's items fixed since the last run
+
+
+def unit_changes(doc: dict[str, Any], h: HistoryView, unit: str, items: list[Any],
+                 findings: list[Any]) -> UnitChanges:
+    """`items`: the unit's gap items (reports.view.FindingView); `findings`: every finding's
+    view (the fixed ones now pass, so they are in no gap list)."""
+    if not h.present:
+        return UnitChanges()
+    if h.first:
+        return UnitChanges(line="本网站的第一次检查记录，下次检查起显示变化。")
+    hist = doc.get("history") or {}
+    prev = hist.get("previous_run") or {}
+    counts = {c: 0 for c in CHANGE_CN}
+    seen: set[str] = set()
+    for f in items:
+        if f.rule_id in seen:
+            continue
+        seen.add(f.rule_id)
+        c = h.change_of.get(f.rule_id)
+        if c in counts:
+            counts[c] += 1
+    fixed = [str(f.title) for f in findings if h.change_of.get(f.rule_id) == "fixed" and unit in f.units]
+    counts["fixed"] = len(fixed)
+    if h.kind == "recheck":
+        head = f"复查（对照运行 {hist.get('base_run') or prev.get('id')}，{prev.get('date')}）"
+    else:
+        head = f"较上次（{prev.get('date')}）"
+    line = f"{head}，本单位：" + "，".join(f"{CHANGE_CN[c]} {counts[c]}" for c in ("new", "regressed", "open", "fixed"))
+    return UnitChanges(line=line, fixed=fixed)
+
+
+@dataclass
 class SiteHistoryCell:
     """The multi-site index's 变化 cell of one site: change since its last run and a small trend."""
 

@@ -78,15 +78,21 @@ def render_report(doc: dict[str, Any], out_dir: Path, name: str = "report.html")
     html = env.get_template("report.html.j2").render(doc=doc, r=r, h=h, history_assets=history_assets() if h.present else {},
                                                      **static_assets())
     path = _write(Path(out_dir) / name, html)
-    render_unit_pages(doc, Path(out_dir), r=r, env=env)
+    render_unit_pages(doc, Path(out_dir), r=r, env=env, h=h)
     return path
 
 
 def render_unit_pages(doc: dict[str, Any], out_dir: Path, *, r: Any = None,
-                      env: Environment | None = None) -> list[Path]:
-    """One self-contained page per responsible unit under out_dir/units/."""
+                      env: Environment | None = None, h: Any = None) -> list[Path]:
+    """One self-contained page per responsible unit under out_dir/units/; with a run history
+    (`h`, reports.history.HistoryView), each item's 变化 and the unit's change line, as the
+    main report shows them."""
+    from reports.history import history_assets, history_view, unit_changes
+
     env = env or report_environment()
     r = r or build_report(doc)
+    h = h if h is not None else history_view(doc)
+    extra: dict[str, Any] = {"h": h, "history_assets": history_assets() if h.present else {}}
     lead_by_unit: dict[str, UnitGroup] = {g.unit: g for g in r.by_lead}
     units_dir = Path(out_dir) / "units"
     if units_dir.is_dir():  # pages of an earlier run for units that no longer have gaps
@@ -96,6 +102,7 @@ def render_unit_pages(doc: dict[str, Any], out_dir: Path, *, r: Any = None,
     assets = static_assets()
     paths = []
     for g in r.by_unit:
-        html = tpl.render(doc=doc, r=r, g=g, lead=lead_by_unit.get(g.unit), **assets)
+        html = tpl.render(doc=doc, r=r, g=g, lead=lead_by_unit.get(g.unit), **assets, **extra,
+                          unit_changes=unit_changes(doc, h, g.unit, g.items, r.findings) if h.present else None)
         paths.append(_write(Path(out_dir) / g.page, html))
     return paths

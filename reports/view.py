@@ -472,8 +472,11 @@ def failure_label(p: dict) -> str:
 
 
 def completion_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each notice's completion as the report says it (工作要点落实)."""
-    rows = []
+    """Each notice's completion as the report says it (工作要点落实); none for a site that
+    could not be audited (its figures would count a site never read)."""
+    rows: list[dict[str, Any]] = []
+    if not (doc.get("site") or {}).get("reachable", True):
+        return rows
     for c in doc.get("completion") or []:
         text = (f"已完成 {c.get('done', 0)} / 应完成 {c.get('due', 0)}，逾期 {c.get('overdue', 0)}，"
                 f"未到期 {c.get('pending', 0)}")

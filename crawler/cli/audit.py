@@ -333,7 +333,7 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-verify-links", action="store_true", help="不核验链接、图片、视频和附件")
     p.add_argument("--max-links", type=int, help=f"最多核验的链接数（抓取中与抓取后合计，默认 {D.GOVAUDIT_MAX_LINKS}，超出部分在报告中注明未核验）")
     p.add_argument("--link-budget", type=float,
-                   help="链接核验的最长秒数（抓取中与抓取后各计；默认不限；到时未核验的链接在报告中注明）")
+                   help="链接核验的最长秒数（抓取中与抓取后合计；默认不限；到时未核验的链接在报告中注明）")
     p.add_argument("--verbose", action="store_true", help="显示抓取日志")
     p.add_argument("--waivers", help="豁免清单 waivers.yaml（经批准的例外，到期失效）")
     p.add_argument("--probe-store", help="可用性探测库（govaudit probe --store 所用文件或地址，默认即抓取库）")
@@ -356,9 +356,11 @@ def crawl_options(p: argparse.ArgumentParser) -> None:
 
 def profile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="类型",
-                   help="站点类型：政府门户网站、部门网站 或 乡镇（街道）网站（默认按网站名称推断），决定适用哪些规则")
+                   help="站点类型：政府门户网站、部门网站 或 乡镇（街道）网站（默认按网站名称推断），决定适用哪些规则；"
+                        "与 --sites 一起使用时用于清单中未写 profile 的网站（清单中写明的优先）")
     p.add_argument("--region", metavar="地区",
-                   help="站点所属地区，如 重庆市渝中区（默认按网站名称推断）；其他地区通知中的规则记为不适用")
+                   help="站点所属地区，如 重庆市渝中区（默认按网站名称推断）；其他地区通知中的规则记为不适用；"
+                        "与 --sites 一起使用时用于清单中未写 region 的网站（清单中写明的优先）")
 
 
 

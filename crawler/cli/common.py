@@ -168,8 +168,12 @@ def print_summary(result: Any, out_dir: Path) -> None:
     doc = result.document
     s = doc["summary"]
     site = doc["site"]
-    if not site["reachable"]:
-        print(f"未能检查：站点无法访问（{site['unreachable_reason'] or '首页未能打开'}），不计分，相关检查结论为“无法判断”。")
+    if not site["reachable"]:  # one line says it all: no score, no completion, no counts
+        print(f"未能检查：站点无法访问（{site['unreachable_reason'] or '首页未能打开'}），不计分，不统计完成情况；"
+              "请确认网址和网络后重新检查。")
+        _print_run_and_outputs(result)
+        print("未能检查该网站，退出码为 1。")
+        return
     prof = site.get("profile") or {}
     if prof:
         print(f"站点类型：{prof.get('kind') or '未确定'}；所属地区：{prof.get('region') or '未确定'}"
@@ -191,6 +195,12 @@ def print_summary(result: Any, out_dir: Path) -> None:
         print(f"已豁免 {s['waived']} 项（见报告“豁免”一节）。")
     for w in (doc.get("waivers") or {}).get("unmatched") or []:
         print(f"注意：豁免（{w.get('rule_id')}，网站 {w.get('site')}）未匹配任何检查结果：{w.get('why')}。")
+    _print_run_and_outputs(result)
+    if s["fail"]:
+        print(f"有 {s['fail']} 项不通过（国家检查指标与工作要点合计），详见报告。")
+
+
+def _print_run_and_outputs(result: Any) -> None:
     h = result.document.get("history")
     if h:
         from crawler.runner.history import change_line
@@ -199,8 +209,6 @@ def print_summary(result: Any, out_dir: Path) -> None:
         print(f"运行编号 {h['run_id']}（{'复查' if h.get('kind') == 'recheck' else '检查'}）。" + (line or "本网站的第一次检查记录。"))
     for name, path in result.outputs.items():
         print(f"  {OUTPUT_CN.get(name, name)}：{path}")
-    if s["fail"]:
-        print(f"有 {s['fail']} 项不通过（国家检查指标与工作要点合计），详见报告。")
 
 
 OUTPUT_CN = {"findings": "检查结果数据", "report": "检查报告", "csv": "问题清单 CSV", "xlsx": "整改台账"}

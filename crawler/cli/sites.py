@@ -18,6 +18,7 @@ from crawler.cli.common import (
     load_waivers,
     parse_as_of,
     probe_store_spec,
+    profile_option,
 )
 from crawler.ruleset.sites import SitesFileError, SiteSpec, load_sites
 from crawler.runner.progress import make_progress
@@ -78,6 +79,7 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
     if getattr(args, "urls", None):
         raise InputError("--sites 与网址不能同时给出（网址请写在站点清单中）")
     as_of = parse_as_of(getattr(args, "as_of", None))
+    profile = profile_option(args)  # for the sites whose entry sets no profile / region
     out_dir = Path(getattr(args, "out", "out"))
     default_rules = file_rules or list(getattr(args, "rules", None) or []) or bundled_rules()
     cache: dict[tuple[str, ...], list[Any]] = {}
@@ -96,7 +98,8 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
     probe_spec = probe_store_spec(args)
     if getattr(args, "distributed", False):  # one Celery task per site (crawler.distributed)
         rule_paths = {s.slug: list(s.rules or default_rules) for s in sites}
-        return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec, site_rules=site_rules)
+        return run_sites_distributed(args, sites, rule_paths, as_of, out_dir, probe_spec, site_rules=site_rules,
+                                     profile=profile)
 
     jobs = [CrawlJob(slug=s.slug, urls=s.urls, store=str(out_dir / s.slug / "crawl.db"),
                      extra_hosts=s.extra_hosts, options=_crawl_options(args, s.urls, s)) for s in sites]
@@ -111,12 +114,13 @@ def _run_sites(args: argparse.Namespace, crawl: CrawlFunc | None) -> int:
         stop.notice = progress.message
         held.callback(stop.uninstall)
         return _crawl_and_evaluate(args, sites, jobs, crawl, site_rules, waivers, as_of, out_dir, probe_spec,
-                                   progress=progress, stop=stop)
+                                   progress=progress, stop=stop, profile=profile)
 
 
 def _crawl_and_evaluate(args: argparse.Namespace, sites: list[SiteSpec], jobs: list[CrawlJob],
                         crawl: CrawlFunc | None, site_rules: dict[str, list[Any]], waivers: list[Any],
-                        as_of: Any, out_dir: Path, probe_spec: str | None, *, progress: Any, stop: Any) -> int:
+                        as_of: Any, out_dir: Path, probe_spec: str | None, *, progress: Any, stop: Any,
+                        profile: dict[str, str] | None = None) -> int:
     from crawler.runner.audit import stopped_crawl
     from crawler.runner.progress import crawl_feed
     from crawler.runner.stop import AuditStopped
@@ -155,7 +159,8 @@ def _crawl_and_evaluate(args: argparse.Namespace, sites: list[SiteSpec], jobs: l
                                          verify_links=not getattr(args, "no_verify_links", False),
                                          probe_store=probe_spec, timeout=getattr(args, "timeout", None),
                                          stop=stop, progress=progress, link_options=link_options,
-                                         resumed=set(resumed), history=getattr(args, "history", None))
+                                         resumed=set(resumed), history=getattr(args, "history", None),
+                                         profile=profile)
     except AuditStopped as e:
         progress.message(f"已停止（{e.phase}阶段）：已取得的结果保存在各网站的抓取库（{out_dir}/<站点>/crawl.db）中；"
                          "重新运行同一命令将从中断处继续（加 --fresh 则重新开始）。")
@@ -166,15 +171,26 @@ def _crawl_and_evaluate(args: argparse.Namespace, sites: list[SiteSpec], jobs: l
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def _with_profile(info: dict[str, Any], profile: dict[str, str] | None) -> dict[str, Any]:
+    """A site entry's profile and region, each from the command line where the entry sets none."""
+    out = dict(info)
+    for key, opt in (("profile", "kind"), ("region", "region")):
+        if not out.get(key) and (profile or {}).get(opt):
+            out[key] = (profile or {})[opt]
+    return out
+
+
 def _abs(spec: str) -> str:
     return spec if "://" in spec else str(Path(spec).resolve())
 
 
 def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_paths: dict[str, list[str]],
                           as_of: Any, out_dir: Path, probe_spec: str | None,
-                          site_rules: dict[str, list[Any]] | None = None) -> int:
+                          site_rules: dict[str, list[Any]] | None = None,
+                          profile: dict[str, str] | None = None) -> int:
     """`--sites FILE --distributed`: one `audit_site` task per site on the Celery workers,
-    crawling into the shared `--store`; then the same out/<slug>/ reports and index."""
+    crawling into the shared `--store`; then the same out/<slug>/ reports and index.
+    `profile` (--profile/--region) applies where a site's entry sets none."""
     try:
         from crawler.runner import distributed as dist
     except ImportError:
@@ -184,7 +200,7 @@ def run_sites_distributed(args: argparse.Namespace, sites: list[SiteSpec], rule_
         raise InputError(f"--wait {wait:g} 无效（应为大于 0 的秒数）")
     store_url = getattr(args, "store", None) or ""
     options = _task_options(args, probe_spec, wait)
-    jobs = [{"site": {**s.info(), "extra_hosts": s.extra_hosts}, "rules": [_abs(r) for r in rule_paths[s.slug]],
+    jobs = [{"site": {**_with_profile(s.info(), profile), "extra_hosts": s.extra_hosts}, "rules": [_abs(r) for r in rule_paths[s.slug]],
              "as_of": as_of.isoformat(), "store_url": store_url,
              "out_dir": str((out_dir / s.slug).resolve()), "options": options} for s in sites]
     where = dist.redact_url(store_url) if store_url else "各 worker 本机的 OUT/<slug>/crawl.db"

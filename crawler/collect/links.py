@@ -674,6 +674,7 @@ def verify_crawl_links(
     max_retry_after: float = MAX_RETRY_AFTER,
     backoff: float = 1.0,
     budget: float | None = None,
+    budget_spent: float = 0.0,
     stop: Any = None,
     progress: Any = None,
     resume: bool = False,
@@ -684,7 +685,8 @@ def verify_crawl_links(
     URLs the crawl fetched as pages take the crawl's answer; URLs verified during the crawl
     (GOVAUDIT_VERIFY_LINKS) take that answer; only the rest is checked here, with httpx.
     Bounds: at most `max_links` URLs (GOVAUDIT_MAX_LINKS; the URLs verified during and after
-    the crawl together) and `budget` seconds (GOVAUDIT_LINK_BUDGET); what a bound leaves
+    the crawl together) and `budget` seconds (GOVAUDIT_LINK_BUDGET, also during and after the
+    crawl together: `budget_spent` seconds of it went to verification during the crawl); what a bound leaves
     unverified is stored as skipped and counted in ``skipped_by_bound`` with the ``bound``
     reached. `stop` (a threading.Event) ends the verification early, keeping the results so
     far; with `resume`, URLs already verified in this crawl are not checked again. `progress`
@@ -707,7 +709,7 @@ def verify_crawl_links(
     if to_verify:
         d_int = DEFAULT_DELAY if delay is None else delay
         d_ext = max(EXTERNAL_DELAY if external_delay is None else external_delay, d_int)
-        deadline = t0 + budget if budget else None
+        deadline = t0 + max(0.0, budget - budget_spent) if budget else None
         results = asyncio.run(_verify_all(to_verify, per_host=per_host, timeout=timeout, retries=retries,
                                           delay=d_int, external_delay=d_ext, max_retry_after=max_retry_after,
                                           backoff=backoff, guard=NetGuard(info.start_urls),
@@ -717,7 +719,8 @@ def verify_crawl_links(
     stats = run.finish()
     stats["seconds"] = round(time.monotonic() - t0, 2)
     store.set_fact(crawl_id, "link_check", {**stats, "include_external": include_external,
-                                            "max_links": max_links, "budget": budget})
+                                            "max_links": max_links, "budget": budget,
+                                            **({"budget_spent": budget_spent} if budget else {})})
     log.info("链接核验完成：%s", {k: stats[k] for k in ("links", "ok", "broken", "blocked", "transient")})
     return stats
 

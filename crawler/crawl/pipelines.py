@@ -161,6 +161,9 @@ class StorePipeline:
     def crawl_stats(self, spider: Spider, reason: str) -> dict[str, Any]:
         assert self.store is not None and self.crawl_id is not None
         st = self.crawler.stats
+        verifier = getattr(spider, "verifier", None)
+        if verifier is not None and verifier.budget is not None:  # one link budget, during and after the crawl
+            st.set_value("govaudit/links/budget_spent", verifier.budget_spent())
         status_counts = {
             k.rsplit("/", 1)[-1]: v for k, v in (st.get_stats() or {}).items()
             if k.startswith("downloader/response_status_count/")

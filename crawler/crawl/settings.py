@@ -122,4 +122,4 @@ GOVAUDIT_EXCLUDE: list[str] = []  # URL regexes never followed (sites.yaml `excl
 # pages … verified as they are found, through the same downloader (the audit turns it on)
 GOVAUDIT_VERIFY_LINKS = False
 GOVAUDIT_MAX_LINKS = 20000  # URLs verified per audit (during and after the crawl); -1: no limit
-GOVAUDIT_LINK_BUDGET: float | None = None  # seconds of verification, during and after the crawl each; None: no limit
+GOVAUDIT_LINK_BUDGET: float | None = None  # seconds of verification, during and after the crawl together; None: no limit

@@ -17,8 +17,11 @@ what the crawl did not.
 
 At most GOVAUDIT_MAX_LINKS URLs are verified per crawl, and none are asked for once
 GOVAUDIT_LINK_BUDGET seconds have passed since the first; further ones are counted
-(``govaudit/links/over_bound``, ``govaudit/links/over_budget``) and left to the bounds
-of the post-crawl step, which reports what they leave unverified as skipped.
+(``govaudit/links/over_bound``, ``govaudit/links/over_budget``) and left to the post-crawl
+step. Both bounds hold for the two steps together: the seconds spent here
+(``govaudit/links/budget_spent``, from the first verification request to the end of the
+crawl, at most the budget) are taken from the post-crawl step's time, as the URLs
+verified here are from its count; it reports what is left unverified as skipped.
 """
 from __future__ import annotations
 
@@ -117,6 +120,13 @@ class CrawlLinkVerifier:
     def over_budget(self) -> bool:
         return self.budget is not None and self.started is not None \
             and time.monotonic() - self.started >= self.budget
+
+    def budget_spent(self) -> float:
+        """Seconds of the link budget used so far (from the first verification request, at
+        most the budget): the post-crawl verification has only the rest."""
+        if self.budget is None or self.started is None:
+            return 0.0
+        return round(min(self.budget, time.monotonic() - self.started), 2)
 
     # -- which links -------------------------------------------------------------------------
     def requests_for(self, rec: PageRecord, *, followed: bool) -> Iterator[Any]:

@@ -11,8 +11,8 @@ sites.yaml::
         rules: [national-rubric-2019.yaml, yuzhong-2021.yaml]   # files or folders
         extra_hosts: [xxgk.cqyz.gov.cn]      # other hosts that belong to the site
         slug: yuzhong                        # optional: the output folder name (default: the host)
-        profile: 政府门户网站                  # optional: 政府门户网站 | 部门网站 | 乡镇（街道）网站 (default: inferred from the name)
-        region: 重庆市渝中区                   # optional: the site's region (default: inferred from the name)
+        profile: 政府门户网站                  # optional: 政府门户网站 | 部门网站 | 乡镇（街道）网站 (default: --profile, else inferred from the name)
+        region: 重庆市渝中区                   # optional: the site's region (default: --region, else inferred from the name)
         # what `govaudit schedule` uses (docs/SCHEDULE.md); schedule/probe_interval/misfire/notify
         # may also be given at file level as the default of every site
         schedule: "0 2 * * 1"                # cron (5 fields; 6 fields = with seconds first) or "every 30m"

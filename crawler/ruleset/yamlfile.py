@@ -6,7 +6,8 @@ remembers the line it and each of its keys start on, so every problem can be rep
     line_of(data, "rules")   # the line of the key, else of the mapping, None for non-mappings
 
 Duplicate keys and list/mapping keys are errors; dates stay strings (each loader validates
-them and names the line)."""
+them and names the line). A plain key that YAML 1.1 reads as a boolean (`on`, `off`, `yes`,
+`no`, `true`, `false`) stays the word written: `on: [down]` is the key "on", never True."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,13 +38,19 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     d = LineDict()
     d.line = node.start_mark.line + 1
     d.key_lines = {}
     for k_node, v_node in node.value:
-        key = loader.construct_object(k_node, deep=True)
+        if isinstance(k_node, yaml.ScalarNode) and k_node.tag == _BOOL_TAG and k_node.style is None:
+            key: Any = k_node.value  # `on:` / `yes:` as written (YAML 1.1 would make it True)
+        else:
+            key = loader.construct_object(k_node, deep=True)
         if isinstance(key, (list, dict)):
             raise yaml.constructor.ConstructorError(None, None, "映射的键不能是列表或映射", k_node.start_mark)
         if key in d:

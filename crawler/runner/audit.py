@@ -36,7 +36,9 @@ class AuditResult:
 
 
 def mark_unaudited(doc: dict[str, Any], reason: str) -> None:
-    """A site that could not be audited gets no score: its verdict says why, in Chinese."""
+    """A site that could not be audited gets no score and no completion figures (已完成 0 /
+    应完成 N of a site never read would be a verdict on nothing): its verdict says why, in Chinese."""
+    doc["completion"] = []
     v = doc.setdefault("verdict", {})
     v["verdict"] = "无法判断"
     v["score"] = None
@@ -82,18 +84,21 @@ def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_
     """`waivers` (crawler.waivers.Waiver) are applied before the verdict; `site_info`
     (name, unit, slug, profile, region from a sites file) is merged into the document's
     "site"; `probe_store` holds the availability probes (default: the crawl store);
-    `profile` ({"kind", "region"} from --profile/--region) decides which rules apply,
+    `profile` ({"kind", "region"} from --profile/--region) decides which rules apply, each
+    field where `site_info` (a sites.yaml entry) sets none (the entry's own wins), then
     completed from the site's name (crawler.judge.applicability)."""
     from crawler.judge.applicability import resolve_profile
     from crawler.judge.evaluate import site_name
 
     site = load_site(store, crawl_id, as_of, probe_store=probe_store)
     info_in = site_info or {}
-    given = dict(profile or {})
-    source = "option" if (given.get("kind") or given.get("region")) else ""
-    if not source and (info_in.get("profile") or info_in.get("region")):
-        given = {"kind": str(info_in.get("profile") or ""), "region": str(info_in.get("region") or "")}
-        source = "sites"
+    option = dict(profile or {})
+    given = {"kind": str(info_in.get("profile") or ""), "region": str(info_in.get("region") or "")}
+    source = "sites" if (given["kind"] or given["region"]) else ""
+    for key in ("kind", "region"):
+        if not given[key] and option.get(key):
+            given[key] = str(option[key])
+            source = source or "option"
     home = site.facts.get("homepage") or {}
     names = [str(info_in.get("name") or ""), site_name(site), str(home.get("title") or "")]
     prof = resolve_profile(given.get("kind", ""), given.get("region", ""), names=names, source=source or "option")
@@ -168,8 +173,9 @@ def post_crawl(store: CrawlStore, crawl_id: int, *, verify_links: bool = True,
             opts["delay"] = delay
         if max_links is not None:
             opts["max_links"] = max_links
-        if budget:
+        if budget:  # one budget for the verification during the crawl and this one
             opts["budget"] = budget
+            opts["budget_spent"] = link_budget_spent(store, crawl_id)
         _collector_phase(store, crawl_id, stop, PHASE_LINKS, "链接核验", "link_check", verify_crawl_links,
                          grace=5.0, **opts)
         progress.done()
@@ -192,6 +198,16 @@ def _collector_phase(store: CrawlStore, crawl_id: int, flag: Any, phase: str, wh
     except Exception as e:
         logging.getLogger(__name__).warning("%s失败：%s", what, redact(str(e)))
         store.set_fact(crawl_id, error_fact, {"error": f"{type(e).__name__}: {redact(str(e))}"})
+
+
+def link_budget_spent(store: CrawlStore, crawl_id: int) -> float:
+    """Seconds of --link-budget the verification during the crawl used (crawler.crawl.verify)."""
+    info = store.crawl_info(crawl_id)
+    links = (info.stats or {}).get("links") if info is not None else None
+    try:
+        return max(0.0, float((links or {}).get("budget_spent") or 0.0))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 STOPPED_FACT = "audit_stopped"

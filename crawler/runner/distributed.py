@@ -137,6 +137,9 @@ def audit_command(site: dict[str, Any], rules: list[str], as_of: str, store: str
         cmd += ["--rules", _worker_rule_path(r)]
     for h in site.get("extra_hosts") or []:
         cmd += ["--extra-host", h]
+    for key in ("profile", "region"):  # the sites entry's (or the coordinator's --profile/--region)
+        if site.get(key):
+            cmd += [f"--{key}", str(site[key])]
     for key, flag in _VALUE_OPTIONS.items():
         if options.get(key) not in (None, ""):
             cmd += [flag, str(options[key])]
@@ -160,7 +163,7 @@ def run_site_audit(site: dict[str, Any], rules: list[str], as_of: str, store_url
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = store_url or str(out / "crawl.db")
-    info: dict[str, Any] = {k: site[k] for k in ("name", "unit", "slug", "urls") if k in site}
+    info: dict[str, Any] = {k: site[k] for k in ("name", "unit", "slug", "urls", "profile", "region") if k in site}
     result: dict[str, Any] = {"slug": site.get("slug", ""), "name": site.get("name", ""), "crawl_id": None,
                               "store": redact_url(store), "worker": socket.gethostname(), "exit_code": None,
                               "summary": {}, "verdict": {}, "document": None, "outputs": {}, "error": ""}
@@ -202,7 +205,7 @@ def _finish(doc: dict[str, Any], info: dict[str, Any], rules: list[str], as_of: 
     from crawler.runner.audit import write_outputs
 
     if not opts.get("waivers"):
-        doc["site"].update({k: v for k, v in info.items() if k != "name" or v})
+        doc["site"].update({k: v for k, v in info.items() if (k != "name" or v) and k not in ("profile", "region")})
         return doc, write_outputs(doc, Path(out_dir))
     from datetime import date
 

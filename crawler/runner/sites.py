@@ -54,14 +54,15 @@ def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
                    *, verify_links: bool = True, probe_store: str | None = None,
                    timeout: float | None = None, stop: Any = None, progress: Any = None,
                    link_options: dict[str, Any] | None = None,
-                   resumed: set[str] | None = None, history: str | None = None) -> tuple[list[Any], bool]:
+                   resumed: set[str] | None = None, history: str | None = None,
+                   profile: dict[str, str] | None = None) -> tuple[list[Any], bool]:
     """Evaluate each crawled site into out/<slug>/ (and its run folder out/<slug>/<date>-<run>/,
     recorded in the results database `history`, default out/history.db); returns (dashboard
     entries, anything failed). `probe_store`: the store of the availability probes (default:
     each site's crawl store). `stop` (crawler.runner.stop.StopFlag) ends the run promptly
     (AuditStopped, the stopped site's store remembers the phase); `link_options` (delay,
     max_links, budget) bound link verification; `resumed`: slugs whose earlier audit stopped
-    after the crawl."""
+    after the crawl; `profile` (--profile/--region) applies where a site's entry sets none."""
     from crawler.runner.history import HISTORY_FILE, open_results
     from crawler.store.crawls import CrawlStore
 
@@ -71,7 +72,7 @@ def evaluate_sites(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
         return _evaluate_each(sites, jobs, crawled, site_rules, waivers, as_of, out_dir,
                               verify_links=verify_links, probes=probes, timeout=timeout, stop=stop,
                               progress=progress, link_options=link_options or {}, resumed=resumed or set(),
-                              results=results)
+                              results=results, profile=profile)
     finally:
         results.close()
         if probes is not None:
@@ -82,7 +83,8 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
                    site_rules: dict[str, list[Any]], waivers: list[Any], as_of: Any, out_dir: Path,
                    *, verify_links: bool, probes: Any, timeout: float | None = None, stop: Any = None,
                    progress: Any = None, link_options: dict[str, Any],
-                   resumed: set[str], results: Any = None) -> tuple[list[Any], bool]:
+                   resumed: set[str], results: Any = None,
+                   profile: dict[str, str] | None = None) -> tuple[list[Any], bool]:
     from crawler.runner.audit import clear_stopped, evaluate_store, mark_stopped, post_crawl
     from crawler.runner.history import begin_run, finish_and_publish
     from crawler.runner.progress import PHASE_EVAL, NullProgress
@@ -112,7 +114,7 @@ def _evaluate_each(sites: list[SiteSpec], jobs: list[CrawlJob], crawled: dict[st
             progress.phase(f"{PHASE_EVAL}（{s.name}）", unit="项")
             clear_stopped(store, res)
             result = stop.run(PHASE_EVAL, evaluate_store, store, res, site_rules[s.slug], as_of, None,
-                              waivers=waivers, site_info=s.info(), probe_store=probes)
+                              waivers=waivers, site_info=s.info(), probe_store=probes, profile=profile)
             result.outputs = finish_and_publish(results, run_id, result.document, site_rules[s.slug],
                                                 out_dir / s.slug, mirror=out_dir / s.slug)
             progress.done()

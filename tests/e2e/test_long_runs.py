@@ -264,3 +264,25 @@ def test_verification_bounds_are_stated(tmp_path: Path, bound_args: list[str], b
     assert shown and str(links["skipped_by_bound"]) in shown.group(1)
     assert ("时间上限" if bound == "link_budget" else "数量上限") in shown.group(1)
     assert time.monotonic() - t0 < 5
+
+
+def test_one_link_budget_for_verification_during_and_after_the_crawl(tmp_path: Path) -> None:
+    """--link-budget bounds verification during and after the crawl together: images that
+    answer in 1 s spend the 2 seconds during the crawl (verification requests keep the crawl
+    open until the budget drops them), so the post-crawl verifier has none left and sends
+    nothing; what is left is stated as skipped by the time bound."""
+    site = SlowImageSite(pages=4, images=6, image_delay=1.0)
+    rules = write_rules(str(tmp_path / "rules.yaml"), RULES)
+    out = tmp_path / "out"
+    with MockServer(site) as srv:
+        r = subprocess.run([sys.executable, "-m", "crawler.cli", "audit", srv.url, "--rules", rules, "--out", str(out),
+                            "--delay", "0", "--link-budget", "2"], check=False, capture_output=True, text=True,
+                           timeout=240, env=_env(), cwd=ROOT)
+        after_crawl = [r.path for r in srv.requests if " link-check " in r.agent]
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    spent = doc["crawl"]["stats"]["links"]["budget_spent"]
+    assert 1.5 <= spent <= 2.0, doc["crawl"]["stats"]["links"]
+    assert after_crawl == []  # the budget was spent: the post-crawl step asked for nothing
+    links = doc["links"]
+    assert links["bound"] == "link_budget" and links["skipped_by_bound"] > 0, links

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from crawler.store.lock import StoreBusy, store_lock
 from tests.support.faultserver import (
@@ -60,6 +61,17 @@ def test_unreachable_site_exits_1_without_score(tmp_path: Path, host: str | None
     banner = re.search(r'id="unreachable">(.*?)</div>', html, re.DOTALL)
     assert banner and reason in banner.group(1)
     _no_codes(banner.group(1))
+    # no completion figures for a site never read: not in the CLI, the report or the workbook
+    assert "应完成" not in r.stdout and "检查完成" not in r.stdout and "不通过" not in r.stdout
+    assert doc["completion"] == []
+    _no_completion_figures(html, out / "整改台账.xlsx", reason)
+
+
+def _no_completion_figures(html: str, xlsx: Path, reason: str) -> None:
+    scores = re.search(r'id="scores">(.*?)</section>', html, re.DOTALL)
+    assert scores and not re.search(r"应完成 \d", scores.group(1)) and "未能检查" in scores.group(1)
+    cells = [str(v) for row in load_workbook(xlsx)["汇总"].iter_rows(min_row=2, values_only=True) for v in row if v]
+    assert not any(re.search(r"应完成 \d", c) for c in cells) and f"未能检查（站点无法访问：{reason}）" in cells
 
 
 def test_sites_run_whose_only_site_fails_dns_exits_1(tmp_path: Path) -> None:
@@ -67,9 +79,15 @@ def test_sites_run_whose_only_site_fails_dns_exits_1(tmp_path: Path) -> None:
     sites.write_text("sites:\n  - name: 山城区\n    urls: [http://www.shancheng.invalid/]\n", encoding="utf-8")
     r, _ = run_cli(["audit", "--sites", str(sites), "--out", str(tmp_path / "out"), "--timeout", "5"], timeout=180)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "域名无法解析" in r.stdout and "得分" not in r.stdout
+    assert "域名无法解析" in r.stdout and "得分" not in r.stdout and "应完成" not in r.stdout
     listed = json.loads((tmp_path / "out" / "sites.json").read_text(encoding="utf-8"))
     assert listed[0]["score"] is None
+    site_dir = tmp_path / "out" / listed[0]["slug"]
+    _no_completion_figures((site_dir / "report.html").read_text(encoding="utf-8"), site_dir / "整改台账.xlsx",
+                           "域名无法解析")
+    cells = [str(v) for row in load_workbook(tmp_path / "out" / "整改台账.xlsx")["汇总"].iter_rows(values_only=True)
+             for v in row if v]
+    assert not any(re.search(r"应完成 \d", c) for c in cells)
 
 
 @pytest.mark.parametrize("args, option", [

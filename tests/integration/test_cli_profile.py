@@ -91,3 +91,59 @@ def test_every_option_has_help(command: str):
     parser = sub.choices[command]  # type: ignore[attr-defined]
     for action in parser._actions:
         assert action.help, (command, action.dest)
+
+
+SITES_NOTICE = """\
+document: 渝中区测试工作要点
+year: 2021
+applies_to: {kinds: [政府门户网站, 部门网站, 乡镇（街道）网站], region: 重庆市渝中区}
+rules:
+  - {id: n-video, title: 政策解读设置视频子栏目, check: column_exists, path: 政策解读>视频解读, deadline: 2021-06-30}
+  - {id: n-dept, title: 部门专栏, check: column_exists, path: 部门专栏, applies_to: {kinds: [部门网站]}}
+"""
+
+
+def test_sites_take_the_command_line_profile_where_their_entry_sets_none(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]):
+    """--profile / --region with --sites: each field applies to the entries that leave it
+    out; an entry's own profile or region wins."""
+    from crawler.cli.main import build_parser
+    from crawler.cli.sites import run_sites
+    from tests.support.sitesdocs import fake_crawl
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "notice.yaml").write_text(SITES_NOTICE, encoding="utf-8")
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("""\
+sites:
+  - {name: 甲网站, urls: [http://a.test/], rules: [rules]}
+  - {name: 乙网站, urls: [http://b.test/], rules: [rules], profile: 政府门户网站}
+  - {name: 丙网站, urls: [http://c.test/], rules: [rules], profile: 政府门户网站, region: 重庆市武隆区}
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["audit", "--sites", str(sites), "--out", str(out), "--as-of", "2021-12-31", "--no-verify-links",
+            "--profile", "部门网站", "--region", "重庆市渝中区"]
+    run_sites(build_parser().parse_args(argv), crawl=fake_crawl({"a.test": "2021-12-28", "b.test": "2021-12-28",
+                                                                  "c.test": "2021-12-28"}))
+
+    def site(slug: str) -> tuple[dict[str, str], dict]:
+        doc = _doc(out / slug)
+        return {f["rule_id"]: f["status"] for f in doc["findings"]}, doc["site"]["profile"]
+
+    st, prof = site("a.test")  # nothing in the entry: the command line's kind and region
+    assert (prof["kind"], prof["region"], prof["source"]) == ("部门网站", "重庆市渝中区", "option")
+    assert st == {"n-video": "fail", "n-dept": "fail"}
+    st, prof = site("b.test")  # the entry's kind, the command line's region
+    assert (prof["kind"], prof["region"]) == ("政府门户网站", "重庆市渝中区")
+    assert st == {"n-video": "fail", "n-dept": "not_applicable"}
+    st, prof = site("c.test")  # the entry's own kind and region win
+    assert (prof["kind"], prof["region"], prof["source"]) == ("政府门户网站", "重庆市武隆区", "sites")
+    assert st == {"n-video": "not_applicable", "n-dept": "not_applicable"}
+    # a bad --profile with --sites is refused before anything is crawled; --help says how it combines
+    capsys.readouterr()
+    assert main(["audit", "--sites", str(sites), "--out", str(tmp_path / "o2"), "--profile", "网站"]) == 2
+    assert "站点类型 “网站” 无效" in capsys.readouterr().err and not (tmp_path / "o2").exists()
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    helps = {a.dest: a.help for a in sub.choices["audit"]._actions}  # type: ignore[attr-defined]
+    assert "--sites" in helps["profile"] and "清单中写明的优先" in helps["profile"]
+    assert "--sites" in helps["region"] and "清单中写明的优先" in helps["region"]

@@ -111,13 +111,14 @@ def test_two_sites_on_a_worker_into_postgres(tmp_path: Path, redis_url: str, que
 rules: [rules.yaml]
 sites:
   - {{name: 重庆市山城区人民政府, urls: [{a.url}], unit: 山城区政府办公室, slug: shancheng}}
-  - {{name: 山城区示例二, urls: [{b.url}], unit: 示例二办公室, slug: second}}
+  - {{name: 山城区示例二, urls: [{b.url}], unit: 示例二办公室, slug: second, profile: 部门网站}}
 """, encoding="utf-8")
         t0 = time.monotonic()
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "audit", "--sites", str(tmp_path / "sites.yaml"), "--distributed",
              "--store", pg_store, "--out", str(out), "--as-of", "2021-12-31", "--max-pages", "60", "--delay", "0",
-             "--no-verify-links", "--waivers", str(tmp_path / "waivers.yaml"), "--wait", "75"],
+             "--no-verify-links", "--waivers", str(tmp_path / "waivers.yaml"), "--wait", "75",
+             "--region", "重庆市武隆区"],
             cwd=ROOT, env=_env(redis_url, queue), capture_output=True, text=True, timeout=85, check=False)
         elapsed = time.monotonic() - t0
     log = worker.read_text(encoding="utf-8", errors="replace")
@@ -133,6 +134,9 @@ sites:
         for slug, url, name in (("shancheng", a.url, "重庆市山城区人民政府"), ("second", b.url, "山城区示例二")):
             doc = json.loads((out / slug / "findings.json").read_text(encoding="utf-8"))
             assert doc["site"]["name"] == name and doc["site"]["slug"] == slug
+            # the entry's profile, the command line's region where the entry sets none
+            prof = doc["site"]["profile"]
+            assert (prof["kind"], prof["region"]) == ("部门网站" if slug == "second" else "政府门户网站", "重庆市武隆区")
             f = {x["rule_id"]: x for x in doc["findings"]}
             assert f["d-zcjd"]["status"] == "fail" and f["d-zcjd"]["missing"] == ["视频"]
             assert f["d-budget"]["status"] == "pass" and f["d-home"]["status"] == "pass"
@@ -187,6 +191,15 @@ def test_the_task_command_line(tmp_path: Path):
     assert ["--rules", str(RULES_DIR / "national-dates.yaml")] == cmd[cmd.index("--rules"):cmd.index("--rules") + 2]
     assert "--no-verify-links" in cmd and "--fresh" not in cmd and cmd[cmd.index("--max-pages") + 1] == "60"
     assert cmd[cmd.index("--extra-host") + 1] == "xxgk.a.test" and cmd[cmd.index("--delay") + 1] == "0"
+    assert "--profile" not in cmd and "--region" not in cmd  # none given: the worker infers them
+    # the site's profile (its sites.yaml entry's, else the coordinator's --profile/--region) reaches the worker
+    cmd = audit_command({**site, "profile": "部门网站", "region": "重庆市渝中区"}, [], "", "", str(tmp_path), {})
+    assert cmd[cmd.index("--profile") + 1] == "部门网站" and cmd[cmd.index("--region") + 1] == "重庆市渝中区"
+    from crawler.cli.sites import _with_profile
+
+    cli = {"kind": "乡镇（街道）网站", "region": "重庆市武隆区"}
+    assert _with_profile({"name": "甲", "profile": "部门网站"}, cli) == \
+        {"name": "甲", "profile": "部门网站", "region": "重庆市武隆区"}
     with pytest.raises(ValueError, match="未知的抓取选项"):
         audit_command(site, [], "", "", str(tmp_path), {"max_page": 1})
     r = run_site_audit(site, ["/nowhere/own-rules.yaml"], "2021-12-31", "", str(tmp_path / "o"))

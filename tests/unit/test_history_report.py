@@ -56,9 +56,36 @@ def test_index_shows_each_sites_change_and_trend(tmp_path: Path) -> None:
     assert len(cells) == 2 and t.xpath("//td[@class='site-history']//svg/polyline")
 
 
+def test_unit_pages_carry_the_changes_the_report_shows(tmp_path: Path) -> None:
+    doc = with_history(sample_doc())
+    render_report(doc, tmp_path)
+    pages = {lxml_html.fromstring(p.read_text(encoding="utf-8")).xpath("//div[@class='site']/b")[0].text:
+             lxml_html.fromstring(p.read_text(encoding="utf-8")) for p in (tmp_path / "units").glob("*.html")}
+    fgw = pages["区发展改革委"]  # yz-14th-plan: failing since 2021-11-01
+    row = next(r for r in fgw.xpath("//tr[@class='gap-row']") if r.xpath(".//code")[0].text == "yz-14th-plan")
+    assert row.get("data-change") == "open"
+    assert row.xpath("td[@data-label='变化']")[0].text_content() == "仍未整改（2021-11-01 起，连续 2 次）"
+    assert "变化" in [th.text_content() for th in fgw.xpath("//table[@class='gap']/thead//th")]
+    line = fgw.xpath("//p[@id='unit-changes']")[0].text_content()
+    assert line == "较上次（2021-11-01），本单位：新增 0，反复 0，仍未整改 1，已整改 0"
+    tax = pages["区税务局"]
+    assert tax.xpath("//td[@data-label='变化']")[0].text_content() == "新增"
+    assert "新增 1" in tax.xpath("//p[@id='unit-changes']")[0].text_content()
+    fin = pages["区财政局"]  # what the unit fixed since the last run is said too
+    assert "已整改 1" in fin.xpath("//p[@id='unit-changes']")[0].text_content()
+    assert "公开2022年部门预算" in fin.text_content()
+    # the report's own gap lists (by unit, by lead unit) carry the same marks
+    t = lxml_html.fromstring((tmp_path / "report.html").read_text(encoding="utf-8"))
+    cells = t.xpath("//section[@id='gaps']//table[@class='gap']//td[@data-label='变化']")
+    assert "仍未整改（2021-11-01 起，连续 2 次）" in [c.text_content() for c in cells]
+
+
 def test_report_without_history_has_no_history_parts(tmp_path: Path) -> None:
     html = render_report(sample_doc(), tmp_path).read_text(encoding="utf-8")
     assert 'id="history"' not in html and "data-change" not in html and history_view(sample_doc()).present is False
+    for page in (tmp_path / "units").glob("*.html"):
+        unit_html = page.read_text(encoding="utf-8")
+        assert "data-change" not in unit_html and "unit-changes" not in unit_html and "<th>变化</th>" not in unit_html
 
 
 def test_a_queued_run_is_adopted_by_the_audit(tmp_path: Path) -> None:

@@ -87,6 +87,32 @@ def test_bad_schedule_keys_are_one_located_line(tmp_path: Path, entry: str, key:
     assert err.count("\n") == 0 and f"{p}:4:" in err
 
 
+def test_notify_trigger_key_on_written_unquoted_is_read(tmp_path: Path, capsys):
+    # YAML 1.1 reads a plain `on:` as the boolean True; the trigger list must not be lost
+    p = _write(tmp_path, """\
+notify: [{kind: webhook, url_env: HOOK, on: [verdict]}]
+sites:
+  - name: 甲
+    urls: [https://www.a.gov.cn/]
+    notify:
+      - kind: webhook
+        url_env: HOOK
+        on: [down]
+  - name: 乙
+    urls: [https://www.b.gov.cn/]
+""")
+    (a, b), _ = load_sites(p)
+    assert [t.on for t in a.notify] == [("down",)] and [t.on for t in b.notify] == [("verdict",)]
+    # a key that is not a target key (even one YAML 1.1 would read as a boolean) is still one located line
+    bad = _write(tmp_path, "sites:\n  - name: 甲\n    urls: [https://www.a.gov.cn/]\n"
+                           "    notify:\n      - kind: webhook\n        url_env: HOOK\n        yes: [down]\n")
+    with pytest.raises(SitesFileError, match=r":7: .*未知的键 “yes”"):
+        load_sites(bad)
+    assert main(["schedule", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"{bad}:7:" in err and "“yes”" in err
+
+
 def test_triggers_cron_dow_six_fields_and_intervals():
     now = datetime(2024, 1, 3, 12, 0, 0).astimezone()  # a Wednesday
     monday = parse_schedule("0 2 * * 1").get_next_fire_time(None, now)

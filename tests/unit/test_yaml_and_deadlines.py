@@ -21,6 +21,15 @@ def test_mappings_know_their_lines(tmp_path: Path):
     assert line_of("not a mapping") is None
 
 
+def test_keys_yaml_1_1_reads_as_booleans_stay_the_word_written(tmp_path: Path):
+    f = tmp_path / "b.yaml"
+    f.write_text("on: [down]\nOff: 1\nyes: 2\n'true': 3\nenabled: on\n", encoding="utf-8")
+    data = load_yaml(f)
+    assert list(data) == ["on", "Off", "yes", "true", "enabled"] and True not in data
+    assert line_of(data, "on") == 1 and line_of(data, "yes") == 3
+    assert data["enabled"] is True  # values keep YAML's meaning; only keys are names
+
+
 @pytest.mark.parametrize("loader, error, option", [
     (load_rule_file, RuleFileError, "--rules"),
     (load_sites, SitesFileError, "--sites"),
