@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from tests.support import ROOT as REPO_ROOT
 from tests.support.mockserver import App, Handler, MockServer, Routes
 
 __all__ = [
@@ -570,7 +571,7 @@ class StaticSite(Routes):
 
 
 # =========================================================================== running the CLI
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(REPO_ROOT)  # the checkout: cwd and PYTHONPATH of the CLI subprocesses
 
 
 def cli_env() -> dict[str, str]:
