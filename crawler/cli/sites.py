@@ -173,11 +173,10 @@ def _crawl_and_evaluate(args: argparse.Namespace, sites: list[SiteSpec], jobs: l
 
 def _with_profile(info: dict[str, Any], profile: dict[str, str] | None) -> dict[str, Any]:
     """A site entry's profile and region, each from the command line where the entry sets none."""
-    out = dict(info)
-    for key, opt in (("profile", "kind"), ("region", "region")):
-        if not out.get(key) and (profile or {}).get(opt):
-            out[key] = (profile or {})[opt]
-    return out
+    from crawler.judge.applicability import fill_profile
+
+    given, _ = fill_profile(info, profile)
+    return {**info, **{k: v for k, v in (("profile", given["kind"]), ("region", given["region"])) if v}}
 
 
 def _abs(spec: str) -> str:

@@ -123,6 +123,19 @@ class SiteProfile:
         return d
 
 
+def fill_profile(entry: dict[str, Any], option: dict[str, str] | None) -> tuple[dict[str, str], str]:
+    """A site's kind and region as given: a sites.yaml entry's own (`profile`, `region`) win,
+    the command line's (`option`: {"kind", "region"} from --profile/--region) fill each gap.
+    Returns ({"kind", "region"}, where they came from: "sites", "option" or "")."""
+    given = {"kind": str(entry.get("profile") or ""), "region": str(entry.get("region") or "")}
+    source = "sites" if (given["kind"] or given["region"]) else ""
+    for key in ("kind", "region"):
+        if not given[key] and (option or {}).get(key):
+            given[key] = str((option or {})[key])
+            source = source or "option"
+    return given, source
+
+
 def resolve_profile(kind: str = "", region: str = "", *, names: list[str] | None = None,
                     source: str = "option") -> SiteProfile:
     """The given kind/region, each completed from the first of `names` (SiteName meta,

@@ -87,18 +87,12 @@ def evaluate_store(store: CrawlStore, crawl_id: int, rules: list[AuditRule], as_
     `profile` ({"kind", "region"} from --profile/--region) decides which rules apply, each
     field where `site_info` (a sites.yaml entry) sets none (the entry's own wins), then
     completed from the site's name (crawler.judge.applicability)."""
-    from crawler.judge.applicability import resolve_profile
+    from crawler.judge.applicability import fill_profile, resolve_profile
     from crawler.judge.evaluate import site_name
 
     site = load_site(store, crawl_id, as_of, probe_store=probe_store)
     info_in = site_info or {}
-    option = dict(profile or {})
-    given = {"kind": str(info_in.get("profile") or ""), "region": str(info_in.get("region") or "")}
-    source = "sites" if (given["kind"] or given["region"]) else ""
-    for key in ("kind", "region"):
-        if not given[key] and option.get(key):
-            given[key] = str(option[key])
-            source = source or "option"
+    given, source = fill_profile(info_in, profile)
     home = site.facts.get("homepage") or {}
     names = [str(info_in.get("name") or ""), site_name(site), str(home.get("title") or "")]
     prof = resolve_profile(given.get("kind", ""), given.get("region", ""), names=names, source=source or "option")
