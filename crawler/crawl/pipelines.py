@@ -184,6 +184,9 @@ class StorePipeline:
             "responses": st.get_value("downloader/response_count", 0),
             "retries": st.get_value("retry/count", 0),
             "robots_forbidden": st.get_value("robotstxt/forbidden", 0),
+            # requests queued on disk / in memory (crawler.crawl.queues: all but unusual ones on disk)
+            "queue": {"disk": st.get_value("scheduler/enqueued/disk", 0),
+                      "memory": st.get_value("scheduler/enqueued/memory", 0)},
             "links": {k.rsplit("/", 1)[-1]: v for k, v in (st.get_stats() or {}).items()
                       if k.startswith("govaudit/links/")},
             "status_counts": status_counts,

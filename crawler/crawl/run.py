@@ -8,6 +8,7 @@ Twisted's reactor cannot be restarted: call `run_crawl`/`run_crawls` once per pr
 """
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -61,17 +62,19 @@ def run_crawl(
     obey_robots: bool = True,
     resume: bool = True,
     settings: dict[str, Any] | None = None,
+    apart: bool = False,
 ) -> int:
     """Crawl one site into `store` (SQLite path or SQLAlchemy URL); return the crawl id.
 
     With `resume`, an unfinished crawl of the same start URLs in the store is continued:
     stored URLs are not fetched again. Raises KeyboardInterrupt when the crawl was
-    interrupted (Ctrl-C; the pages fetched so far stay stored and the crawl resumable)."""
+    interrupted (Ctrl-C; the pages fetched so far stay stored and the crawl resumable).
+    `apart`: in a child process (crawler.crawl.apart), as the audit commands crawl."""
     return run_crawls([{
         "start_urls": start_urls, "store": store, "extra_hosts": list(extra_hosts),
         "max_pages": max_pages, "max_depth": max_depth, "obey_robots": obey_robots,
         "resume": resume, "settings": settings,
-    }])[0]
+    }], apart=apart)[0]
 
 
 _JOB_KEYS = {"start_urls", "store", "extra_hosts", "max_pages", "max_depth", "obey_robots", "resume",
@@ -113,13 +116,19 @@ class _Process(AsyncCrawlerProcess):
         super()._signal_shutdown(signum, frame)
 
 
-def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
+def run_crawls(jobs: list[dict[str, Any]], *, apart: bool = False) -> list[int]:
     """Crawl several sites concurrently in one process; return their crawl ids in order.
 
     Each job is a dict with the keyword arguments of `run_crawl` (``start_urls`` and
-    ``store`` required). Politeness is per host, so sites do not slow each other down."""
+    ``store`` required). Politeness is per host, so sites do not slow each other down.
+    `apart`: that process is a child of this one (crawler.crawl.apart: its memory goes
+    back to the system when the crawls end; progress and stop signals pass through)."""
     if not jobs:
         return []
+    if apart:
+        from crawler.crawl.apart import run_apart
+
+        return run_apart(jobs)
     prepared: list[tuple[Settings, dict[str, Any]]] = []
     for i, job in enumerate(jobs):
         unknown = set(job) - _JOB_KEYS
@@ -156,6 +165,9 @@ def run_crawls(jobs: list[dict[str, Any]]) -> list[int]:
         crawler = Crawler(SiteSpider, s)
         crawlers.append(crawler)
         process.crawl(crawler, **kwargs)
+    # What is loaded by now (modules, classes, settings) lives as long as the process: the
+    # garbage collector's full passes during the crawl need not walk it every time.
+    gc.freeze()
     process.start()
 
     ids: list[int] = []

@@ -50,7 +50,13 @@ CLOSESPIDER_PAGECOUNT = 5000
 DEPTH_LIMIT = 0
 DEPTH_PRIORITY = 0
 # Breadth-first: with a page budget, the homepage and first-level columns come first.
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+# The queue is on disk (a temporary directory, crawler.crawl.queues): a 50,000-page site
+# queues tens of thousands of requests, which in memory would stay the process's high-water
+# mark for the rest of the audit. GOVAUDIT_DISK_QUEUE = False keeps it in memory.
+SCHEDULER = "crawler.crawl.queues.SpillScheduler"
+SCHEDULER_DISK_QUEUE = "crawler.crawl.queues.RequestDiskQueue"
+GOVAUDIT_DISK_QUEUE = True
+GOVAUDIT_QUEUE_DIR = None  # where the temporary queue directory goes (default: the system's temp dir)
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 URLLENGTH_LIMIT = 2083
 

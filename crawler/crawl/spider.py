@@ -256,6 +256,14 @@ class SiteSpider(scrapy.Spider):
         pending.sort(key=lambda t: t[1])
         return pending
 
+    def queue_callbacks(self) -> dict[str, Any]:
+        """The callbacks a queued request may carry, by name: the disk queue
+        (crawler.crawl.queues) stores the name and gives back these very objects."""
+        named: dict[str, Any] = {"page": self._on_page, "error": self._on_error, "render_failed": self._render_failed}
+        if self.verifier is not None:
+            named.update(verify=self.verifier.on_answer, verify_failed=self.verifier.on_failure)
+        return named
+
     # -- requests -------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
         pending = self._resume_state()

@@ -303,6 +303,8 @@ def test_end_to_end_crawl_verify_report(tmp_path, during_crawl):
         assert r.returncode == 0, r.stderr[-3000:]
         cid = int(r.stdout.strip().splitlines()[-1])
         store = CrawlStore(db)
+        queue = store.crawl_info(cid).stats["queue"]  # type: ignore[union-attr]
+        assert queue["disk"] > 0 and queue["memory"] == 0, queue  # verification requests queued on disk too
         post_crawl(store, cid)
         result = evaluate_store(store, cid, rules, date(2022, 12, 31), out)
         store.close()

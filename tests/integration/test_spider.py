@@ -157,6 +157,8 @@ def test_crawl_fixture_site(site: MockServer, tmp_path: Path) -> None:
     assert info is not None and info.state == "finished"
     assert info.stats["pages_total"] == len(pages) and info.stats["challenges"] == 1
     assert info.hosts == ["127.0.0.1"]
+    # the queue was on disk (crawler.crawl.queues), none of it left behind in memory
+    assert info.stats["queue"]["disk"] > len(pages) // 2 and info.stats["queue"]["memory"] == 0
 
 
 def test_redirect_into_fetched_page_is_recorded(site: MockServer, tmp_path: Path) -> None:
