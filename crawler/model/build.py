@@ -136,6 +136,7 @@ class _Scan:
     n_list: int = 0
     crumb_lists: dict[tuple[str, ...], list[str]] = field(default_factory=dict)  # one list per distinct breadcrumb
     paths: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # one tuple per distinct path
+    pairs: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # one (text, url) per distinct link
 
     def shared_crumbs(self, crumbs: list[str]) -> list[str]:
         """One (read-only) list for all the pages showing the same breadcrumb: tens of
@@ -144,6 +145,12 @@ class _Scan:
 
     def shared_path(self, path: tuple[str, ...]) -> tuple[str, ...]:
         return self.paths.setdefault(path, path)
+
+    def shared_pairs(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The (text, url) links of a list page, each one object for all the pages showing
+        it: menus, footers and pagers repeat on thousands of list pages."""
+        pool = self.pairs
+        return [pool.setdefault(p, p) for p in pairs]
 
     def resolve(self, u: str) -> str:
         """Follow aliases to the page a URL ends at."""
@@ -186,7 +193,11 @@ def _load_page(scan: _Scan, model: SiteModel, rec: PageRecord) -> None:
     _count_menus(scan, rec, info)
     if info.page_date:
         scan.page_dates[key] = info.page_date
-    info.links = [] if key != scan.home_key and not info.listish else info.links
+    if key == scan.home_key or info.listish:  # kept until the column tree is built
+        info.links = scan.shared_pairs(info.links)
+        info.nav = scan.shared_pairs(info.nav)
+    else:
+        info.links = []
     _file_page(scan, model, rec, key, info)
 
 

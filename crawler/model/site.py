@@ -17,7 +17,7 @@ _Date = date  # SiteItem has a field named date
 INDEX_RE = re.compile(r"/(index|default)\.(s?html?|jsp|php|aspx?)$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=131072)  # menus and footers repeat the same URLs on every page
+@lru_cache(maxsize=8192)  # menus and footers repeat the same URLs on every page
 def canonical_url(url: str) -> str:
     """Drop the fragment and a trailing index.html so /a/ and /a/index.html are one page."""
     u, _ = urldefrag(url.strip())
@@ -32,7 +32,7 @@ def url_dir(url: str) -> str:
     return f"{p.netloc.lower()}{path}"
 
 
-@dataclass
+@dataclass(slots=True)
 class SiteItem:
     """A dated entry the site shows: a list item, or a crawled article page."""
 

@@ -27,7 +27,7 @@ import yaml
 _PUNCT = re.compile(r"[\s\u3000·•、，,。.:：;；!！?？“”\"'‘’《》<>〈〉()（）\[\]【】{}|/\\\-—_~～+＋*&＆#＃]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def normalize(name: str) -> str:
     """Fold width, drop whitespace and punctuation: '政策 解读（图片）' → '政策解读图片'."""
     s = unicodedata.normalize("NFKC", name or "")
