@@ -172,7 +172,7 @@ def _crawl(urls: list[str], store_spec: str, args: argparse.Namespace, settings:
         return run_crawl(
             urls, store_spec, extra_hosts=extra_hosts, max_pages=args.max_pages,
             max_depth=args.max_depth, obey_robots=not args.ignore_robots, resume=not args.fresh,
-            settings=settings or None,
+            settings=settings or None, apart=True,
         )
 
 

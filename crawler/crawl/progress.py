@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[str, dict[str, Any]], None]
 _listeners: list[Listener] = []
 
-__all__ = ["CrawlProgress", "add_listener", "remove_listener"]
+__all__ = ["CrawlProgress", "add_listener", "notify", "remove_listener"]
 
 
 def add_listener(fn: Listener) -> None:
@@ -30,6 +30,16 @@ def add_listener(fn: Listener) -> None:
 def remove_listener(fn: Listener) -> None:
     if fn in _listeners:
         _listeners.remove(fn)
+
+
+def notify(key: str, counts: dict[str, Any]) -> None:
+    """Report to every listener (the extension does; so does crawler.crawl.apart for a
+    crawl running in a child process)."""
+    for fn in tuple(_listeners):
+        try:
+            fn(key, counts)
+        except Exception:  # a display never stops a crawl
+            logger.debug("progress listener failed", exc_info=True)
 
 
 class CrawlProgress:
@@ -93,8 +103,4 @@ class CrawlProgress:
         self.last = now
         counts = {"pages": self.pages, "responses": self.responses, "queued": max(0, self.queued()),
                   "in_flight": self.in_flight(), "max_pages": self.max_pages, "closed": closed}
-        for fn in tuple(_listeners):
-            try:
-                fn(self.key, counts)
-            except Exception:  # a display never stops a crawl
-                logger.debug("progress listener failed", exc_info=True)
+        notify(self.key, counts)

@@ -104,13 +104,28 @@ def browser_request_filter(start_urls: list[str]) -> Any:
     """The PLAYWRIGHT_ABORT_REQUEST predicate: True (abort) for images, media and fonts,
     and for any URL the address guard refuses (a hostile page's script cannot make the
     browser reach the auditor's network: fetch("http://169.254.169.254/…"))."""
-    import asyncio
+    return BrowserRequestFilter(list(start_urls))
 
-    from crawler.net.guard import NetGuard
 
-    guard = NetGuard(start_urls)
+class BrowserRequestFilter:
+    """See `browser_request_filter`. An object, not a closure: crawl settings travel to the
+    crawl's own process pickled (crawler.crawl.apart)."""
 
-    async def abort(req: Any) -> bool:
+    def __init__(self, start_urls: list[str]) -> None:
+        self.start_urls = start_urls
+        self._guard: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"start_urls": self.start_urls, "_guard": None}
+
+    async def __call__(self, req: Any) -> bool:
+        import asyncio
+
+        from crawler.net.guard import NetGuard
+
+        if self._guard is None:
+            self._guard = NetGuard(self.start_urls)
+        guard = self._guard
         if getattr(req, "resource_type", "") in ("image", "media", "font"):
             return True
         url = str(getattr(req, "url", "") or "")
@@ -120,8 +135,6 @@ def browser_request_filter(start_urls: list[str]) -> Any:
         if host is not None:
             await asyncio.to_thread(guard.addresses, host)
         return guard.refuse(url) is not None
-
-    return abort
 
 
 def _tokens(el: Any) -> str:

@@ -244,7 +244,8 @@ def run_recheck(results: Any, run_id: int, *, as_of: date, out_dir: Path | None,
     try:
         run_crawl(info.start_urls, crawl_store, extra_hosts=[h for h in info.hosts],
                   max_pages=kept + max(200, 5 * len(plan.pages)), max_depth=int(opts.get("max_depth", 10) or 10),
-                  obey_robots=bool(opts.get("obey_robots", True)), resume=True, settings=settings or None)
+                  obey_robots=bool(opts.get("obey_robots", True)), resume=True, settings=settings or None,
+                  apart=True)
         store = CrawlStore(crawl_store)
         try:
             new_info = store.crawl_info(new_crawl)

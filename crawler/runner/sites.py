@@ -28,14 +28,14 @@ CrawlFunc = Callable[[list[CrawlJob]], dict[str, int | BaseException]]
 def crawl_jobs(jobs: list[CrawlJob]) -> dict[str, int | BaseException]:
     """Crawl every job; returns slug → crawl id, or the exception that stopped it.
 
-    All sites share one Scrapy process (crawler.run.run_crawls; each site keeps its own
-    polite per-host limits, so sites do not slow each other down). A Twisted reactor
-    runs once per process: call this once per process (the CLI does)."""
+    All sites share one Scrapy process, a child of this one (crawler.crawl.run.run_crawls
+    with `apart`: its memory is returned when the crawls end; each site keeps its own
+    polite per-host limits, so sites do not slow each other down)."""
     from crawler.crawl.run import run_crawls
 
     payload = [{"start_urls": j.urls, "store": j.store, "extra_hosts": j.extra_hosts, **j.options} for j in jobs]
     try:
-        ids = run_crawls(payload)
+        ids = run_crawls(payload, apart=True)
     except KeyboardInterrupt:
         raise
     except Exception as e:
