@@ -16,8 +16,9 @@ planted broken links of different kinds (page 404 and 410, image 404, attachment
 the homepage, on list pages, deep in articles, on GBK pages). The planted URLs are kept in
 planted.json and each tool is scored against them.
 
-Tools, each run as a child process (wall time; CPU = the child's user+sys from os.wait4;
-peak RSS = the child's ru_maxrss):
+Tools, each run as a child process (wall time; CPU = the child's user+sys from os.wait4,
+its own child processes included; peak RSS = the larger of ru_maxrss and the sampled sum
+over the child's process tree):
 
   govaudit          `python -m crawler.cli audit URL --rules R --delay 0 --max-pages … --as-of …`
                     (links verified); whichever checkout PYTHONPATH points at is measured
@@ -517,13 +518,18 @@ def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log
     """Run one child; return wall s, CPU s (user+sys), peak RSS MB, exit code, error text.
 
     The child runs in its own session (its whole group is stopped on timeout or Ctrl-C) and
-    is reaped with os.wait4, which gives exactly its own rusage."""
+    is reaped with os.wait4, which gives exactly its own rusage, its reaped descendants'
+    included (govaudit crawls in a child process of its own). Peak RSS is the larger of the
+    kernel's figure (the largest one process of the tree reached) and the sum over the whole
+    process tree sampled every 0.2 s: what the tool held at once."""
     err = ""
+    tree_peak = 0
     with log.open("wb") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                                 start_new_session=True)
         try:
+            n = 0
             while True:
                 pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
                 if pid:
@@ -532,6 +538,9 @@ def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log
                     err = f"timeout after {timeout:.0f} s"
                     status, ru = _stop_group(proc.pid)
                     break
+                if n % 4 == 0:
+                    tree_peak = max(tree_peak, tree_rss_kb(proc.pid))
+                n += 1
                 time.sleep(0.05)
         except BaseException:
             _stop_group(proc.pid)
@@ -539,7 +548,24 @@ def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log
         wall = time.perf_counter() - t0
     code = -1 if err else os.waitstatus_to_exitcode(status)
     proc.returncode = code
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, code, err
+    return wall, ru.ru_utime + ru.ru_stime, max(ru.ru_maxrss, tree_peak) / 1024, code, err
+
+
+def tree_rss_kb(pid: int) -> int:
+    """The resident set of a process and all its descendants, in KB (Linux /proc)."""
+    pids, i, total = [pid], 0, 0
+    while i < len(pids):
+        q = pids[i]
+        i += 1
+        try:
+            for t in os.listdir(f"/proc/{q}/task"):
+                with open(f"/proc/{q}/task/{t}/children") as f:
+                    pids.extend(int(x) for x in f.read().split())
+            with open(f"/proc/{q}/status") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def _stop_group(pid: int) -> tuple[int, Any]:
