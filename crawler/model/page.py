@@ -69,9 +69,27 @@ class PageRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PageRecord:
+    def from_dict(cls, d: dict[str, Any], links: dict[tuple[str, str, str, str], Link] | None = None) -> PageRecord:
+        """A record from its stored dict. `links`: a cache the caller keeps across records
+        (menus and footers repeat on every page: one Link object for all)."""
         d = dict(d)
-        d["links"] = [Link(**x) for x in d.get("links", [])]
+        if links is None:
+            d["links"] = [Link(**x) for x in d.get("links", [])]
+        else:
+            d["links"] = [_link(x, links) for x in d.get("links", [])]
         d["items"] = [ListItem(**x) for x in d.get("items", [])]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+_LINK_CACHE_MAX = 20_000
+
+
+def _link(x: dict[str, Any], cache: dict[tuple[str, str, str, str], Link]) -> Link:
+    key = (x["url"], x.get("text", ""), x.get("kind", "page"), x.get("region", ""))
+    got = cache.get(key)
+    if got is None:
+        if len(cache) >= _LINK_CACHE_MAX:
+            cache.clear()
+        got = cache[key] = Link(*key)
+    return got

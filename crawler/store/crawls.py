@@ -251,6 +251,7 @@ class CrawlStore:
     def iter_pages(self, crawl_id: int, batch: int = 500) -> Iterator[PageRecord]:
         """Stream the crawl's pages in fetch order, a batch at a time."""
         last = 0
+        links: dict[Any, Any] = {}  # one Link object per repeated menu/footer link
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
@@ -262,7 +263,7 @@ class CrawlStore:
             if not rows:
                 return
             for r in rows:
-                yield PageRecord.from_dict(json.loads(r.data))
+                yield PageRecord.from_dict(json.loads(r.data), links)
             last = rows[-1].id
 
     # -- link checks ----------------------------------------------------------------------
