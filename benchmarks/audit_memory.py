@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_crawl import Nginx, free_port, generate_site
+from benchmarks.bench_crawl import Nginx, free_port, generate_site, process_tree, rss_kb
 
 PHASES = ("抓取", "站点属性", "链接核验", "评估")
 
@@ -33,25 +33,17 @@ PHASES = ("抓取", "站点属性", "链接核验", "评估")
 def tree(pid: int, cpu_seen: dict[int, float]) -> tuple[int, int, float]:
     """(sum of VmRSS KB, largest VmRSS KB, CPU seconds) over `pid` and its descendants; CPU
     of every process seen so far (`cpu_seen`: a child that ended keeps its last reading)."""
-    pids, i, total, largest = [pid], 0, 0, 0
     tick = os.sysconf("SC_CLK_TCK")
-    while i < len(pids):
-        q = pids[i]
-        i += 1
+    sizes = []
+    for q in process_tree(pid):
+        sizes.append(rss_kb(q))
         try:
-            for t in os.listdir(f"/proc/{q}/task"):
-                with open(f"/proc/{q}/task/{t}/children") as f:
-                    pids.extend(int(x) for x in f.read().split())
-            with open(f"/proc/{q}/status") as f:
-                rss = next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
             with open(f"/proc/{q}/stat") as f:
                 st = f.read().rsplit(")", 1)[1].split()
+            cpu_seen[q] = (int(st[11]) + int(st[12])) / tick
         except (OSError, ValueError, IndexError):
             continue
-        total += rss
-        largest = max(largest, rss)
-        cpu_seen[q] = (int(st[11]) + int(st[12])) / tick
-    return total, largest, sum(cpu_seen.values())
+    return sum(sizes), max(sizes, default=0), sum(cpu_seen.values())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -551,9 +551,9 @@ def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log
     return wall, ru.ru_utime + ru.ru_stime, max(ru.ru_maxrss, tree_peak) / 1024, code, err
 
 
-def tree_rss_kb(pid: int) -> int:
-    """The resident set of a process and all its descendants, in KB (Linux /proc)."""
-    pids, i, total = [pid], 0, 0
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (Linux /proc), parents first."""
+    pids, i = [pid], 0
     while i < len(pids):
         q = pids[i]
         i += 1
@@ -561,11 +561,23 @@ def tree_rss_kb(pid: int) -> int:
             for t in os.listdir(f"/proc/{q}/task"):
                 with open(f"/proc/{q}/task/{t}/children") as f:
                     pids.extend(int(x) for x in f.read().split())
-            with open(f"/proc/{q}/status") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
         except (OSError, ValueError):
             continue
-    return total
+    return pids
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of one process in KB (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def tree_rss_kb(pid: int) -> int:
+    """The resident set of a process and all its descendants, in KB."""
+    return sum(rss_kb(q) for q in process_tree(pid))
 
 
 def _stop_group(pid: int) -> tuple[int, Any]:
