@@ -274,6 +274,7 @@ class _Target:
     homepage: bool = False
     found_on: list[tuple[str, str]] = field(default_factory=list)
     refs: int = 0
+    seen_as: str = ""  # the kind of link it was last found as (collect)
 
 
 @dataclass(slots=True)
@@ -304,6 +305,7 @@ def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
     crawled: dict[str, _Crawled] = {}
     home_canon = {canonical_url(u) for u in home_urls}
     home_page: str | None = None
+    usable: dict[str, str | None] = {}  # link URL as written → without its fragment, None if not http(s)
     for rec in pages:
         final = strip_fragment(rec.url)
         c = _Crawled(status=rec.status, error=rec.error, challenge=rec.challenge,
@@ -322,25 +324,35 @@ def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
         for lk in rec.links:
             if lk.kind not in CHECK_KINDS:
                 continue
-            url = strip_fragment(lk.url)
-            if not _usable(url) or url == final:
+            # a menu or footer link repeats on every page: its URL is worked out once
+            url = usable.get(lk.url, "")
+            if url == "":
+                url = strip_fragment(lk.url)
+                url = usable[lk.url] = url if _usable(url) else None
+            if url is None or url == final:
                 continue
             t = targets.get(url)
             if t is None:
                 t = targets[url] = _Target(url=url, kind=infer_kind(url, lk.kind),
-                                           external=host_key(_host_of(url)) not in hosts)
-            elif _KIND_RANK.get(infer_kind(url, lk.kind), 0) > _KIND_RANK.get(t.kind, 0):
-                t.kind = infer_kind(url, lk.kind)
+                                           external=host_key(_host_of(url)) not in hosts, seen_as=lk.kind)
+            elif lk.kind != t.seen_as:  # found as another kind of link: the strongest kind wins
+                t.seen_as = lk.kind
+                if _KIND_RANK.get(kind := infer_kind(url, lk.kind), 0) > _KIND_RANK.get(t.kind, 0):
+                    t.kind = kind
             t.refs += 1
-            text = pii.redact(" ".join((lk.text or "").split())[:120])
             if is_home:
                 if not t.homepage:
                     t.homepage = True
-                    t.found_on.insert(0, (page_url, text))
+                    t.found_on.insert(0, (page_url, _anchor(lk.text)))
                     del t.found_on[MAX_FOUND_ON:]
             elif len(t.found_on) < MAX_FOUND_ON and not any(p == page_url for p, _ in t.found_on):
-                t.found_on.append((page_url, text))
+                t.found_on.append((page_url, _anchor(lk.text)))
     return targets, crawled, home_page
+
+
+def _anchor(text: str | None) -> str:
+    """A link's text as kept where it is found: one line, at most 120 characters, masked."""
+    return pii.redact(" ".join((text or "").split())[:120])
 
 
 def _int_or_none(v: Any) -> int | None:
