@@ -34,9 +34,7 @@ over the child's process tree):
 Pages = HTML pages the tool fetched with status 200 (govaudit: its crawl store). Printed:
 per tool and N, min / median of wall time, pages/s, CPU ms/page, peak RSS, broken links
 found of those planted, GBK pages decoded right; then the ratios the issue's targets need.
-The machine's load matters: compare figures from one run only. CPU per page is also printed
-host-adjusted (`HostProbe`: a fixed workload timed every 2 s during each run), so that
-runs of one tool made minutes apart on a shared machine compare as if at one host speed.
+The machine's load matters: compare figures from one run only.
 
 nginx comes from Debian (`apt-get install -y nginx-light` is run when /usr/sbin/nginx is
 missing and we are root); it runs as a non-daemon child on 127.0.0.1 with a generated
@@ -513,49 +511,10 @@ class RunResult:
     broken_found: int | None = None
     gbk_ok: int | None = None
     error: str = ""
-    probe_ms: float | None = None  # HostProbe: median CPU ms of its fixed workload during the run
-
-
-class HostProbe:
-    """The host's speed while a tool runs: a fixed CPU workload (lxml parse of a generated
-    article page, its links joined and a JSON round trip: the kind of work a crawler does per
-    page), timed in this thread's CPU time every PERIOD seconds.
-
-    On a shared machine the same code's CPU time drifts with the neighbours (caches, memory
-    bandwidth, the sibling hyper-thread): the same 5,000-page crawl took 34 s of CPU one hour
-    and 54 s the next here. CPU per page divided by the run's probe median / the invocation's
-    probe median ("host-adjusted") compares runs made minutes apart as if on one host speed.
-    The probe costs about 0.5 % of one core; it never runs the measured code."""
-
-    PERIOD = 2.0
-    REPEAT = 20  # about 10 ms a sample
-
-    def __init__(self, page: bytes) -> None:
-        self.page = page
-        self.samples: list[float] = []
-        self.workload()  # imports and warm caches: not a sample
-
-    def workload(self) -> None:
-        from urllib.parse import urljoin
-
-        import lxml.html
-
-        for _ in range(self.REPEAT):
-            doc = lxml.html.fromstring(self.page)
-            hrefs = [urljoin("http://127.0.0.1/zwgk/c0001/202112/t1.html", h) for h in doc.xpath("//a/@href")]
-            text = " ".join(doc.xpath("//body//text()"))
-            json.loads(json.dumps({"links": hrefs, "text": text}, ensure_ascii=False))
-
-    def sample(self) -> float:
-        t0 = time.thread_time()
-        self.workload()
-        ms = (time.thread_time() - t0) * 1000
-        self.samples.append(ms)
-        return ms
 
 
 def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log: Path,
-              cwd: str | None = None, probe: HostProbe | None = None) -> tuple[float, float, float, int, str]:
+              cwd: str | None = None) -> tuple[float, float, float, int, str]:
     """Run one child; return wall s, CPU s (user+sys), peak RSS MB, exit code, error text.
 
     The child runs in its own session (its whole group is stopped on timeout or Ctrl-C) and
@@ -565,7 +524,6 @@ def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log
     process tree sampled every 0.2 s: what the tool held at once."""
     err = ""
     tree_peak = 0
-    next_probe = time.perf_counter() + 1.0
     with log.open("wb") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=cwd,
@@ -582,9 +540,6 @@ def run_child(cmd: list[str], *, env: dict[str, str] | None, timeout: float, log
                     break
                 if n % 4 == 0:
                     tree_peak = max(tree_peak, tree_rss_kb(proc.pid))
-                if probe is not None and time.perf_counter() >= next_probe:
-                    probe.sample()
-                    next_probe = time.perf_counter() + probe.PERIOD
                 n += 1
                 time.sleep(0.05)
         except BaseException:
@@ -698,16 +653,7 @@ def ensure_linkchecker(path: str) -> str | None:
 
 
 def run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[str], gbk_urls: dict[str, str],
-             args: argparse.Namespace, rep: int, probe_page: bytes = b"") -> RunResult:
-    probe = HostProbe(probe_page) if probe_page else None
-    r = _run_tool(tool, n, base_url, work, planted_urls, gbk_urls, args, rep, probe)
-    if probe is not None and probe.samples:
-        r.probe_ms = statistics.median(probe.samples)
-    return r
-
-
-def _run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[str], gbk_urls: dict[str, str],
-              args: argparse.Namespace, rep: int, probe: HostProbe | None) -> RunResult:
+             args: argparse.Namespace, rep: int) -> RunResult:
     out = work / f"{tool}-{n}-{rep}"
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o777)  # LinkChecker drops root privileges to nobody
@@ -716,7 +662,7 @@ def _run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[st
     log = out / "log.txt"
     if tool in ("govaudit", "govaudit-noverify"):
         cmd = govaudit_cmd(base_url, out, n, args, verify=(tool == "govaudit"))
-        wall, cpu, rss, code, err = run_child(cmd, env=env, timeout=timeout, log=log, cwd=str(ROOT), probe=probe)
+        wall, cpu, rss, code, err = run_child(cmd, env=env, timeout=timeout, log=log, cwd=str(ROOT))
         if code not in (0, 1) and not err:
             err = f"exit {code}: " + _tail(log)
         pages, crawl_s, gbk_ok, found = score_govaudit(out, planted_urls, gbk_urls)
@@ -725,7 +671,7 @@ def _run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[st
     if tool == "scrapy":
         res_json = out / "result.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--plain-spider", base_url, str(res_json)]
-        wall, cpu, rss, code, err = run_child(cmd, env=env, timeout=timeout, log=log, probe=probe)
+        wall, cpu, rss, code, err = run_child(cmd, env=env, timeout=timeout, log=log)
         if code != 0 and not err:
             err = f"exit {code}: " + _tail(log)
         r = RunResult(tool, n, wall, cpu, rss, error=err)
@@ -746,7 +692,7 @@ def _run_tool(tool: str, n: int, base_url: str, work: Path, planted_urls: set[st
         csv_out = out / "linkchecker.csv"
         cmd = [lc, "-f", str(cfg), "-v", "--no-status", "--no-warnings", "-o", "none",
                "-F", f"csv/utf-8/{csv_out}", base_url]
-        wall, cpu, rss, code, err = run_child(cmd, env=None, timeout=timeout, log=log, probe=probe)
+        wall, cpu, rss, code, err = run_child(cmd, env=None, timeout=timeout, log=log)
         if code not in (0, 1) and not err:
             err = f"exit {code}: " + _tail(log)
         r = RunResult(tool, n, wall, cpu, rss, error=err)
@@ -893,28 +839,12 @@ def _mm(xs: list[float], fmt: str = "{:.1f}", best: Any = min) -> str:
     return f"{fmt.format(best(xs))} / {fmt.format(statistics.median(xs))}"
 
 
-def host_factors(results: list[RunResult]) -> dict[int, float]:
-    """id(run) → its host slowness: the run's probe median / the median over all runs of the
-    invocation (1.10: the host was 10 % slower than usual while that run ran)."""
-    probed = [r for r in results if r.probe_ms]
-    if not probed:
-        return {}
-    ref = statistics.median(r.probe_ms for r in probed if r.probe_ms)
-    return {id(r): r.probe_ms / ref for r in probed if r.probe_ms}
-
-
 def report(results: list[RunResult], sizes: list[int], sites: dict[int, Site]) -> None:
-    factors = host_factors(results)
-
-    def adj_cpu(r: RunResult) -> float | None:
-        f = factors.get(id(r))
-        return r.cpu / r.pages / f if f and r.pages else None
-
     print("\n" + "=" * 100)
     print("best / median over the repeats (min for times, CPU and RSS; max for pages/s); "
           "pages = HTML pages fetched with status 200")
     hdr = (f"{'tool':<18}{'N':>7}{'runs':>5}{'wall s':>16}{'crawl s':>16}{'pages/s':>16}"
-           f"{'CPU ms/page':>15}{'host-adj.':>15}{'peak RSS MB':>15}{'pages':>8}{'broken':>9}{'GBK ok':>12}")
+           f"{'CPU ms/page':>15}{'peak RSS MB':>15}{'pages':>8}{'broken':>9}{'GBK ok':>12}")
     print(hdr)
     for n in sizes:
         site = sites[n]
@@ -936,15 +866,10 @@ def report(results: list[RunResult], sizes: list[int], sites: dict[int, Site]) -
                   f"{_mm(crawl):>16}"
                   f"{_mm([r.pages / r.wall for r in rs if r.wall], best=max):>16}"
                   f"{_mm([1000 * r.cpu / r.pages for r in rs if r.pages], '{:.2f}'):>15}"
-                  f"{_mm([1000 * a for r in rs if (a := adj_cpu(r))], '{:.2f}'):>15}"
                   f"{_mm([r.rss_mb for r in rs], '{:.0f}'):>15}"
                   f"{min(pages):>8}"
                   f"{(f'{min(broken)}/{len(site.planted)}' if broken else '-'):>9}"
                   f"{(f'{min(gbk)}/{len(site.gbk_pages)}' if gbk else '-'):>12}")
-    if factors:
-        print("host-adj. = CPU ms/page ÷ the host's slowness during that run (HostProbe: its fixed workload's "
-              "CPU time then / its median over this invocation; per run: "
-              + ", ".join(f"{r.tool} {r.n} ×{factors[id(r)]:.2f}" for r in results if id(r) in factors) + ")")
     print("(site: HTML pages generated per N: " + ", ".join(f"{n}: {sites[n].pages}" for n in sizes)
           + "; 'crawl s' = govaudit's crawl phase from its store's timestamps)")
 
@@ -976,10 +901,6 @@ def report(results: list[RunResult], sizes: list[int], sites: dict[int, Site]) -
             b = med(tool, large, lambda r: r.cpu / r.pages)
             if a and b:
                 print(f"  {tool}: CPU per page at N={large} / at N={small}{'':{max(0, 24 - len(tool))}}"
-                      f"{b / a:6.2f}   ≤ 1.2")
-            a, b = med(tool, small, adj_cpu), med(tool, large, adj_cpu)
-            if a and b:
-                print(f"  {tool}: the same, host-adjusted (HostProbe){'':{max(0, 28 - len(tool))}}"
                       f"{b / a:6.2f}   ≤ 1.2")
         for tool in ("govaudit-noverify", "govaudit"):
             b = med(tool, large, lambda r: r.rss_mb)
@@ -1046,8 +967,6 @@ def main(argv: list[str] | None = None) -> int:
         s = sites[n]
         print(f"N={n}: {s.pages} HTML pages ({len(s.gbk_pages)} GBK/GB2312), {s.media} images and attachments, "
               f"{len(s.planted)} planted broken links; generated in {time.perf_counter() - t0:.1f} s", flush=True)
-    # the host probe's page: one generated article of the smallest site (the same in every run)
-    probe_page = next(iter(sorted(roots[ports[sizes[0]]].rglob("t[0-9]*_*.html")))).read_bytes()
     server = Nginx(work, roots)
     server.start()
     results: list[RunResult] = []
@@ -1061,11 +980,10 @@ def main(argv: list[str] | None = None) -> int:
                 planted = {base + p["path"].lstrip("/") for p in sites[n].planted}
                 gbk = {base + p.lstrip("/"): w for p, w in sites[n].gbk_pages.items()}
                 for tool in order:
-                    r = run_tool(tool, n, base, work, planted, gbk, args, rep, probe_page)
+                    r = run_tool(tool, n, base, work, planted, gbk, args, rep)
                     results.append(r)
                     print(f"  run {rep + 1}/{args.repeat} N={n} {tool:<18} wall {r.wall:7.1f} s  "
                           f"CPU {r.cpu:6.1f} s  RSS {r.rss_mb:5.0f} MB  pages {r.pages:6d}  "
-                          f"probe {r.probe_ms or 0:5.1f} ms  "
                           f"broken {r.broken_found if r.broken_found is not None else '-'}"
                           f"{'  ERROR ' + r.error[:300] if r.error else ''}", flush=True)
         if args.profile or args.profile_verify:
