@@ -325,7 +325,7 @@ def collect(pages: Iterable[PageRecord], hosts: set[str], home_urls: set[str]
             if lk.kind not in CHECK_KINDS:
                 continue
             # a menu or footer link repeats on every page: its URL is worked out once
-            url = usable.get(lk.url, "")
+            url = usable.get(lk.url, "")  # "" = not met yet ("" itself is stored as None: not usable)
             if url == "":
                 url = strip_fragment(lk.url)
                 url = usable[lk.url] = url if _usable(url) else None
